@@ -1,0 +1,62 @@
+// polarkit/matrix.hpp — an owning, column-major matrix (host memory, or a backend's memory).
+#pragma once
+
+#include <memory>
+
+#include "polarkit/matrix_view.hpp"
+
+namespace polarkit {
+
+template <class T>
+class Matrix {
+ public:
+  /// Releases storage obtained from a backend; a plain function pointer keeps Matrix movable
+  /// and free of backend headers.
+  using Deleter = void (*)(T*);
+
+  Matrix() = default;
+
+  /// A zero-initialised rows × cols host matrix with ld = max(1, rows).
+  Matrix(index_t rows, index_t cols)
+      : Matrix(check_size(rows, cols) > 0 ? new T[static_cast<std::size_t>(rows * cols)]() : nullptr,
+               rows, cols, MemorySpace::host, &delete_host) {}
+
+  /// Adopts storage of rows × cols elements (column-major, ld = max(1, rows)) from a backend.
+  Matrix(T* storage, index_t rows, index_t cols, MemorySpace space, Deleter deleter)
+      : data_(storage, deleter), rows_(rows), cols_(cols), space_(space) {}
+
+  [[nodiscard]] index_t rows() const noexcept { return rows_; }
+  [[nodiscard]] index_t cols() const noexcept { return cols_; }
+  [[nodiscard]] index_t ld() const noexcept { return rows_ > 1 ? rows_ : 1; }
+  [[nodiscard]] MemorySpace space() const noexcept { return space_; }
+  [[nodiscard]] bool empty() const noexcept { return rows_ == 0 || cols_ == 0; }
+  [[nodiscard]] T* data() noexcept { return data_.get(); }
+  [[nodiscard]] const T* data() const noexcept { return data_.get(); }
+
+  [[nodiscard]] MatrixView<T> view() noexcept {
+    return MatrixView<T>(data_.get(), rows_, cols_, ld(), Layout::col_major, space_);
+  }
+  [[nodiscard]] MatrixView<const T> view() const noexcept {
+    return MatrixView<const T>(data_.get(), rows_, cols_, ld(), Layout::col_major, space_);
+  }
+
+  /// Element access for host matrices.
+  T& operator()(index_t i, index_t j) noexcept { return data_.get()[i + j * ld()]; }
+  const T& operator()(index_t i, index_t j) const noexcept { return data_.get()[i + j * ld()]; }
+
+ private:
+  static void delete_host(T* p) { delete[] p; }
+  static index_t check_size(index_t rows, index_t cols) {
+    if (rows < 0 || cols < 0) {
+      throw Error(ErrorCode::invalid_argument, "Matrix: negative size");
+    }
+    return rows * cols;
+  }
+
+  std::unique_ptr<T, Deleter> data_{nullptr, &delete_host};
+  index_t rows_ = 0;
+  index_t cols_ = 0;
+  MemorySpace space_ = MemorySpace::host;
+};
+
+}  // namespace polarkit

@@ -1,0 +1,50 @@
+// polarkit/options.hpp — what polar() and msign() are asked to do.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace polarkit {
+
+/// The polar solvers. Names (method_name) are the ones the CLI and the C ABI accept.
+enum class Method {
+  svd,                     ///< reference: LAPACK gesdd (gesvd if gesdd fails), U = W·Vᵀ
+  newton_schulz,           ///< cubic Newton–Schulz, p(x) = 1.5x − 0.5x³
+  quintic,                 ///< classic quintic, p(x) = (15x − 10x³ + 3x⁵)/8
+  muon,                    ///< Muon's "Jordan" quintic (3.4445, −4.7750, 2.0315), 5 steps by default
+  polar_express,           ///< published Polar Express table (ℓ = 1e-3), safety factor 1.01
+  polar_express_adaptive,  ///< minimax quintic per step for the interval certified by e_j
+};
+
+/// How X₀ = A/α is normalised before a Newton–Schulz iteration.
+enum class Scaling {
+  frobenius,  ///< α = ‖A‖_F · safety: a guaranteed upper bound on σ_max (default)
+  spectral,   ///< α = Lanczos estimate of σ_max · safety, capped by ‖A‖_F: tighter, so fewer steps
+};
+
+struct PolarOptions {
+  Method method = Method::polar_express_adaptive;
+  /// Stop once ‖XⱼᵀXⱼ − I‖_F ≤ tol. 0 means "to working precision": iterate until one more step
+  /// cannot improve the result (see docs/algorithms.md).
+  double tol = 0.0;
+  /// Upper bound on iterations when iterating to tolerance.
+  int max_iter = 100;
+  /// > 0: run exactly this many iterations (a fixed budget, as Muon does) and report whether the
+  /// result met the tolerance. 0: iterate to tolerance (muon defaults to 5 steps).
+  int steps = 0;
+  Scaling scaling = Scaling::frobenius;
+  /// Also form H = sym(UᵀA), the backward error ‖A − UH‖_F/‖A‖_F and ‖A‖_* = tr(H).
+  bool compute_h = true;
+  /// Optional lower bound on σ_min(A)/σ_max(A) (1/κ) known to the caller; 0 = unknown. Used by
+  /// polar_express_adaptive for its first step.
+  double lower_bound = 0.0;
+};
+
+/// Canonical name of a method ("svd", "newton-schulz", "quintic", "muon", "polar-express",
+/// "polar-express-adaptive").
+std::string_view method_name(Method method);
+
+/// Parses a canonical method name. Throws Error(invalid_argument) naming the accepted values.
+Method parse_method(std::string_view name);
+
+}  // namespace polarkit

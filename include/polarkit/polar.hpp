@@ -1,0 +1,60 @@
+// polarkit/polar.hpp — the polar decomposition A = U·H and the matrix sign function msign(A) = U.
+//
+//   polarkit::Matrix<double> A = ...;                         // m × n, any shape
+//   auto [U, H, info] = polarkit::polar(A.view());            // U: m × n, H: n × n
+//   // info.ortho_error, info.backward_error, info.iterations, ...
+//
+// For m ≥ n, U has orthonormal columns (UᵀU = I) and H = (AᵀA)^{1/2} is symmetric positive
+// semidefinite. For m < n, U has orthonormal rows (UUᵀ = I): the problem is solved for Aᵀ and
+// transposed back, and H = UᵀA is still the n × n factor with A = U·H.
+#pragma once
+
+#include "polarkit/info.hpp"
+#include "polarkit/matrix.hpp"
+#include "polarkit/matrix_view.hpp"
+#include "polarkit/options.hpp"
+
+namespace polarkit {
+
+template <class T>
+struct PolarResult {
+  Matrix<T> U;  ///< m × n polar factor
+  Matrix<T> H;  ///< n × n symmetric PSD factor (empty unless options.compute_h)
+  PolarInfo info;
+};
+
+/// Polar decomposition of A (float or double, host memory, any layout). Throws Error for invalid
+/// arguments (codes invalid_argument, non_finite_input) and for backend failures; an iteration
+/// that does not reach the tolerance returns with info.converged = false.
+template <class T>
+PolarResult<T> polar(MatrixView<const T> A, const PolarOptions& options = {});
+
+/// Writes U into the caller's m × n view and, when H is not empty and options.compute_h is set,
+/// H into the caller's n × n view. U and H may have any layout; neither may alias A.
+template <class T>
+PolarInfo polar(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H,
+                const PolarOptions& options = {});
+
+/// msign(A) = U alone (H, backward error and nuclear norm are not computed).
+template <class T>
+PolarResult<T> msign(MatrixView<const T> A, const PolarOptions& options = {});
+
+// Overloads so that a mutable view or an owning Matrix can be passed directly.
+template <class T>
+PolarResult<T> polar(MatrixView<T> A, const PolarOptions& options = {}) {
+  return polar(MatrixView<const T>(A), options);
+}
+template <class T>
+PolarResult<T> polar(const Matrix<T>& A, const PolarOptions& options = {}) {
+  return polar(A.view(), options);
+}
+template <class T>
+PolarResult<T> msign(MatrixView<T> A, const PolarOptions& options = {}) {
+  return msign(MatrixView<const T>(A), options);
+}
+template <class T>
+PolarResult<T> msign(const Matrix<T>& A, const PolarOptions& options = {}) {
+  return msign(A.view(), options);
+}
+
+}  // namespace polarkit

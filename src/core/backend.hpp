@@ -1,0 +1,77 @@
+// The few kernels the solvers need, implemented once per backend (Ginkgo's executor/kernel split).
+//
+// Solvers in src/core/ are written against this interface only. Matrices are views: a row-major
+// view is the transpose of a column-major one, so gemm(alpha, A.transposed(), B, ...) computes
+// AᵀB without a copy. Outputs (C, G, dst of arithmetic kernels) must be column-major.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "polarkit/matrix.hpp"
+
+namespace polarkit::detail {
+
+template <class T>
+class Backend {
+ public:
+  Backend() = default;
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
+  virtual ~Backend() = default;
+
+  [[nodiscard]] virtual MemorySpace space() const = 0;
+
+  /// A zero-filled rows × cols column-major matrix in this backend's memory.
+  virtual Matrix<T> allocate(index_t rows, index_t cols) = 0;
+
+  /// dst = alpha · src (same logical shape, any layouts; src may be host memory; src may be dst).
+  /// alpha = 0 writes exact zeros without reading src (the BLAS beta = 0 convention).
+  virtual void copy(double alpha, MatrixView<const T> src, MatrixView<T> dst) = 0;
+
+  /// C = alpha · A · B + beta · C.
+  virtual void gemm(double alpha, MatrixView<const T> A, MatrixView<const T> B, double beta,
+                    MatrixView<T> C) = 0;
+
+  /// G = alpha · XᵀX + beta · G, both triangles filled (SYRK and a mirror).
+  virtual void gram(double alpha, MatrixView<const T> X, double beta, MatrixView<T> G) = 0;
+
+  /// C = alpha · A + beta · C.
+  virtual void add(double alpha, MatrixView<const T> A, double beta, MatrixView<T> C) = 0;
+
+  /// C = C + gamma · I.
+  virtual void add_diagonal(double gamma, MatrixView<T> C) = 0;
+
+  /// C = (C + Cᵀ) / 2 for square C.
+  virtual void symmetrize(MatrixView<T> C) = 0;
+
+  /// A = A · diag(d).
+  virtual void scale_columns(std::span<const double> d, MatrixView<T> A) = 0;
+
+  /// max |a_ij| (0 for an empty matrix).
+  virtual double max_abs(MatrixView<const T> A) = 0;
+
+  /// ‖A‖_F without overflow or harmful underflow.
+  virtual double norm_fro(MatrixView<const T> A) = 0;
+
+  /// ‖G − I‖_F for square G.
+  virtual double norm_fro_minus_identity(MatrixView<const T> G) = 0;
+
+  /// ⟨A, B⟩_F = Σ a_ij b_ij.
+  virtual double dot(MatrixView<const T> A, MatrixView<const T> B) = 0;
+
+  virtual double trace(MatrixView<const T> A) = 0;
+
+  /// False when A holds a NaN or an infinity.
+  virtual bool all_finite(MatrixView<const T> A) = 0;
+
+  /// Thin SVD of a tall A (m ≥ n): A = W · diag(σ) · Vt, σ returned in descending order.
+  virtual std::vector<double> svd(MatrixView<const T> A, MatrixView<T> W, MatrixView<T> Vt) = 0;
+};
+
+/// The backend that owns memory of the given space. Throws Error(not_compiled) for a space whose
+/// backend is not part of this build.
+template <class T>
+Backend<T>& backend_for(MemorySpace space);
+
+}  // namespace polarkit::detail

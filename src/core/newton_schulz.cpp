@@ -1,0 +1,97 @@
+// The one Newton–Schulz loop: X ← X·(aI + bG + cG²) with G = XᵀX, for every schedule, scalar
+// type and backend. Per quintic step: SYRK for G (mn²), SYRK for G² (n³), one GEMM (2mn²);
+// the cubic skips G². e_j comes from the G each step forms anyway.
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "core/orthogonality.hpp"
+#include "core/schedule.hpp"
+#include "core/solvers.hpp"
+
+namespace polarkit::detail {
+namespace {
+
+// When to stop iterating to tolerance (options.steps == 0).
+class StopRule {
+ public:
+  StopRule(const PolarOptions& options, int order, double unit_roundoff, index_t n)
+      : tol_(options.tol),
+        // One step of an order-r iteration from e ≤ u^{1/r} lands at rounding level.
+        finishing_(order > 0 ? std::pow(unit_roundoff, 1.0 / order) : 0.0),
+        // ‖fl(XᵀX) − I‖_F of an orthogonal X: about one unit roundoff per entry.
+        floor_(static_cast<double>(n) * unit_roundoff),
+        accept_(100.0 * static_cast<double>(n) * unit_roundoff) {}
+
+  /// Whether iterate j (with e_F = e) is final, given the previous e_F (NaN for j = 0).
+  [[nodiscard]] bool done(double e, double previous) const {
+    if (tol_ > 0.0 && e <= tol_) return true;
+    // No progress although already close: rounding dominates (or the schedule stalls).
+    if (previous < 0.1 && e > 0.9 * previous) return true;
+    return tol_ == 0.0 && (e <= floor_ || previous <= finishing_);
+  }
+
+  /// Whether the final iterate counts as converged.
+  [[nodiscard]] bool met(double e) const { return e <= (tol_ > 0.0 ? tol_ : accept_); }
+
+ private:
+  double tol_;
+  double finishing_;
+  double floor_;
+  double accept_;
+};
+
+// B = aI + bG + cG² (G symmetric, so G² = GᵀG is a SYRK).
+template <class T>
+void step_matrix(Ops<T>& ops, const Quintic& p, MatrixView<const T> G, MatrixView<T> B) {
+  Backend<T>& be = ops.backend();
+  if (p.c != 0.0) {
+    ops.gram(p.c, G, 0.0, B);
+    be.add(p.b, G, 1.0, B);
+  } else {
+    be.copy(p.b, G, B);
+  }
+  be.add_diagonal(p.a, B);
+}
+
+}  // namespace
+
+template <class T>
+void solve_newton_schulz(Ops<T>& ops, Matrix<T>& X, Schedule& schedule,
+                         const PolarOptions& options, PolarInfo& info) {
+  const index_t m = X.rows();
+  const index_t n = X.cols();
+  OrthogonalityMeter<T> meter(ops, n);
+  Matrix<T> Y = ops.allocate(m, n);
+  Matrix<T> B = ops.allocate(n, n);
+  const StopRule rule(options, schedule.order(), std::numeric_limits<T>::epsilon() / 2, n);
+  const int budget = options.steps > 0 ? options.steps : options.max_iter;
+
+  double previous = std::numeric_limits<double>::quiet_NaN();
+  for (int j = 0;; ++j) {
+    const GramSpectrum s = meter.measure(std::as_const(X).view());
+    OrthogonalityMeter<T>::record(s, info);
+    if (j == 0) {
+      info.cond_estimate = s.lambda_min > 0.0 ? std::sqrt(s.lambda_max / s.lambda_min)
+                                              : std::numeric_limits<double>::infinity();
+    }
+    const bool stop = options.steps > 0 ? j == budget : (j == budget || rule.done(s.e_fro, previous));
+    if (stop) {
+      info.converged = rule.met(s.e_fro);
+      break;
+    }
+    step_matrix(ops, schedule.next(s), std::as_const(meter.gram()).view(), B.view());
+    ops.gemm(1.0, std::as_const(X).view(), std::as_const(B).view(), 0.0, Y.view());
+    std::swap(X, Y);
+    info.iterations = j + 1;
+    previous = s.e_fro;
+  }
+  info.lower_bound = schedule.design_lower_bound();
+}
+
+template void solve_newton_schulz<float>(Ops<float>&, Matrix<float>&, Schedule&,
+                                         const PolarOptions&, PolarInfo&);
+template void solve_newton_schulz<double>(Ops<double>&, Matrix<double>&, Schedule&,
+                                          const PolarOptions&, PolarInfo&);
+
+}  // namespace polarkit::detail

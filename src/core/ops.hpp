@@ -1,0 +1,48 @@
+// Ops: a solver's handle on its backend that also counts the work done, so every PolarInfo
+// reports flops and matrix products without each solver adding them up by hand.
+#pragma once
+
+#include "core/backend.hpp"
+
+namespace polarkit::detail {
+
+template <class T>
+class Ops {
+ public:
+  explicit Ops(Backend<T>& backend) : backend_(backend) {}
+
+  [[nodiscard]] Backend<T>& backend() const noexcept { return backend_; }
+  [[nodiscard]] double flops() const noexcept { return flops_; }
+  /// GEMM/SYRK calls whose operands are matrices on both sides (matrix–vector products used by
+  /// the Lanczos estimates are counted in flops only).
+  [[nodiscard]] std::int64_t products() const noexcept { return products_; }
+
+  Matrix<T> allocate(index_t rows, index_t cols) { return backend_.allocate(rows, cols); }
+
+  void gemm(double alpha, MatrixView<const T> A, MatrixView<const T> B, double beta,
+            MatrixView<T> C) {
+    backend_.gemm(alpha, A, B, beta, C);
+    count(2.0 * d(C.rows()) * d(C.cols()) * d(A.cols()), C.rows() > 1 && C.cols() > 1);
+  }
+
+  /// Work done inside a backend call that is not a product (an SVD, a factorisation).
+  void add_flops(double flops) { flops_ += flops; }
+
+  void gram(double alpha, MatrixView<const T> X, double beta, MatrixView<T> G) {
+    backend_.gram(alpha, X, beta, G);
+    count(d(G.rows()) * d(G.rows()) * d(X.rows()), G.rows() > 1);
+  }
+
+ private:
+  static double d(index_t v) { return static_cast<double>(v); }
+  void count(double flops, bool is_product) {
+    flops_ += flops;
+    products_ += is_product ? 1 : 0;
+  }
+
+  Backend<T>& backend_;
+  double flops_ = 0.0;
+  std::int64_t products_ = 0;
+};
+
+}  // namespace polarkit::detail

@@ -1,0 +1,100 @@
+#include "core/schedule.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "polarkit/error.hpp"
+
+namespace polarkit::detail {
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+// A fixed list of coefficients, the last one repeated once the list runs out.
+class TableSchedule final : public Schedule {
+ public:
+  TableSchedule(std::vector<Quintic> table, int order, double safety, double lower_bound)
+      : table_(std::move(table)), order_(order), safety_(safety), lower_bound_(lower_bound) {}
+
+  Quintic next(const GramSpectrum& /*spectrum*/) override {
+    const Quintic p = table_[std::min(step_, table_.size() - 1)];
+    ++step_;
+    return p;
+  }
+  [[nodiscard]] int order() const override { return order_; }
+  [[nodiscard]] double normalisation_safety() const override { return safety_; }
+  [[nodiscard]] double design_lower_bound() const override { return lower_bound_; }
+
+ private:
+  std::vector<Quintic> table_;
+  std::size_t step_ = 0;
+  int order_;
+  double safety_;
+  double lower_bound_;
+};
+
+// Polar Express with each step's minimax quintic designed for the interval the current Gram
+// matrix shows (ALGORITHMS.md §3.4): [√λ_min, √λ_max] from the Lanczos estimates, tightened by
+// the guaranteed bounds √(1 ∓ e_F) once e_F < 1 and by a caller's lower bound carried through
+// the polynomials. Over-estimating σ_min only costs speed, never convergence, because of the
+// cushion; σ_max gets a 1% margin because p grows quickly above the interval it was built for.
+class AdaptiveSchedule final : public Schedule {
+ public:
+  explicit AdaptiveSchedule(double lower_bound) : carried_lo_(lower_bound) {}
+
+  Quintic next(const GramSpectrum& s) override {
+    double hi = s.lambda_max > 0.0 ? 1.01 * std::sqrt(s.lambda_max) : 1.0;
+    double lo = s.lambda_min > 0.0 ? std::sqrt(s.lambda_min) : 0.0;
+    if (s.e_fro < 1.0) {
+      hi = std::min(hi, std::sqrt(1.0 + s.e_fro));
+      lo = std::max(lo, std::sqrt(1.0 - s.e_fro));
+    }
+    lo = std::clamp(std::max(lo, carried_lo_), min_ratio * hi, hi * (1.0 - 1e-15));
+    if (std::isnan(first_lo_)) first_lo_ = lo;
+    const PolarExpressStep step = polar_express_step(lo, hi, polar_express_cushion);
+    if (carried_lo_ > 0.0) carried_lo_ = step.p(carried_lo_);
+    return step.p;
+  }
+  [[nodiscard]] int order() const override { return 3; }
+  [[nodiscard]] double design_lower_bound() const override { return first_lo_; }
+
+ private:
+  // Below this ratio the cushion decides the polynomial anyway; it keeps Remez well posed.
+  static constexpr double min_ratio = 1e-20;
+  double carried_lo_;
+  double first_lo_ = nan;
+};
+
+std::vector<Quintic> polar_express_with_safety() {
+  const auto table = polar_express_table();
+  std::vector<Quintic> out(table.begin(), table.end());
+  for (std::size_t i = 0; i + 1 < out.size(); ++i) out[i] = with_safety(out[i], 1.01);
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<Schedule> make_schedule(Method method, const PolarOptions& options) {
+  switch (method) {
+    case Method::newton_schulz:
+      return std::make_unique<TableSchedule>(std::vector<Quintic>{{1.5, -0.5, 0.0}}, 2, 1.0, nan);
+    case Method::quintic:
+      return std::make_unique<TableSchedule>(std::vector<Quintic>{{15.0 / 8, -10.0 / 8, 3.0 / 8}},
+                                             3, 1.0, nan);
+    case Method::muon:
+      return std::make_unique<TableSchedule>(std::vector<Quintic>{{3.4445, -4.7750, 2.0315}}, 0,
+                                             1.0, nan);
+    case Method::polar_express:
+      return std::make_unique<TableSchedule>(polar_express_with_safety(), 3, 1.01, 1e-3);
+    case Method::polar_express_adaptive:
+      return std::make_unique<AdaptiveSchedule>(options.lower_bound);
+    case Method::svd:
+      break;
+  }
+  throw Error(ErrorCode::invalid_argument,
+              "method '" + std::string(method_name(method)) + "' is not a Newton-Schulz method");
+}
+
+}  // namespace polarkit::detail

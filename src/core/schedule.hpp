@@ -1,0 +1,45 @@
+// Coefficient schedules of the Newton–Schulz family: which odd polynomial the next step applies.
+// One solver loop (newton_schulz.cpp) serves every schedule.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "polarkit/coefficients.hpp"
+#include "polarkit/options.hpp"
+
+namespace polarkit::detail {
+
+/// What the Gram matrix G = XⱼᵀXⱼ of the current iterate shows.
+struct GramSpectrum {
+  double e_fro;       ///< ‖G − I‖_F (exact up to rounding: a guaranteed bound on ‖G − I‖₂)
+  double e_two;       ///< Lanczos estimate of ‖G − I‖₂
+  double lambda_min;  ///< Lanczos estimate of λ_min(G) = σ_min(Xⱼ)² (from above)
+  double lambda_max;  ///< Lanczos estimate of λ_max(G) = σ_max(Xⱼ)² (from below)
+};
+
+class Schedule {
+ public:
+  Schedule() = default;
+  Schedule(const Schedule&) = delete;
+  Schedule& operator=(const Schedule&) = delete;
+  virtual ~Schedule() = default;
+
+  /// Coefficients of the next step, given the spectrum of the current iterate.
+  virtual Quintic next(const GramSpectrum& spectrum) = 0;
+
+  /// Order of convergence near σ = 1 (2: cubic, 3: quintic) or 0 when the schedule does not
+  /// converge to an orthogonal matrix (Muon's). The stopping rule uses it.
+  [[nodiscard]] virtual int order() const = 0;
+
+  /// X₀ = A / (‖A‖ · safety).
+  [[nodiscard]] virtual double normalisation_safety() const { return 1.0; }
+
+  /// The lower bound on σ_min(X₀) the first step is designed for (NaN when none).
+  [[nodiscard]] virtual double design_lower_bound() const = 0;
+};
+
+/// The schedule of a Newton–Schulz-family method. Throws for methods outside the family.
+std::unique_ptr<Schedule> make_schedule(Method method, const PolarOptions& options);
+
+}  // namespace polarkit::detail

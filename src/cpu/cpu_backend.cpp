@@ -1,0 +1,218 @@
+// The CPU backend: BLAS/LAPACK for the products and the SVD, plain loops for the O(mn) kernels.
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "core/backend.hpp"
+#include "cpu/blas.hpp"
+
+namespace polarkit::detail {
+namespace {
+
+template <class T>
+void require(bool ok, const char* what) {
+  if (!ok) {
+    throw Error(ErrorCode::invalid_argument, std::string("cpu backend: ") + what);
+  }
+}
+
+// Calls f(i, j) for every element, walking memory contiguously.
+template <class T, class F>
+void for_each(MatrixView<T> A, F&& f) {
+  if (A.is_col_major()) {
+    for (index_t j = 0; j < A.cols(); ++j) {
+      for (index_t i = 0; i < A.rows(); ++i) f(i, j);
+    }
+  } else {
+    for (index_t i = 0; i < A.rows(); ++i) {
+      for (index_t j = 0; j < A.cols(); ++j) f(i, j);
+    }
+  }
+}
+
+// sqrt(Σ v²) over the values a generator yields, safe from overflow and underflow: the plain
+// double sum is used when it is representable, otherwise the values are rescaled by a power of 2.
+template <class T, class Value>
+double norm2_of(MatrixView<T> A, Value&& value) {
+  double sum = 0.0;
+  double amax = 0.0;
+  for_each(A, [&](index_t i, index_t j) {
+    const double v = value(i, j);
+    sum += v * v;
+    amax = std::max(amax, std::abs(v));
+  });
+  if (amax == 0.0 || (std::isfinite(sum) && sum > 1e-280)) {
+    return std::sqrt(sum);
+  }
+  int exponent = 0;
+  std::frexp(amax, &exponent);
+  double scaled = 0.0;
+  for_each(A, [&](index_t i, index_t j) {
+    const double v = std::ldexp(value(i, j), -exponent);
+    scaled += v * v;
+  });
+  return std::ldexp(std::sqrt(scaled), exponent);
+}
+
+char op_of(Layout layout) { return layout == Layout::col_major ? 'N' : 'T'; }
+
+template <class T>
+class CpuBackend final : public Backend<T> {
+ public:
+  [[nodiscard]] MemorySpace space() const override { return MemorySpace::host; }
+
+  Matrix<T> allocate(index_t rows, index_t cols) override { return Matrix<T>(rows, cols); }
+
+  void copy(double alpha, MatrixView<const T> src, MatrixView<T> dst) override {
+    require<T>(src.rows() == dst.rows() && src.cols() == dst.cols(), "copy: shape mismatch");
+    const T a = static_cast<T>(alpha);
+    for_each(dst, [&](index_t i, index_t j) {
+      dst(i, j) = alpha == 1.0 ? src(i, j) : alpha == 0.0 ? T(0) : a * src(i, j);
+    });
+  }
+
+  void gemm(double alpha, MatrixView<const T> A, MatrixView<const T> B, double beta,
+            MatrixView<T> C) override {
+    require<T>(A.rows() == C.rows() && B.cols() == C.cols() && A.cols() == B.rows(),
+               "gemm: shape mismatch");
+    if (!C.is_col_major()) {  // Cᵀ = BᵀAᵀ keeps the output column-major
+      gemm(alpha, B.transposed(), A.transposed(), beta, C.transposed());
+      return;
+    }
+    if (C.empty()) return;
+    cpu::gemm(op_of(A.layout()), op_of(B.layout()), cpu::blas_int(C.rows()),
+              cpu::blas_int(C.cols()), cpu::blas_int(A.cols()), static_cast<T>(alpha), A.data(),
+              cpu::blas_int(A.ld()), B.data(), cpu::blas_int(B.ld()), static_cast<T>(beta),
+              C.data(), cpu::blas_int(C.ld()));
+  }
+
+  void gram(double alpha, MatrixView<const T> X, double beta, MatrixView<T> G) override {
+    require<T>(G.is_col_major() && G.rows() == X.cols() && G.cols() == X.cols(),
+               "gram: G must be a column-major n x n matrix for an m x n X");
+    if (G.empty()) return;
+    // XᵀX from a column-major X is SYRK 'T'; a row-major X stores Xᵀ, whose XXᵀ is SYRK 'N'.
+    const char trans = X.is_col_major() ? 'T' : 'N';
+    cpu::syrk('L', trans, cpu::blas_int(G.rows()), cpu::blas_int(X.rows()),
+              static_cast<T>(alpha), X.data(), cpu::blas_int(X.ld()), static_cast<T>(beta),
+              G.data(), cpu::blas_int(G.ld()));
+    mirror_lower(G);
+  }
+
+  void add(double alpha, MatrixView<const T> A, double beta, MatrixView<T> C) override {
+    require<T>(A.rows() == C.rows() && A.cols() == C.cols(), "add: shape mismatch");
+    const T a = static_cast<T>(alpha);
+    const T b = static_cast<T>(beta);
+    for_each(C, [&](index_t i, index_t j) {
+      C(i, j) = beta == 0.0 ? a * A(i, j) : a * A(i, j) + b * C(i, j);
+    });
+  }
+
+  void add_diagonal(double gamma, MatrixView<T> C) override {
+    const index_t k = std::min(C.rows(), C.cols());
+    for (index_t i = 0; i < k; ++i) C(i, i) += static_cast<T>(gamma);
+  }
+
+  void symmetrize(MatrixView<T> C) override {
+    require<T>(C.rows() == C.cols(), "symmetrize: matrix is not square");
+    for (index_t j = 0; j < C.cols(); ++j) {
+      for (index_t i = j + 1; i < C.rows(); ++i) {
+        const T s = (C(i, j) + C(j, i)) / T(2);
+        C(i, j) = s;
+        C(j, i) = s;
+      }
+    }
+  }
+
+  void scale_columns(std::span<const double> d, MatrixView<T> A) override {
+    require<T>(static_cast<index_t>(d.size()) == A.cols(), "scale_columns: size mismatch");
+    for_each(A, [&](index_t i, index_t j) {
+      A(i, j) *= static_cast<T>(d[static_cast<std::size_t>(j)]);
+    });
+  }
+
+  double max_abs(MatrixView<const T> A) override {
+    double m = 0.0;
+    for_each(A, [&](index_t i, index_t j) { m = std::max(m, static_cast<double>(std::abs(A(i, j)))); });
+    return m;
+  }
+
+  double norm_fro(MatrixView<const T> A) override {
+    return norm2_of(A, [&](index_t i, index_t j) { return static_cast<double>(A(i, j)); });
+  }
+
+  double norm_fro_minus_identity(MatrixView<const T> G) override {
+    return norm2_of(G, [&](index_t i, index_t j) {
+      return static_cast<double>(G(i, j)) - (i == j ? 1.0 : 0.0);
+    });
+  }
+
+  double dot(MatrixView<const T> A, MatrixView<const T> B) override {
+    require<T>(A.rows() == B.rows() && A.cols() == B.cols(), "dot: shape mismatch");
+    double s = 0.0;
+    for_each(A, [&](index_t i, index_t j) {
+      s += static_cast<double>(A(i, j)) * static_cast<double>(B(i, j));
+    });
+    return s;
+  }
+
+  double trace(MatrixView<const T> A) override {
+    double s = 0.0;
+    const index_t k = std::min(A.rows(), A.cols());
+    for (index_t i = 0; i < k; ++i) s += static_cast<double>(A(i, i));
+    return s;
+  }
+
+  bool all_finite(MatrixView<const T> A) override {
+    bool finite = true;
+    for_each(A, [&](index_t i, index_t j) { finite = finite && std::isfinite(A(i, j)); });
+    return finite;
+  }
+
+  std::vector<double> svd(MatrixView<const T> A, MatrixView<T> W, MatrixView<T> Vt) override {
+    const index_t m = A.rows();
+    const index_t n = A.cols();
+    require<T>(m >= n && W.is_col_major() && W.rows() == m && W.cols() == n &&
+                   Vt.is_col_major() && Vt.rows() == n && Vt.cols() == n,
+               "svd: needs a tall A, an m x n W and an n x n Vt, column-major");
+    std::vector<T> s(static_cast<std::size_t>(n));
+    Matrix<T> work(m, n);
+    const auto run = [&](auto driver) {
+      copy(1.0, A, work.view());
+      return driver(cpu::blas_int(m), cpu::blas_int(n), work.data(), cpu::blas_int(work.ld()),
+                    s.data(), W.data(), cpu::blas_int(W.ld()), Vt.data(), cpu::blas_int(Vt.ld()));
+    };
+    int info = run([](auto... args) { return cpu::gesdd(args...); });
+    if (info > 0) {  // divide and conquer failed to converge: QR iteration is slower but sturdier
+      info = run([](auto... args) { return cpu::gesvd(args...); });
+    }
+    if (info != 0) {
+      throw Error(ErrorCode::backend_failure,
+                  "LAPACK SVD (gesdd, then gesvd) failed with info = " + std::to_string(info));
+    }
+    return {s.begin(), s.end()};
+  }
+
+ private:
+  static void mirror_lower(MatrixView<T> G) {
+    for (index_t j = 0; j < G.cols(); ++j) {
+      for (index_t i = j + 1; i < G.rows(); ++i) G(j, i) = G(i, j);
+    }
+  }
+};
+
+}  // namespace
+
+template <class T>
+Backend<T>& backend_for(MemorySpace space) {
+  if (space == MemorySpace::host) {
+    static CpuBackend<T> cpu;
+    return cpu;
+  }
+  throw Error(ErrorCode::not_compiled,
+              "the CUDA backend is not compiled into this polarkit build (memory space 'cuda')");
+}
+
+template Backend<float>& backend_for<float>(MemorySpace);
+template Backend<double>& backend_for<double>(MemorySpace);
+
+}  // namespace polarkit::detail

@@ -1,0 +1,349 @@
+// Accuracy and behaviour of polar() on the CPU: identities with tolerances in units of ε and n.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "polarkit/coefficients.hpp"
+#include "polarkit/polar.hpp"
+#include "support/matrices.hpp"
+
+namespace polarkit {
+namespace {
+
+using testing::eps;
+
+template <class T>
+PolarResult<T> run(const Matrix<T>& A, Method method, double tol = 0.0) {
+  PolarOptions o;
+  o.method = method;
+  o.tol = tol;
+  return polar(A, o);
+}
+
+template <class T>
+double ortho(const Matrix<T>& U) {
+  const double k = static_cast<double>(std::min(U.rows(), U.cols()));
+  return testing::orthogonality_fro(U.view()) / std::sqrt(k);
+}
+
+// ---- the acceptance bars of the core issue ---------------------------------------------------
+
+struct Case {
+  double kappa;
+};
+
+class PolarDouble : public ::testing::TestWithParam<double> {};
+
+TEST_P(PolarDouble, SvdReferenceMeetsSqrtNBars) {
+  const index_t n = 200;
+  const double kappa = GetParam();
+  const auto A = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, kappa), 7);
+  const auto r = run(A, Method::svd);
+  const double bar = 3.0 * std::sqrt(double(n)) * eps<double>;
+  EXPECT_LE(ortho(r.U), bar);
+  EXPECT_LE(testing::backward_error(A.view(), r.U.view(), r.H.view()), bar);
+  EXPECT_NEAR(r.info.cond_estimate, kappa, 1e-6 * kappa);
+  EXPECT_TRUE(r.info.converged);
+}
+
+TEST_P(PolarDouble, AdaptivePolarExpressMeets13EpsAndMatchesSvd) {
+  const index_t n = 200;
+  const double kappa = GetParam();
+  const auto A = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, kappa), 7);
+  const auto r = run(A, Method::polar_express_adaptive);
+  const auto ref = run(A, Method::svd);
+  EXPECT_TRUE(r.info.converged);
+  EXPECT_LE(ortho(r.U), 13.0 * eps<double>);
+  const double backward = testing::backward_error(A.view(), r.U.view(), r.H.view());
+  EXPECT_LE(backward, 3.0 * std::sqrt(double(n)) * eps<double>);
+  EXPECT_NEAR(r.info.backward_error, backward, 0.5 * backward + eps<double>);
+  EXPECT_LE(testing::relative_difference(r.U.view(), ref.U.view()), 10.0 * kappa * eps<double>);
+  EXPECT_EQ(r.info.ortho_error_history.size(), std::size_t(r.info.iterations) + 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kappa, PolarDouble, ::testing::Values(1.0, 1e2, 1e4, 1e6));
+
+class PolarFloat : public ::testing::TestWithParam<double> {};
+
+TEST_P(PolarFloat, SvdAndAdaptiveMeetTheBarsInFloat) {
+  const index_t n = 200;
+  const double kappa = GetParam();
+  const auto A = testing::with_singular_values<float>(n, n, testing::geometric_spectrum(n, kappa), 11);
+  const auto svd = run(A, Method::svd);
+  const auto pe = run(A, Method::polar_express_adaptive);
+  const double sqrt_n_bar = 3.0 * std::sqrt(double(n)) * eps<float>;
+  EXPECT_LE(ortho(svd.U), sqrt_n_bar);
+  EXPECT_LE(testing::backward_error(A.view(), svd.U.view(), svd.H.view()), sqrt_n_bar);
+  EXPECT_TRUE(pe.info.converged);
+  EXPECT_LE(ortho(pe.U), 13.0 * eps<float>);
+  EXPECT_LE(testing::backward_error(A.view(), pe.U.view(), pe.H.view()), sqrt_n_bar);
+  EXPECT_LE(testing::relative_difference(pe.U.view(), svd.U.view()), 10.0 * kappa * eps<float>);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kappa, PolarFloat, ::testing::Values(1.0, 1e1, 1e2, 1e3));
+
+// ---- the Newton–Schulz family ------------------------------------------------------------------
+
+TEST(Muon, DiagonalInputFollowsTheScalarPolynomial) {
+  const index_t n = 7;
+  Matrix<double> D(n, n);
+  double fro2 = 0.0;
+  for (index_t i = 0; i < n; ++i) {
+    D(i, i) = std::pow(0.5, double(i));
+    fro2 += D(i, i) * D(i, i);
+  }
+  PolarOptions o;
+  o.method = Method::muon;
+  const auto r = msign(D, o);
+  EXPECT_EQ(r.info.iterations, 5);
+  const Quintic jordan{3.4445, -4.7750, 2.0315};
+  for (index_t i = 0; i < n; ++i) {
+    double x = D(i, i) / std::sqrt(fro2);
+    for (int k = 0; k < 5; ++k) x = jordan(x);
+    EXPECT_NEAR(r.U(i, i), x, 1e-13) << "i = " << i;
+    for (index_t j = 0; j < n; ++j) {
+      if (j != i) {
+        EXPECT_EQ(r.U(i, j), 0.0);
+      }
+    }
+  }
+}
+
+index_t products_to_reach(const Matrix<double>& A, Method method, double tol) {
+  const auto r = run(A, method, tol);
+  EXPECT_TRUE(r.info.converged) << method_name(method);
+  EXPECT_LE(r.info.ortho_error_fro, tol) << method_name(method);
+  return r.info.products;
+}
+
+class AdaptiveEconomy : public ::testing::TestWithParam<double> {};
+
+TEST_P(AdaptiveEconomy, NoMoreProductsThanPolarExpressFewerThanQuintic) {
+  const index_t n = 256;
+  const auto A = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, GetParam()), 3);
+  const double tol = 1e-12;
+  const index_t adaptive = products_to_reach(A, Method::polar_express_adaptive, tol);
+  const index_t table = products_to_reach(A, Method::polar_express, tol);
+  const index_t quintic = products_to_reach(A, Method::quintic, tol);
+  EXPECT_LE(adaptive, table);
+  EXPECT_LT(adaptive, quintic);
+  RecordProperty("products", std::to_string(adaptive) + " / " + std::to_string(table) + " / " +
+                                 std::to_string(quintic));
+}
+
+INSTANTIATE_TEST_SUITE_P(Kappa, AdaptiveEconomy, ::testing::Values(1e1, 1e3, 1e5));
+
+// Checks a reported e_j against ‖XᵀX − I‖ computed here from the iterate X itself.
+void expect_history_entry(const Matrix<double>& X, double reported_fro, double reported_two, int j) {
+  const index_t n = X.cols();
+  EXPECT_NEAR(reported_fro, testing::orthogonality_fro(X.view()),
+              1e-6 * reported_fro + 10 * double(n) * eps<double>) << "j = " << j;
+  Matrix<double> G(n, n);
+  for (index_t a = 0; a < n; ++a) {
+    for (index_t b = 0; b < n; ++b) {
+      long double s = 0;
+      for (index_t i = 0; i < X.rows(); ++i) s += static_cast<long double>(X(i, a)) * X(i, b);
+      G(a, b) = static_cast<double>(s) - (a == b ? 1.0 : 0.0);
+    }
+  }
+  const auto eig = testing::symmetric_eigenvalues<double>(G.view());
+  const double two = std::max(std::abs(eig.front()), std::abs(eig.back()));
+  if (two > 1e3 * double(n) * eps<double>) {  // above rounding level, where 10% means something
+    EXPECT_NEAR(reported_two, two, 0.1 * two) << "j = " << j;
+  }
+}
+
+TEST(History, ReportsWhatTheIteratesGiveDirectly) {
+  const index_t n = 64;
+  const auto A = testing::with_singular_values<double>(96, n, testing::geometric_spectrum(n, 1e3), 5);
+  PolarOptions o;
+  o.method = Method::polar_express_adaptive;
+  const auto full = polar(A, o);
+  ASSERT_GE(full.info.iterations, 3);
+  const auto& fro = full.info.ortho_error_history;
+  const auto& two = full.info.ortho_error_2_history;
+  Matrix<double> X0(96, n);  // X₀ = A/α
+  for (index_t j = 0; j < n; ++j) {
+    for (index_t i = 0; i < 96; ++i) X0(i, j) = A(i, j) / full.info.scale;
+  }
+  expect_history_entry(X0, fro[0], two[0], 0);
+  for (int j = 1; j <= full.info.iterations; ++j) {
+    o.steps = j;  // deterministic: the j-step run returns X_j itself
+    const auto r = msign(A, o);
+    expect_history_entry(r.U, fro[std::size_t(j)], two[std::size_t(j)], j);
+    EXPECT_EQ(r.info.ortho_error_history[std::size_t(j)], fro[std::size_t(j)]);
+  }
+}
+
+TEST(FixedBudget, ShortBudgetReportsNotConvergedWithHistory) {
+  const index_t n = 50;
+  const auto A = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, 1e6), 9);
+  PolarOptions o;
+  o.method = Method::polar_express;
+  o.steps = 2;
+  const auto r = polar(A, o);
+  EXPECT_FALSE(r.info.converged);
+  EXPECT_EQ(r.info.iterations, 2);
+  EXPECT_EQ(r.info.ortho_error_history.size(), 3u);
+  EXPECT_GT(r.info.ortho_error_fro, 1e-3);
+}
+
+TEST(Methods, EveryConvergentMethodReachesWorkingPrecision) {
+  const index_t n = 40;
+  const auto A = testing::with_singular_values<double>(60, n, testing::geometric_spectrum(n, 1e2), 13);
+  for (Method m : {Method::svd, Method::newton_schulz, Method::quintic, Method::polar_express,
+                   Method::polar_express_adaptive}) {
+    const auto r = run(A, m);
+    EXPECT_TRUE(r.info.converged) << method_name(m);
+    EXPECT_LE(ortho(r.U), 13.0 * eps<double>) << method_name(m);
+    EXPECT_LE(testing::backward_error(A.view(), r.U.view(), r.H.view()),
+              3.0 * std::sqrt(double(n)) * eps<double>) << method_name(m);
+    EXPECT_GT(r.info.flops, 0.0);
+  }
+}
+
+// ---- shapes and layouts -------------------------------------------------------------------------
+
+TEST(Layout, RowMajorViewGivesTheSameU) {
+  const index_t m = 30;
+  const index_t n = 20;
+  const auto A = testing::gaussian<double>(m, n, 21);
+  std::vector<double> rm(std::size_t(m * n));
+  for (index_t i = 0; i < m; ++i) {
+    for (index_t j = 0; j < n; ++j) rm[std::size_t(i * n + j)] = A(i, j);
+  }
+  const auto col = polar(A);
+  const auto row = polar(row_major<const double>(rm.data(), m, n, n));
+  EXPECT_LE(testing::relative_difference(row.U.view(), col.U.view()), 1e-14);
+  EXPECT_LE(testing::relative_difference(row.H.view(), col.H.view()), 1e-14);
+
+  // Writing into row-major outputs: U stored as Uᵀ in memory.
+  std::vector<double> u(std::size_t(m * n));
+  std::vector<double> h(std::size_t(n * n));
+  polar(A.view(), row_major(u.data(), m, n, n), row_major(h.data(), n, n, n));
+  for (index_t i = 0; i < m; ++i) {
+    for (index_t j = 0; j < n; ++j) EXPECT_NEAR(u[std::size_t(i * n + j)], col.U(i, j), 1e-14);
+  }
+}
+
+TEST(Shapes, TallWideSquareAndVectors) {
+  for (auto [m, n] : {std::pair<index_t, index_t>{40, 25}, {25, 40}, {33, 33}, {1, 1}, {1, 9}, {9, 1}}) {
+    const auto A = testing::gaussian<double>(m, n, std::uint64_t(m * 100 + n));
+    const auto r = polar(A);
+    ASSERT_EQ(r.U.rows(), m);
+    ASSERT_EQ(r.U.cols(), n);
+    ASSERT_EQ(r.H.rows(), n);
+    const double k = double(std::min(m, n));
+    EXPECT_LE(testing::orthogonality_fro(r.U.view()) / std::sqrt(k), 13.0 * eps<double>) << m << "x" << n;
+    EXPECT_LE(testing::backward_error(A.view(), r.U.view(), r.H.view()),
+              3.0 * std::sqrt(double(std::max(m, n))) * eps<double>) << m << "x" << n;
+    EXPECT_LE(testing::asymmetry(r.H.view()), 0.0);
+  }
+}
+
+TEST(Shapes, WideMatchesTransposedTall) {
+  const auto A = testing::gaussian<double>(12, 30, 4);
+  Matrix<double> At(30, 12);
+  for (index_t i = 0; i < 12; ++i) {
+    for (index_t j = 0; j < 30; ++j) At(j, i) = A(i, j);
+  }
+  const auto wide = msign(A);
+  const auto tall = msign(At);
+  for (index_t i = 0; i < 12; ++i) {
+    for (index_t j = 0; j < 30; ++j) EXPECT_EQ(wide.U(i, j), tall.U(j, i));
+  }
+}
+
+TEST(Shapes, ZeroMatrixGivesZeroFactorsAndAFlag) {
+  Matrix<double> Z(6, 4);
+  const auto r = polar(Z);
+  EXPECT_TRUE(r.info.zero_input);
+  EXPECT_TRUE(r.info.converged);
+  for (index_t i = 0; i < 6; ++i) {
+    for (index_t j = 0; j < 4; ++j) EXPECT_EQ(r.U(i, j), 0.0);
+  }
+  for (index_t i = 0; i < 4; ++i) {
+    for (index_t j = 0; j < 4; ++j) EXPECT_EQ(r.H(i, j), 0.0);
+  }
+  EXPECT_EQ(r.info.nuclear_norm, 0.0);
+}
+
+TEST(Shapes, EmptyMatrixIsANoOp) {
+  Matrix<double> E(0, 5);
+  const auto r = polar(E);
+  EXPECT_EQ(r.U.rows(), 0);
+  EXPECT_EQ(r.H.rows(), 5);
+  EXPECT_TRUE(r.info.zero_input);
+}
+
+// ---- invariances ----------------------------------------------------------------------------------
+
+TEST(Invariance, ExtremeScalesGiveTheSameU) {
+  const index_t n = 30;
+  const auto A = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, 1e3), 17);
+  const auto base = polar(A);
+  for (double c : {1e150, 1e-150, 1e300, 1e-300}) {
+    Matrix<double> B(n, n);
+    for (index_t j = 0; j < n; ++j) {
+      for (index_t i = 0; i < n; ++i) B(i, j) = A(i, j) * c;
+    }
+    const auto r = polar(B);
+    EXPECT_LE(testing::relative_difference(r.U.view(), base.U.view()), 1e-13) << c;
+    EXPECT_NEAR(r.info.nuclear_norm / c, base.info.nuclear_norm, 1e-13 * base.info.nuclear_norm) << c;
+    EXPECT_LE(r.info.backward_error, 3.0 * std::sqrt(double(n)) * eps<double>) << c;
+  }
+}
+
+TEST(Invariance, NuclearNormIsTheSumOfSingularValues) {
+  const index_t n = 50;
+  const auto sigma = testing::linear_spectrum(n, 1e2);
+  const auto A = testing::with_singular_values<double>(80, n, sigma, 23);
+  double sum = 0.0;
+  for (double s : sigma) sum += s;
+  EXPECT_NEAR(polar(A).info.nuclear_norm, sum, 20 * n * eps<double> * sum);
+}
+
+// ---- errors -----------------------------------------------------------------------------------
+
+TEST(Errors, NonFiniteInputIsRejectedBeforeAnyWork) {
+  auto A = testing::gaussian<double>(5, 5, 1);
+  A(2, 3) = std::nan("");
+  try {
+    (void)polar(A);
+    FAIL() << "no exception";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::non_finite_input);
+  }
+  A(2, 3) = INFINITY;
+  EXPECT_THROW((void)polar(A), Error);
+}
+
+TEST(Errors, ShapesAndOptionsAreChecked) {
+  const auto A = testing::gaussian<double>(5, 4, 1);
+  Matrix<double> U(4, 5);
+  Matrix<double> H(4, 4);
+  EXPECT_THROW((void)polar(A.view(), U.view(), H.view()), Error);
+  PolarOptions o;
+  o.tol = -1.0;
+  EXPECT_THROW((void)polar(A, o), Error);
+  o = {};
+  o.max_iter = 0;
+  EXPECT_THROW((void)polar(A, o), Error);
+  try {
+    (void)parse_method("qr");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("polar-express-adaptive"), std::string::npos);
+  }
+}
+
+TEST(Msign, ReturnsUAlone) {
+  const auto A = testing::gaussian<float>(10, 6, 2);
+  const auto r = msign(A);
+  EXPECT_TRUE(r.H.empty());
+  EXPECT_TRUE(std::isnan(r.info.backward_error));
+  EXPECT_LE(testing::orthogonality_fro(r.U.view()) / std::sqrt(6.0), 13.0 * eps<float>);
+}
+
+}  // namespace
+}  // namespace polarkit
