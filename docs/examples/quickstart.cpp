@@ -1,0 +1,22 @@
+// The README's example, compiled and run by the test suite (ctest -R example_quickstart).
+#include <cstdio>
+#include <vector>
+
+#include <polarkit/polar.hpp>
+
+int main() {
+  polarkit::Matrix<double> A(500, 200);  // column-major; fill it in
+  for (polarkit::index_t j = 0; j < 200; ++j) {
+    for (polarkit::index_t i = 0; i < 500; ++i) A(i, j) = 1.0 / double(i + j + 1) + (i == j ? 1.0 : 0.0);
+  }
+  auto [U, H, info] = polarkit::polar(A);  // U: 500×200, H: 200×200
+  std::printf("polar: %d iterations, ‖UᵀU − I‖₂ ≈ %.1e, backward error %.1e, ‖A‖_* = %.6g\n",
+              info.iterations, info.ortho_error, info.backward_error, info.nuclear_norm);
+
+  std::vector<float> g(64 * 32, 0.5f);  // a row-major C array: viewed, not copied
+  for (std::size_t i = 0; i < g.size(); i += 3) g[i] = -1.0f;
+  polarkit::PolarOptions opt{.method = polarkit::Method::muon};
+  auto O = polarkit::msign(polarkit::row_major<const float>(g.data(), 64, 32, 32), opt).U;
+  std::printf("muon: O is %lldx%lld\n", static_cast<long long>(O.rows()), static_cast<long long>(O.cols()));
+  return info.converged ? 0 : 1;
+}

@@ -1,0 +1,30 @@
+// io/io_detail.hpp — helpers shared by the readers and the writer (not installed).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "polarkit/io.hpp"
+
+namespace polarkit::io::detail {
+
+/// s with every byte outside printable ASCII written as \xNN (so a message stays on one
+/// line), cut to max_chars bytes of input with "..." appended when longer.
+[[nodiscard]] std::string printable(std::string_view s, std::size_t max_chars = 4096);
+
+/// printable(s, 40) in single quotes: for quoting tokens found in a file.
+[[nodiscard]] std::string quote_token(std::string_view s);
+
+/// Throws Error(io_error, printable(name) + ": " + what).
+[[noreturn]] void fail(std::string_view name, const std::string& what);
+
+/// The whole content of the file at path; throws Error(io_error) when it cannot be read.
+[[nodiscard]] std::string read_file(const std::string& path);
+
+/// A zero rows × cols host matrix; throws Error(io_error) when rows·cols exceeds max_elements
+/// or memory runs out. rows and cols must be non-negative.
+[[nodiscard]] Matrix<double> allocate(std::string_view name, index_t rows, index_t cols,
+                                      index_t max_elements);
+
+}  // namespace polarkit::io::detail

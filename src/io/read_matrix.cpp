@@ -1,0 +1,122 @@
+// io/read_matrix.cpp — file reading, error helpers and the content-sniffing read_matrix.
+#include <cerrno>
+#include <cstdio>
+#include <memory>
+#include <new>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "io/io_detail.hpp"
+#include "polarkit/io.hpp"
+
+namespace polarkit::io {
+
+namespace detail {
+
+std::string printable(std::string_view s, std::size_t max_chars) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  const bool cut = s.size() > max_chars;
+  const std::string_view shown = cut ? s.substr(0, max_chars) : s;
+  out.reserve(shown.size() + 3);
+  for (const char c : shown) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f) {
+      out += c;
+    } else {
+      out += "\\x";
+      out += hex[u >> 4U];
+      out += hex[u & 0xfU];
+    }
+  }
+  if (cut) {
+    out += "...";
+  }
+  return out;
+}
+
+std::string quote_token(std::string_view s) { return "'" + printable(s, 40) + "'"; }
+
+void fail(std::string_view name, const std::string& what) {
+  throw Error(ErrorCode::io_error, printable(name) + ": " + what);
+}
+
+namespace {
+
+struct FileCloser {
+  void operator()(std::FILE* f) const noexcept { static_cast<void>(std::fclose(f)); }
+};
+
+std::string errno_message(int err) { return std::generic_category().message(err); }
+
+}  // namespace
+
+std::string read_file(const std::string& path) {
+  errno = 0;
+  const std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+  if (!file) {
+    const int err = errno;
+    fail(path, "cannot open file (" + (err != 0 ? errno_message(err) : std::string("unknown error")) +
+                   ")");
+  }
+  std::string bytes;
+  char buffer[1 << 16];
+  for (;;) {
+    errno = 0;
+    const std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get());
+    bytes.append(buffer, n);
+    if (n < sizeof buffer) {
+      if (std::ferror(file.get()) != 0) {
+        const int err = errno;
+        fail(path,
+             "cannot read file (" + (err != 0 ? errno_message(err) : std::string("read error")) + ")");
+      }
+      break;
+    }
+  }
+  return bytes;
+}
+
+Matrix<double> allocate(std::string_view name, index_t rows, index_t cols, index_t max_elements) {
+  // Callers pass non-negative sizes; rows · cols is compared without overflow.
+  if (rows > 0 && cols > max_elements / rows) {
+    fail(name, "matrix of " + std::to_string(rows) + "x" + std::to_string(cols) +
+                   " elements exceeds the limit of " + std::to_string(max_elements) + " elements");
+  }
+  try {
+    return Matrix<double>(rows, cols);
+  } catch (const std::bad_alloc&) {
+    fail(name, "out of memory for a " + std::to_string(rows) + "x" + std::to_string(cols) +
+                   " matrix");
+  }
+}
+
+}  // namespace detail
+
+const char* dtype_name(DType dtype) noexcept { return dtype == DType::f32 ? "f32" : "f64"; }
+
+namespace {
+
+constexpr std::string_view npy_magic("\x93NUMPY", 6);
+constexpr std::string_view mm_banner = "%%MatrixMarket";
+
+}  // namespace
+
+DenseFile parse_matrix(std::string_view bytes, std::string_view name, index_t max_elements) {
+  if (bytes.starts_with(npy_magic)) {
+    return parse_npy(bytes, name, max_elements);
+  }
+  if (bytes.starts_with(mm_banner)) {
+    return parse_matrix_market(bytes, name, max_elements);
+  }
+  detail::fail(name, bytes.empty() ? "not a .npy or Matrix Market file (the file is empty)"
+                                   : "not a .npy or Matrix Market file");
+}
+
+DenseFile read_matrix(const std::string& path, index_t max_elements) {
+  const std::string bytes = detail::read_file(path);
+  return parse_matrix(bytes, path, max_elements);
+}
+
+}  // namespace polarkit::io

@@ -1,0 +1,160 @@
+// The CPU kernels against plain-loop definitions, in every layout the solvers pass them.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "core/backend.hpp"
+#include "support/matrices.hpp"
+
+namespace polarkit::detail {
+namespace {
+
+using testing::eps;
+
+template <class T>
+class CpuBackendTest : public ::testing::Test {
+ protected:
+  Backend<T>& be = backend_for<T>(MemorySpace::host);
+};
+using Scalars = ::testing::Types<float, double>;
+TYPED_TEST_SUITE(CpuBackendTest, Scalars);
+
+template <class T>
+Matrix<T> naive_product(MatrixView<const T> A, MatrixView<const T> B) {
+  Matrix<T> C(A.rows(), B.cols());
+  for (index_t i = 0; i < A.rows(); ++i) {
+    for (index_t j = 0; j < B.cols(); ++j) {
+      long double s = 0;
+      for (index_t p = 0; p < A.cols(); ++p) s += static_cast<long double>(A(i, p)) * B(p, j);
+      C(i, j) = static_cast<T>(s);
+    }
+  }
+  return C;
+}
+
+TYPED_TEST(CpuBackendTest, GemmHandlesEveryLayoutCombination) {
+  using T = TypeParam;
+  const auto A = testing::gaussian<T>(7, 5, 1);   // used as A and as (Aᵀ)ᵀ
+  const auto B = testing::gaussian<T>(5, 4, 2);
+  const auto expected = naive_product(A.view(), B.view());
+  // Row-major copies of A and B: same logical matrices, transposed storage.
+  Matrix<T> At(5, 7);
+  Matrix<T> Bt(4, 5);
+  for (index_t i = 0; i < 7; ++i) for (index_t j = 0; j < 5; ++j) At(j, i) = A(i, j);
+  for (index_t i = 0; i < 5; ++i) for (index_t j = 0; j < 4; ++j) Bt(j, i) = B(i, j);
+  const MatrixView<const T> a_views[] = {A.view(), At.view().transposed()};
+  const MatrixView<const T> b_views[] = {B.view(), Bt.view().transposed()};
+  for (const auto& a : a_views) {
+    for (const auto& b : b_views) {
+      Matrix<T> C(7, 4);
+      Matrix<T> Ct(4, 7);
+      this->be.gemm(1.0, a, b, 0.0, C.view());
+      this->be.gemm(1.0, a, b, 0.0, Ct.view().transposed());  // row-major output
+      for (index_t i = 0; i < 7; ++i) {
+        for (index_t j = 0; j < 4; ++j) {
+          EXPECT_NEAR(C(i, j), expected(i, j), 10 * eps<T> * 5);
+          EXPECT_NEAR(Ct(j, i), expected(i, j), 10 * eps<T> * 5);
+        }
+      }
+    }
+  }
+}
+
+TYPED_TEST(CpuBackendTest, GramFillsBothTriangles) {
+  using T = TypeParam;
+  const auto X = testing::gaussian<T>(9, 4, 3);
+  Matrix<T> G(4, 4);
+  this->be.gram(2.0, X.view(), 0.0, G.view());
+  const auto XtX = naive_product<T>(X.view().transposed(), X.view());
+  for (index_t i = 0; i < 4; ++i) {
+    for (index_t j = 0; j < 4; ++j) EXPECT_NEAR(G(i, j), 2 * XtX(i, j), 40 * eps<T> * 9);
+  }
+  Matrix<T> G2(9, 9);  // Gram of a row-major view: XXᵀ
+  this->be.gram(1.0, X.view().transposed(), 0.0, G2.view());
+  const auto XXt = naive_product<T>(X.view(), X.view().transposed());
+  for (index_t i = 0; i < 9; ++i) {
+    for (index_t j = 0; j < 9; ++j) EXPECT_NEAR(G2(i, j), XXt(i, j), 20 * eps<T> * 4);
+  }
+}
+
+TYPED_TEST(CpuBackendTest, NormsSurviveExtremeMagnitudes) {
+  using T = TypeParam;
+  const double big = std::numeric_limits<T>::max() / 4;
+  const double tiny = std::numeric_limits<T>::denorm_min() * 8;
+  for (double s : {big, tiny, 1.0}) {
+    Matrix<T> A(3, 2);
+    A(0, 0) = static_cast<T>(s);
+    A(2, 1) = static_cast<T>(s);
+    EXPECT_NEAR(this->be.norm_fro(A.view()) / (std::sqrt(2.0) * static_cast<double>(A(0, 0))), 1.0, 4 * eps<T>) << s;
+    EXPECT_EQ(this->be.max_abs(A.view()), static_cast<double>(A(0, 0)));
+  }
+}
+
+TYPED_TEST(CpuBackendTest, SmallKernelsMatchTheirDefinitions) {
+  using T = TypeParam;
+  const auto A = testing::gaussian<T>(4, 4, 5);
+  const auto B = testing::gaussian<T>(4, 4, 6);
+  double dot = 0.0, trace = 0.0, fro_minus_i = 0.0;
+  for (index_t i = 0; i < 4; ++i) {
+    trace += A(i, i);
+    for (index_t j = 0; j < 4; ++j) {
+      dot += double(A(i, j)) * double(B(i, j));
+      const double d = A(i, j) - (i == j ? 1.0 : 0.0);
+      fro_minus_i += d * d;
+    }
+  }
+  EXPECT_NEAR(this->be.dot(A.view(), B.view()), dot, 16 * eps<T> * 4);
+  EXPECT_NEAR(this->be.trace(A.view()), trace, 4 * eps<T> * 4);
+  EXPECT_NEAR(this->be.norm_fro_minus_identity(A.view()), std::sqrt(fro_minus_i), 16 * eps<T> * 4);
+
+  Matrix<T> C(4, 4);
+  this->be.copy(1.0, A.view(), C.view());
+  this->be.add(2.0, B.view(), -1.0, C.view());
+  this->be.add_diagonal(3.0, C.view());
+  for (index_t i = 0; i < 4; ++i) {
+    for (index_t j = 0; j < 4; ++j) {
+      EXPECT_NEAR(C(i, j), 2 * B(i, j) - A(i, j) + (i == j ? 3 : 0), 8 * eps<T>);
+    }
+  }
+  this->be.symmetrize(C.view());
+  EXPECT_EQ(testing::asymmetry<T>(C.view()), 0.0);
+  const double d[4] = {1, 0, -2, 0.5};
+  this->be.scale_columns(d, C.view());
+  EXPECT_EQ(C(2, 1), T(0));
+}
+
+TYPED_TEST(CpuBackendTest, CopyWithZeroAlphaWritesZerosOverNaN) {
+  using T = TypeParam;
+  Matrix<T> A(2, 2);
+  A(0, 1) = std::numeric_limits<T>::quiet_NaN();
+  EXPECT_FALSE(this->be.all_finite(A.view()));
+  this->be.copy(0.0, A.view(), A.view());
+  EXPECT_TRUE(this->be.all_finite(A.view()));
+  EXPECT_EQ(A(0, 1), T(0));
+}
+
+TYPED_TEST(CpuBackendTest, SvdReconstructs) {
+  using T = TypeParam;
+  const index_t m = 12, n = 7;
+  const auto sigma = testing::geometric_spectrum(n, 1e2);
+  const auto A = testing::with_singular_values<T>(m, n, sigma, 8);
+  Matrix<T> W(m, n), Vt(n, n);
+  const auto s = this->be.svd(A.view(), W.view(), Vt.view());
+  ASSERT_EQ(s.size(), std::size_t(n));
+  for (index_t i = 0; i < n; ++i) EXPECT_NEAR(s[std::size_t(i)], sigma[std::size_t(i)], 20 * eps<T>);
+  this->be.scale_columns(s, W.view());
+  const auto R = naive_product<T>(W.view(), Vt.view());
+  EXPECT_LE(testing::relative_difference<T>(R.view(), A.view()), 20 * eps<T>);
+}
+
+TYPED_TEST(CpuBackendTest, ShapeMismatchesThrow) {
+  using T = TypeParam;
+  Matrix<T> A(3, 2), B(3, 2), C(3, 3);
+  EXPECT_THROW(this->be.gemm(1.0, A.view(), B.view(), 0.0, C.view()), Error);
+  EXPECT_THROW(this->be.add(1.0, A.view(), 0.0, C.view()), Error);
+  EXPECT_THROW(backend_for<T>(MemorySpace::cuda), Error);
+}
+
+}  // namespace
+}  // namespace polarkit::detail

@@ -1,0 +1,73 @@
+#include <gtest/gtest.h>
+
+#include "polarkit/matrix.hpp"
+
+namespace polarkit {
+namespace {
+
+TEST(MatrixView, ColumnAndRowMajorAddressing) {
+  double data[6] = {1, 2, 3, 4, 5, 6};
+  const auto c = col_major(data, 2, 3, 2);  // columns (1,2) (3,4) (5,6)
+  const auto r = row_major(data, 2, 3, 3);  // rows (1,2,3) (4,5,6)
+  EXPECT_EQ(c(1, 2), 6);
+  EXPECT_EQ(c(0, 1), 3);
+  EXPECT_EQ(r(0, 2), 3);
+  EXPECT_EQ(r(1, 0), 4);
+}
+
+TEST(MatrixView, TransposedSharesTheData) {
+  double data[6] = {1, 2, 3, 4, 5, 6};
+  const auto c = col_major(data, 2, 3, 2);
+  const auto t = c.transposed();
+  EXPECT_EQ(t.rows(), 3);
+  EXPECT_EQ(t.cols(), 2);
+  EXPECT_EQ(t.layout(), Layout::row_major);
+  EXPECT_EQ(t.data(), data);
+  for (index_t i = 0; i < 2; ++i) {
+    for (index_t j = 0; j < 3; ++j) EXPECT_EQ(t(j, i), c(i, j));
+  }
+  EXPECT_EQ(t.transposed().layout(), Layout::col_major);
+}
+
+TEST(MatrixView, BlocksKeepTheLeadingDimension) {
+  Matrix<double> M(5, 4);
+  for (index_t j = 0; j < 4; ++j) {
+    for (index_t i = 0; i < 5; ++i) M(i, j) = double(10 * i + j);
+  }
+  const auto b = M.view().block(1, 2, 3, 2);
+  EXPECT_EQ(b.ld(), 5);
+  EXPECT_EQ(b(0, 0), 12);
+  EXPECT_EQ(b(2, 1), 33);
+  EXPECT_EQ(M.view().col(3)(4, 0), 43);
+  EXPECT_THROW((void)M.view().block(4, 0, 2, 1), Error);
+}
+
+TEST(MatrixView, LeadingDimensionAndSizesAreChecked) {
+  double data[6] = {};
+  EXPECT_THROW(col_major(data, 3, 2, 2), Error);
+  EXPECT_THROW(row_major(data, 2, 3, 2), Error);
+  EXPECT_THROW(col_major(data, -1, 2, 2), Error);
+  EXPECT_THROW(col_major<double>(nullptr, 2, 2, 2), Error);
+  EXPECT_NO_THROW(col_major<double>(nullptr, 0, 2, 1));
+  try {
+    (void)col_major(data, 3, 2, 2);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("leading dimension 2 is below 3"), std::string::npos);
+  }
+}
+
+TEST(Matrix, OwnsZeroInitialisedColumnMajorStorage) {
+  Matrix<float> M(3, 2);
+  EXPECT_EQ(M.ld(), 3);
+  EXPECT_EQ(M.space(), MemorySpace::host);
+  for (index_t j = 0; j < 2; ++j) {
+    for (index_t i = 0; i < 3; ++i) EXPECT_EQ(M(i, j), 0.0f);
+  }
+  Matrix<float> moved = std::move(M);
+  EXPECT_EQ(moved.rows(), 3);
+  EXPECT_EQ(Matrix<float>(0, 7).ld(), 1);
+}
+
+}  // namespace
+}  // namespace polarkit
