@@ -115,6 +115,8 @@ Levelled minimax_normalised(real lo) {
   std::array<real, 4> x{lo, (3 * lo + 1) / 4, (lo + 3) / 4, 1};
   Levelled s = levelled_solution(x);
   const real tol = 16 * std::numeric_limits<real>::epsilon();
+  const real noise_floor = std::sqrt(std::numeric_limits<real>::epsilon());
+  real previous_change = std::numeric_limits<real>::infinity();
   for (int iteration = 1; iteration < max_remez_iterations; ++iteration) {
     // Exchange: the interior reference points move to the critical points of p, the roots of
     // p'(x) = a + 3b y + 5c y² (y = x²), taken in the cancellation-free form of the quadratic
@@ -135,11 +137,14 @@ Levelled minimax_normalised(real lo) {
     const Levelled next = levelled_solution(x);
     if (!std::isfinite(next.a) || !std::isfinite(next.b) || !std::isfinite(next.c)) break;
     // Converged when E has settled relative to both E and 1 − E: for tiny lo, E is 1 − O(lo)
-    // and only 1 − E = p(lo) still shows the polynomial moving.
-    const bool settled = std::fabs(next.E - s.E) <= tol * next.E &&
-                         std::fabs(next.one_minus_E - s.one_minus_E) <= tol * next.one_minus_E;
+    // and only 1 − E = p(lo) still shows the polynomial moving. The exchange converges
+    // quadratically, so a change that is already small and no longer shrinks is rounding
+    // noise (this is what ends it where long double is just double).
+    const real change = std::max(std::fabs(next.E - s.E) / next.E,
+                                 std::fabs(next.one_minus_E - s.one_minus_E) / next.one_minus_E);
     s = next;
-    if (settled) break;
+    if (change <= tol || (change <= noise_floor && change >= previous_change)) break;
+    previous_change = change;
   }
   return s;
 }
