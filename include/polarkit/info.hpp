@@ -8,6 +8,15 @@
 
 namespace polarkit {
 
+/// The kind of each iteration a solver took.
+enum class StepKind : char {
+  polynomial = 'P',  ///< a Newton–Schulz-family step (matrix products only)
+  qr = 'Q',          ///< a QDWH step through the QR of [√c·X; I]
+  cholesky = 'C',    ///< a QDWH step through the Cholesky factor of I + c·XᵀX
+  newton = 'N',      ///< a scaled Newton step (explicit inverse)
+  zolotarev = 'Z',   ///< a Zolo-PD step (r QRs)
+};
+
 /// What a polar solve did and how good its result is. Quantities that were not computed are NaN.
 struct PolarInfo {
   Method method = Method::svd;
@@ -17,6 +26,10 @@ struct PolarInfo {
   bool converged = false;
   /// True when A = 0: U = 0 and H = 0 are returned (the polar factor is not unique; msign(0) = 0).
   bool zero_input = false;
+
+  /// The method that ran (differs from `method` for auto) and the kind of each iteration.
+  Method method_used = Method::svd;
+  std::vector<StepKind> steps;
 
   /// e_j = ‖XⱼᵀXⱼ − I‖_F for j = 0..iterations: a guaranteed upper bound on the 2-norm.
   std::vector<double> ortho_error_history;

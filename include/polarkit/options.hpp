@@ -14,6 +14,10 @@ enum class Method {
   muon,                    ///< Muon's "Jordan" quintic (3.4445, −4.7750, 2.0315), 5 steps by default
   polar_express,           ///< published Polar Express table (ℓ = 1e-3), safety factor 1.01
   polar_express_adaptive,  ///< minimax quintic per step for the interval certified by e_j
+  newton,                  ///< scaled Newton X ← (ζX + X⁻ᵀ/ζ)/2, Byers–Xu scaling, Newton–Schulz tail
+  qdwh,                    ///< dynamically weighted Halley (QR steps while c > 100, then Cholesky)
+  zolo,                    ///< Zolo-PD: Zolotarev rational iteration of order r(κ), ≤ 2 steps
+  automatic,               ///< "auto": chosen from a κ estimate and the precision (docs/accuracy.md)
 };
 
 /// How X₀ = A/α is normalised before a Newton–Schulz iteration.
@@ -36,12 +40,12 @@ struct PolarOptions {
   /// Also form H = sym(UᵀA), the backward error ‖A − UH‖_F/‖A‖_F and ‖A‖_* = tr(H).
   bool compute_h = true;
   /// Optional lower bound on σ_min(A)/σ_max(A) (1/κ) known to the caller; 0 = unknown. Used by
-  /// polar_express_adaptive for its first step.
+  /// polar_express_adaptive for its first steps (the rational methods estimate their own).
   double lower_bound = 0.0;
 };
 
 /// Canonical name of a method ("svd", "newton-schulz", "quintic", "muon", "polar-express",
-/// "polar-express-adaptive").
+/// "polar-express-adaptive", "newton", "qdwh", "zolo", "auto").
 std::string_view method_name(Method method);
 
 /// Parses a canonical method name. Throws Error(invalid_argument) naming the accepted values.

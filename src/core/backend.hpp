@@ -42,6 +42,9 @@ class Backend {
   /// C = C + gamma · I.
   virtual void add_diagonal(double gamma, MatrixView<T> C) = 0;
 
+  /// Sets the strictly lower triangle of A to zero.
+  virtual void zero_strict_lower(MatrixView<T> A) = 0;
+
   /// C = (C + Cᵀ) / 2 for square C.
   virtual void symmetrize(MatrixView<T> C) = 0;
 
@@ -64,6 +67,29 @@ class Backend {
 
   /// False when A holds a NaN or an infinity.
   virtual bool all_finite(MatrixView<const T> A) = 0;
+
+  /// ‖A − B‖_F.
+  virtual double norm_fro_difference(MatrixView<const T> A, MatrixView<const T> B) = 0;
+
+  /// Householder QR in place (R in the upper triangle, reflectors below); tau: min(m, n) × 1.
+  virtual void qr(MatrixView<T> A, MatrixView<T> tau) = 0;
+
+  /// Overwrites a tall A factored by qr() with the explicit Q of its n columns.
+  virtual void form_q(MatrixView<T> A, MatrixView<const T> tau) = 0;
+
+  /// Cholesky factorisation A = RᵀR in place (R upper; the strict lower part is left as is).
+  /// False when A is not numerically positive definite.
+  virtual bool cholesky(MatrixView<T> A) = 0;
+
+  /// B ← B · R⁻¹ (transpose = false) or B · R⁻ᵀ, R upper triangular.
+  virtual void solve_upper_right(MatrixView<const T> R, bool transpose, MatrixView<T> B) = 0;
+
+  /// An estimate of ‖R⁻¹‖₁ (or ‖R⁻¹‖_∞ when infinity_norm) for the upper triangle R of a
+  /// square matrix (LAPACK trcon: Hager–Higham, usually exact); +∞ for a singular R.
+  virtual double inverse_norm_upper(MatrixView<const T> R, bool infinity_norm) = 0;
+
+  /// A ← A⁻¹ by LU with partial pivoting. False when A is exactly singular (A is then undefined).
+  virtual bool invert(MatrixView<T> A) = 0;
 
   /// Thin SVD of a tall A (m ≥ n): A = W · diag(σ) · Vt, σ returned in descending order.
   virtual std::vector<double> svd(MatrixView<const T> A, MatrixView<T> W, MatrixView<T> Vt) = 0;

@@ -59,39 +59,53 @@ void step_matrix(Ops<T>& ops, const Quintic& p, MatrixView<const T> G, MatrixVie
 template <class T>
 void solve_newton_schulz(Ops<T>& ops, Matrix<T>& X, Schedule& schedule,
                          const PolarOptions& options, PolarInfo& info) {
+  OrthogonalityMeter<T> meter(ops, X.cols());
+  const GramSpectrum s = meter.measure(std::as_const(X).view());
+  OrthogonalityMeter<T>::record(s, info);
+  info.cond_estimate = s.lambda_min > 0.0 ? std::sqrt(s.lambda_max / s.lambda_min)
+                                          : std::numeric_limits<double>::infinity();
+  continue_newton_schulz(ops, X, schedule, options, info, meter, s);
+  info.lower_bound = schedule.design_lower_bound();
+}
+
+template <class T>
+void continue_newton_schulz(Ops<T>& ops, Matrix<T>& X, Schedule& schedule,
+                            const PolarOptions& options, PolarInfo& info,
+                            OrthogonalityMeter<T>& meter, GramSpectrum s) {
   const index_t m = X.rows();
   const index_t n = X.cols();
-  OrthogonalityMeter<T> meter(ops, n);
   Matrix<T> Y = ops.allocate(m, n);
   Matrix<T> B = ops.allocate(n, n);
   const StopRule rule(options, schedule.order(), std::numeric_limits<T>::epsilon() / 2, n);
-  const int budget = options.steps > 0 ? options.steps : options.max_iter;
-
-  double previous = std::numeric_limits<double>::quiet_NaN();
-  for (int j = 0;; ++j) {
-    const GramSpectrum s = meter.measure(std::as_const(X).view());
-    OrthogonalityMeter<T>::record(s, info);
-    if (j == 0) {
-      info.cond_estimate = s.lambda_min > 0.0 ? std::sqrt(s.lambda_max / s.lambda_min)
-                                              : std::numeric_limits<double>::infinity();
-    }
-    const bool stop = options.steps > 0 ? j == budget : (j == budget || rule.done(s.e_fro, previous));
+  const auto& history = info.ortho_error_history;
+  double previous = history.size() >= 2 ? history[history.size() - 2]
+                                        : std::numeric_limits<double>::quiet_NaN();
+  for (int taken = 0;; ++taken) {
+    const bool stop = options.steps > 0
+                          ? taken == options.steps
+                          : info.iterations >= options.max_iter || rule.done(s.e_fro, previous);
     if (stop) {
       info.converged = rule.met(s.e_fro);
-      break;
+      return;
     }
     step_matrix(ops, schedule.next(s), std::as_const(meter.gram()).view(), B.view());
     ops.gemm(1.0, std::as_const(X).view(), std::as_const(B).view(), 0.0, Y.view());
     std::swap(X, Y);
-    info.iterations = j + 1;
+    ++info.iterations;
+    info.steps.push_back(StepKind::polynomial);
     previous = s.e_fro;
+    s = meter.measure(std::as_const(X).view());
+    OrthogonalityMeter<T>::record(s, info);
   }
-  info.lower_bound = schedule.design_lower_bound();
 }
 
-template void solve_newton_schulz<float>(Ops<float>&, Matrix<float>&, Schedule&,
-                                         const PolarOptions&, PolarInfo&);
-template void solve_newton_schulz<double>(Ops<double>&, Matrix<double>&, Schedule&,
-                                          const PolarOptions&, PolarInfo&);
+#define POLARKIT_INSTANTIATE(T)                                                                 \
+  template void solve_newton_schulz<T>(Ops<T>&, Matrix<T>&, Schedule&, const PolarOptions&,    \
+                                       PolarInfo&);                                             \
+  template void continue_newton_schulz<T>(Ops<T>&, Matrix<T>&, Schedule&, const PolarOptions&, \
+                                          PolarInfo&, OrthogonalityMeter<T>&, GramSpectrum);
+POLARKIT_INSTANTIATE(float)
+POLARKIT_INSTANTIATE(double)
+#undef POLARKIT_INSTANTIATE
 
 }  // namespace polarkit::detail

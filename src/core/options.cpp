@@ -8,13 +8,17 @@
 namespace polarkit {
 namespace {
 
-constexpr std::array<std::pair<Method, std::string_view>, 6> method_names{{
+constexpr std::array<std::pair<Method, std::string_view>, 10> method_names{{
     {Method::svd, "svd"},
     {Method::newton_schulz, "newton-schulz"},
     {Method::quintic, "quintic"},
     {Method::muon, "muon"},
     {Method::polar_express, "polar-express"},
     {Method::polar_express_adaptive, "polar-express-adaptive"},
+    {Method::newton, "newton"},
+    {Method::qdwh, "qdwh"},
+    {Method::zolo, "zolo"},
+    {Method::automatic, "auto"},
 }};
 
 }  // namespace

@@ -7,7 +7,8 @@
 #include <string>
 #include <utility>
 
-#include "core/lanczos.hpp"
+#include "core/normalise.hpp"
+#include "core/reduction.hpp"
 #include "core/schedule.hpp"
 #include "core/solvers.hpp"
 
@@ -15,6 +16,7 @@ namespace polarkit {
 namespace {
 
 using detail::Backend;
+using detail::normalise;
 using detail::Ops;
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
@@ -45,48 +47,6 @@ void validate(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H, const Pol
   }
 }
 
-// dst = src · 2^e exactly (two factors, each representable, for |e| up to the full exponent
-// range: subnormal and near-overflow inputs alike).
-template <class T>
-void copy_scaled_by_power_of_two(Backend<T>& be, MatrixView<const T> src, MatrixView<T> dst, int e) {
-  const int half = e / 2;
-  be.copy(std::ldexp(1.0, half), src, dst);
-  be.copy(std::ldexp(1.0, e - half), dst, dst);
-}
-
-// σ_max estimate of X by Lanczos on XᵀX.
-template <class T>
-double sigma_max_estimate(Ops<T>& ops, MatrixView<const T> X) {
-  detail::Lanczos<T> lanczos(ops, X.cols());
-  Matrix<T> t = ops.allocate(X.rows(), 1);
-  const auto ext = lanczos.extremes([&](MatrixView<const T> x, MatrixView<T> y) {
-    ops.gemm(1.0, X, x, 0.0, t.view());
-    ops.gemm(1.0, X.transposed(), std::as_const(t).view(), 0.0, y);
-  });
-  return std::sqrt(std::max(ext.max, 0.0));
-}
-
-// X = A/α with α ≥ σ_max(A) (Frobenius) or ≈ σ_max(A) (spectral), times the method's safety.
-// Returns α. A power of two first brings the largest entry to [1/2, 1), so no square overflows
-// or underflows, whatever the magnitude of A.
-template <class T>
-double normalise(Ops<T>& ops, MatrixView<const T> A, MatrixView<T> X, double amax, Scaling scaling,
-                 double safety) {
-  Backend<T>& be = ops.backend();
-  int exponent = 0;
-  std::frexp(amax, &exponent);
-  copy_scaled_by_power_of_two(be, A, X, -exponent);
-  double norm = be.norm_fro(X);
-  if (scaling == Scaling::spectral) {
-    // Lanczos approaches σ_max from below: the 2% margin makes the estimate an upper bound in
-    // practice, and the Frobenius norm caps it where that is tighter.
-    norm = std::min(norm, 1.02 * sigma_max_estimate(ops, MatrixView<const T>(X)));
-  }
-  const double divisor = norm * safety;
-  be.copy(1.0 / divisor, X, X);
-  return std::ldexp(divisor, exponent);
-}
-
 template <class T>
 void finish_with_h(Ops<T>& ops, MatrixView<const T> A, MatrixView<const T> U, MatrixView<T> H,
                    PolarInfo& info) {
@@ -98,6 +58,63 @@ void finish_with_h(Ops<T>& ops, MatrixView<const T> A, MatrixView<const T> U, Ma
   be.copy(1.0, A, R.view());
   ops.gemm(-1.0, U, MatrixView<const T>(H), 1.0, R.view());
   info.backward_error = be.norm_fro(std::as_const(R).view()) / be.norm_fro(A);
+}
+
+bool is_newton_schulz_family(Method m) {
+  return m == Method::newton_schulz || m == Method::quintic || m == Method::muon ||
+         m == Method::polar_express || m == Method::polar_express_adaptive;
+}
+
+template <class T>
+void solve_polynomial(Ops<T>& ops, Matrix<T>& X, Method method, PolarOptions options,
+                      PolarInfo& info) {
+  if (method == Method::muon && options.steps == 0) options.steps = 5;
+  const auto schedule = detail::make_schedule(method, options);
+  detail::solve_newton_schulz(ops, X, *schedule, options, info);
+}
+
+// Normalises X = At/α and runs the method (for auto, the one the κ estimate selects).
+template <class T>
+void solve(Ops<T>& ops, MatrixView<const T> At, double amax, Matrix<T>& X,
+           const PolarOptions& options, PolarInfo& info) {
+  const Method requested = options.method;
+  info.method_used = requested;
+  if (requested == Method::svd) {
+    info.scale = normalise(ops, At, X.view(), amax, Scaling::frobenius, 1.0);
+    detail::solve_svd(ops, X, info);
+    return;
+  }
+  if (is_newton_schulz_family(requested)) {
+    const double safety = detail::make_schedule(requested, options)->normalisation_safety();
+    info.scale = normalise(ops, At, X.view(), amax, options.scaling, safety);
+    solve_polynomial(ops, X, requested, options, info);
+    return;
+  }
+  // The rational methods (and auto) share one QR: ℓ₀, and the square problem for a tall A.
+  // They converge for σ slightly above 1 too, so the tight Lanczos scale serves them best: the
+  // smaller 1/ℓ₀, the fewer steps (QDWH) or the lower the order (Zolo-PD).
+  info.scale = normalise(ops, At, X.view(), amax, Scaling::spectral, 1.0);
+  const detail::Reduction<T> reduction = detail::reduce_to_square(ops, X);
+  const Method method =
+      requested == Method::automatic ? detail::select_method<T>(reduction.ell0) : requested;
+  info.method_used = method;
+  switch (method) {
+    case Method::qdwh:
+      detail::solve_qdwh(ops, X, reduction.ell0, options, info);
+      break;
+    case Method::newton:
+      detail::solve_newton(ops, X, reduction.ell0, options, info);
+      break;
+    case Method::zolo:
+      detail::solve_zolo(ops, X, reduction.ell0, options, info);
+      break;
+    default: {  // auto's Newton–Schulz choice, designed for the ℓ₀ the QR certified
+      PolarOptions o = options;
+      o.lower_bound = std::max(o.lower_bound, reduction.ell0);
+      solve_polynomial(ops, X, method, o, info);
+    }
+  }
+  detail::expand(ops, reduction, X);
 }
 
 }  // namespace
@@ -136,16 +153,7 @@ PolarInfo polar(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H,
   const bool wide = A.rows() < A.cols();
   const MatrixView<const T> At = wide ? A.transposed() : A;
   Matrix<T> X = ops.allocate(At.rows(), At.cols());
-  if (options.method == Method::svd) {
-    info.scale = normalise(ops, At, X.view(), amax, Scaling::frobenius, 1.0);
-    detail::solve_svd(ops, X, info);
-  } else {
-    const auto schedule = detail::make_schedule(options.method, options);
-    info.scale = normalise(ops, At, X.view(), amax, options.scaling, schedule->normalisation_safety());
-    PolarOptions run = options;
-    if (run.method == Method::muon && run.steps == 0) run.steps = 5;
-    detail::solve_newton_schulz(ops, X, *schedule, run, info);
-  }
+  solve(ops, At, amax, X, options, info);
   be.copy(1.0, wide ? std::as_const(X).view().transposed() : std::as_const(X).view(), U);
   if (want_h) finish_with_h(ops, A, MatrixView<const T>(U), H, info);
   info.flops = ops.flops();

@@ -90,7 +90,7 @@ std::unique_ptr<Schedule> make_schedule(Method method, const PolarOptions& optio
       return std::make_unique<TableSchedule>(polar_express_with_safety(), 3, 1.01, 1e-3);
     case Method::polar_express_adaptive:
       return std::make_unique<AdaptiveSchedule>(options.lower_bound);
-    case Method::svd:
+    default:
       break;
   }
   throw Error(ErrorCode::invalid_argument,

@@ -3,13 +3,11 @@
 // wide inputs, H and the backward error are the caller's (polar.cpp), shared by every solver.
 #pragma once
 
-#include "core/ops.hpp"
+#include "core/orthogonality.hpp"
 #include "polarkit/info.hpp"
 #include "polarkit/options.hpp"
 
 namespace polarkit::detail {
-
-class Schedule;
 
 template <class T>
 void solve_svd(Ops<T>& ops, Matrix<T>& X, PolarInfo& info);
@@ -17,5 +15,30 @@ void solve_svd(Ops<T>& ops, Matrix<T>& X, PolarInfo& info);
 template <class T>
 void solve_newton_schulz(Ops<T>& ops, Matrix<T>& X, Schedule& schedule,
                          const PolarOptions& options, PolarInfo& info);
+
+/// Newton–Schulz steps from an iterate that `meter` has just measured as `s` (and that is
+/// already recorded in info): the tail other solvers hand over to once X is nearly orthogonal.
+template <class T>
+void continue_newton_schulz(Ops<T>& ops, Matrix<T>& X, Schedule& schedule,
+                            const PolarOptions& options, PolarInfo& info,
+                            OrthogonalityMeter<T>& meter, GramSpectrum s);
+
+/// The rational iterations work on a square, nonsingular-in-practice X (see reduction.hpp);
+/// ell0 is a lower bound on σ_min(X), σ_max(X) ≲ 1.
+template <class T>
+void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
+                PolarInfo& info);
+
+template <class T>
+void solve_newton(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
+                  PolarInfo& info);
+
+template <class T>
+void solve_zolo(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
+                PolarInfo& info);
+
+/// auto's choice for a normalised X₀ with σ_min(X₀) ≥ ell0 (src/core/select_method.cpp).
+template <class T>
+Method select_method(double ell0);
 
 }  // namespace polarkit::detail

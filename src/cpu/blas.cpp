@@ -27,6 +27,32 @@ void dgesvd_(const char*, const char*, const int*, const int*, double*, const in
              std::size_t);
 void sgesvd_(const char*, const char*, const int*, const int*, float*, const int*, float*, float*,
              const int*, float*, const int*, float*, const int*, int*, std::size_t, std::size_t);
+void dtrsm_(const char*, const char*, const char*, const char*, const int*, const int*,
+            const double*, const double*, const int*, double*, const int*, std::size_t,
+            std::size_t, std::size_t, std::size_t);
+void strsm_(const char*, const char*, const char*, const char*, const int*, const int*,
+            const float*, const float*, const int*, float*, const int*, std::size_t, std::size_t,
+            std::size_t, std::size_t);
+void dgeqrf_(const int*, const int*, double*, const int*, double*, double*, const int*, int*);
+void sgeqrf_(const int*, const int*, float*, const int*, float*, float*, const int*, int*);
+void dorgqr_(const int*, const int*, const int*, double*, const int*, const double*, double*,
+             const int*, int*);
+void sorgqr_(const int*, const int*, const int*, float*, const int*, const float*, float*,
+             const int*, int*);
+void dpotrf_(const char*, const int*, double*, const int*, int*, std::size_t);
+void spotrf_(const char*, const int*, float*, const int*, int*, std::size_t);
+double dlantr_(const char*, const char*, const char*, const int*, const int*, const double*,
+               const int*, double*, std::size_t, std::size_t, std::size_t);
+float slantr_(const char*, const char*, const char*, const int*, const int*, const float*,
+              const int*, float*, std::size_t, std::size_t, std::size_t);
+void dtrcon_(const char*, const char*, const char*, const int*, const double*, const int*,
+             double*, double*, int*, int*, std::size_t, std::size_t, std::size_t);
+void strcon_(const char*, const char*, const char*, const int*, const float*, const int*, float*,
+             float*, int*, int*, std::size_t, std::size_t, std::size_t);
+void dgetrf_(const int*, const int*, double*, const int*, int*, int*);
+void sgetrf_(const int*, const int*, float*, const int*, int*, int*);
+void dgetri_(const int*, double*, const int*, const int*, double*, const int*, int*);
+void sgetri_(const int*, float*, const int*, const int*, float*, const int*, int*);
 }
 
 namespace polarkit::cpu {
@@ -92,7 +118,91 @@ int gesvd_impl(Driver driver, int m, int n, T* a, int lda, T* s, T* u, int ldu, 
   });
 }
 
+template <class T, class Geqrf>
+int geqrf_impl(Geqrf driver, int m, int n, T* a, int lda, T* tau) {
+  return with_workspace<T>(
+      [&](T* work, int lwork, int& info) { driver(&m, &n, a, &lda, tau, work, &lwork, &info); });
+}
+
+template <class T, class Orgqr>
+int orgqr_impl(Orgqr driver, int m, int n, int k, T* a, int lda, const T* tau) {
+  return with_workspace<T>([&](T* work, int lwork, int& info) {
+    driver(&m, &n, &k, a, &lda, tau, work, &lwork, &info);
+  });
+}
+
+template <class T, class Getrf, class Getri>
+int invert_lu_impl(Getrf getrf, Getri getri, int n, T* a, int lda) {
+  std::vector<int> pivots(static_cast<std::size_t>(n > 0 ? n : 1));
+  int info = 0;
+  getrf(&n, &n, a, &lda, pivots.data(), &info);
+  if (info != 0) return info;
+  return with_workspace<T>([&](T* work, int lwork, int& status) {
+    getri(&n, a, &lda, pivots.data(), work, &lwork, &status);
+  });
+}
+
 }  // namespace
+
+void trsm(char side, char uplo, char transa, char diag, int m, int n, double alpha,
+          const double* a, int lda, double* b, int ldb) {
+  dtrsm_(&side, &uplo, &transa, &diag, &m, &n, &alpha, a, &lda, b, &ldb, 1, 1, 1, 1);
+}
+void trsm(char side, char uplo, char transa, char diag, int m, int n, float alpha, const float* a,
+          int lda, float* b, int ldb) {
+  strsm_(&side, &uplo, &transa, &diag, &m, &n, &alpha, a, &lda, b, &ldb, 1, 1, 1, 1);
+}
+
+int geqrf(int m, int n, double* a, int lda, double* tau) { return geqrf_impl(dgeqrf_, m, n, a, lda, tau); }
+int geqrf(int m, int n, float* a, int lda, float* tau) { return geqrf_impl(sgeqrf_, m, n, a, lda, tau); }
+int orgqr(int m, int n, int k, double* a, int lda, const double* tau) {
+  return orgqr_impl(dorgqr_, m, n, k, a, lda, tau);
+}
+int orgqr(int m, int n, int k, float* a, int lda, const float* tau) {
+  return orgqr_impl(sorgqr_, m, n, k, a, lda, tau);
+}
+
+int potrf(char uplo, int n, double* a, int lda) {
+  int info = 0;
+  dpotrf_(&uplo, &n, a, &lda, &info, 1);
+  return info;
+}
+int potrf(char uplo, int n, float* a, int lda) {
+  int info = 0;
+  spotrf_(&uplo, &n, a, &lda, &info, 1);
+  return info;
+}
+
+double lantr(char norm, char uplo, int n, const double* a, int lda) {
+  const char diag = 'N';
+  std::vector<double> work(static_cast<std::size_t>(n > 0 ? n : 1));
+  return dlantr_(&norm, &uplo, &diag, &n, &n, a, &lda, work.data(), 1, 1, 1);
+}
+double lantr(char norm, char uplo, int n, const float* a, int lda) {
+  const char diag = 'N';
+  std::vector<float> work(static_cast<std::size_t>(n > 0 ? n : 1));
+  return static_cast<double>(slantr_(&norm, &uplo, &diag, &n, &n, a, &lda, work.data(), 1, 1, 1));
+}
+
+int trcon(char norm, char uplo, int n, const double* a, int lda, double& rcond) {
+  const char diag = 'N';
+  std::vector<double> work(static_cast<std::size_t>(3 * n));
+  std::vector<int> iwork(static_cast<std::size_t>(n));
+  int info = 0;
+  dtrcon_(&norm, &uplo, &diag, &n, a, &lda, &rcond, work.data(), iwork.data(), &info, 1, 1, 1);
+  return info;
+}
+int trcon(char norm, char uplo, int n, const float* a, int lda, float& rcond) {
+  const char diag = 'N';
+  std::vector<float> work(static_cast<std::size_t>(3 * n));
+  std::vector<int> iwork(static_cast<std::size_t>(n));
+  int info = 0;
+  strcon_(&norm, &uplo, &diag, &n, a, &lda, &rcond, work.data(), iwork.data(), &info, 1, 1, 1);
+  return info;
+}
+
+int invert_lu(int n, double* a, int lda) { return invert_lu_impl<double>(dgetrf_, dgetri_, n, a, lda); }
+int invert_lu(int n, float* a, int lda) { return invert_lu_impl<float>(sgetrf_, sgetri_, n, a, lda); }
 
 int gesdd(int m, int n, double* a, int lda, double* s, double* u, int ldu, double* vt, int ldvt) {
   return gesdd_impl(dgesdd_, m, n, a, lda, s, u, ldu, vt, ldvt);

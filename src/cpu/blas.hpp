@@ -28,4 +28,31 @@ int gesdd(int m, int n, float* a, int lda, float* s, float* u, int ldu, float* v
 int gesvd(int m, int n, double* a, int lda, double* s, double* u, int ldu, double* vt, int ldvt);
 int gesvd(int m, int n, float* a, int lda, float* s, float* u, int ldu, float* vt, int ldvt);
 
+/// B ← alpha · B · op(A)⁻¹ for triangular A (side = 'R') or op(A)⁻¹ · B (side = 'L').
+void trsm(char side, char uplo, char transa, char diag, int m, int n, double alpha,
+          const double* a, int lda, double* b, int ldb);
+void trsm(char side, char uplo, char transa, char diag, int m, int n, float alpha, const float* a,
+          int lda, float* b, int ldb);
+
+/// Householder QR (geqrf) and the explicit Q of its first n columns (orgqr). Return info.
+int geqrf(int m, int n, double* a, int lda, double* tau);
+int geqrf(int m, int n, float* a, int lda, float* tau);
+int orgqr(int m, int n, int k, double* a, int lda, const double* tau);
+int orgqr(int m, int n, int k, float* a, int lda, const float* tau);
+
+/// Cholesky factorisation (potrf). info > 0: not positive definite.
+int potrf(char uplo, int n, double* a, int lda);
+int potrf(char uplo, int n, float* a, int lda);
+
+/// ‖A‖ of a triangular matrix (lantr) and its reciprocal condition estimate (trcon) in the
+/// 1-norm (norm = '1') or the ∞-norm (norm = 'I').
+double lantr(char norm, char uplo, int n, const double* a, int lda);
+double lantr(char norm, char uplo, int n, const float* a, int lda);
+int trcon(char norm, char uplo, int n, const double* a, int lda, double& rcond);
+int trcon(char norm, char uplo, int n, const float* a, int lda, float& rcond);
+
+/// LU factorisation and inverse (getrf + getri). info > 0: exactly singular.
+int invert_lu(int n, double* a, int lda);
+int invert_lu(int n, float* a, int lda);
+
 }  // namespace polarkit::cpu

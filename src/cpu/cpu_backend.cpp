@@ -1,6 +1,7 @@
 // The CPU backend: BLAS/LAPACK for the products and the SVD, plain loops for the O(mn) kernels.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "core/backend.hpp"
@@ -112,6 +113,12 @@ class CpuBackend final : public Backend<T> {
     for (index_t i = 0; i < k; ++i) C(i, i) += static_cast<T>(gamma);
   }
 
+  void zero_strict_lower(MatrixView<T> A) override {
+    for (index_t j = 0; j < A.cols(); ++j) {
+      for (index_t i = j + 1; i < A.rows(); ++i) A(i, j) = T(0);
+    }
+  }
+
   void symmetrize(MatrixView<T> C) override {
     require<T>(C.rows() == C.cols(), "symmetrize: matrix is not square");
     for (index_t j = 0; j < C.cols(); ++j) {
@@ -168,6 +175,68 @@ class CpuBackend final : public Backend<T> {
     return finite;
   }
 
+  double norm_fro_difference(MatrixView<const T> A, MatrixView<const T> B) override {
+    require<T>(A.rows() == B.rows() && A.cols() == B.cols(), "norm_fro_difference: shape mismatch");
+    return norm2_of(A, [&](index_t i, index_t j) {
+      return static_cast<double>(A(i, j)) - static_cast<double>(B(i, j));
+    });
+  }
+
+  void qr(MatrixView<T> A, MatrixView<T> tau) override {
+    require<T>(A.is_col_major() && tau.rows() >= std::min(A.rows(), A.cols()),
+               "qr: needs a column-major A and room for min(m, n) reflectors");
+    if (A.empty()) return;
+    check_info(cpu::geqrf(cpu::blas_int(A.rows()), cpu::blas_int(A.cols()), A.data(),
+                          cpu::blas_int(A.ld()), tau.data()),
+               "geqrf");
+  }
+
+  void form_q(MatrixView<T> A, MatrixView<const T> tau) override {
+    require<T>(A.is_col_major() && A.rows() >= A.cols(), "form_q: needs a tall column-major A");
+    if (A.empty()) return;
+    check_info(cpu::orgqr(cpu::blas_int(A.rows()), cpu::blas_int(A.cols()),
+                          cpu::blas_int(A.cols()), A.data(), cpu::blas_int(A.ld()), tau.data()),
+               "orgqr");
+  }
+
+  bool cholesky(MatrixView<T> A) override {
+    require<T>(A.is_col_major() && A.rows() == A.cols(), "cholesky: needs a square column-major A");
+    const int info = cpu::potrf('U', cpu::blas_int(A.rows()), A.data(), cpu::blas_int(A.ld()));
+    if (info < 0) check_info(info, "potrf");
+    return info == 0;
+  }
+
+  void solve_upper_right(MatrixView<const T> R, bool transpose, MatrixView<T> B) override {
+    require<T>(R.is_col_major() && B.is_col_major() && R.rows() == R.cols() && B.cols() == R.rows(),
+               "solve_upper_right: shape or layout mismatch");
+    if (B.empty()) return;
+    cpu::trsm('R', 'U', transpose ? 'T' : 'N', 'N', cpu::blas_int(B.rows()),
+              cpu::blas_int(B.cols()), T(1), R.data(), cpu::blas_int(R.ld()), B.data(),
+              cpu::blas_int(B.ld()));
+  }
+
+  double inverse_norm_upper(MatrixView<const T> R, bool infinity_norm) override {
+    require<T>(R.is_col_major() && R.rows() == R.cols(), "inverse_norm_upper: needs a square R");
+    const char which = infinity_norm ? 'I' : '1';
+    const int n = cpu::blas_int(R.rows());
+    const int ld = cpu::blas_int(R.ld());
+    for (index_t i = 0; i < R.rows(); ++i) {
+      if (R(i, i) == T(0)) return std::numeric_limits<double>::infinity();
+    }
+    const double norm = cpu::lantr(which, 'U', n, R.data(), ld);
+    T rcond{};
+    check_info(cpu::trcon(which, 'U', n, R.data(), ld, rcond), "trcon");
+    return rcond > T(0) ? 1.0 / (static_cast<double>(rcond) * norm)
+                        : std::numeric_limits<double>::infinity();
+  }
+
+  bool invert(MatrixView<T> A) override {
+    require<T>(A.is_col_major() && A.rows() == A.cols(), "invert: needs a square column-major A");
+    const int info = cpu::invert_lu(cpu::blas_int(A.rows()), A.data(), cpu::blas_int(A.ld()));
+    if (info < 0) check_info(info, "getrf/getri");
+    return info == 0;
+  }
+
   std::vector<double> svd(MatrixView<const T> A, MatrixView<T> W, MatrixView<T> Vt) override {
     const index_t m = A.rows();
     const index_t n = A.cols();
@@ -193,6 +262,13 @@ class CpuBackend final : public Backend<T> {
   }
 
  private:
+  static void check_info(int info, const char* routine) {
+    if (info != 0) {
+      throw Error(ErrorCode::backend_failure,
+                  std::string("LAPACK ") + routine + " failed with info = " + std::to_string(info));
+    }
+  }
+
   static void mirror_lower(MatrixView<T> G) {
     for (index_t j = 0; j < G.cols(); ++j) {
       for (index_t i = j + 1; i < G.rows(); ++i) G(j, i) = G(i, j);

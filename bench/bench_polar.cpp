@@ -1,0 +1,372 @@
+// bench_polar — Google Benchmark suite for msign(A) = polar(A) with compute_h = false.
+//
+// Cases (names are '/'-separated key:value fields; Google Benchmark appends the run settings
+// "/min_time:0.500/real_time" to every one of them):
+//   BM_Gemm/dtype:<f64|f32>/n:<n>                    C = A·A with the BLAS ?gemm_ (2n³ flops)
+//   BM_Polar/method:<name>/dtype:<f64|f32>/n:<n>     polar(A, U, {}, {method, compute_h = false})
+// for n ∈ {256, 1024, 2048}; <name> is polarkit::method_name (svd, newton-schulz, quintic, muon,
+// polar-express, polar-express-adaptive). A = P·diag(σ)·Qᵀ is n × n with Haar-random P, Q and
+// geometric singular values σ_i = κ^{-i/(n-1)}, κ = 1e3 (built once per n, not timed).
+//
+// Counters (per polar() call unless noted):
+//   gflops       info.flops / wall time (GFLOP/s; GEMM counted 2mnk, SYRK mnk by the library)
+//   iters        info.iterations (Newton–Schulz steps; 0 for svd)
+//   products     info.products (GEMM/SYRK calls with matrix operands)
+//   ms_per_iter  wall time per call / iters, in ms (0 for svd)
+//   gemm_gflops  the GEMM reference rate at this (n, dtype), timed once per process
+//   gemm_ref_util  cpu_util while that reference was timed
+//   gemm_ratio   gflops / gemm_gflops
+//   vs_svd       svd time / this method's time, same (n, dtype), same process
+//   ortho_err    info.ortho_error_fro = ‖UᵀU − I‖_F of the result
+//   converged    info.converged (muon runs a fixed 5 steps and is not expected to converge)
+//   cpu_util     process CPU time / (wall time × BLAS threads) over the timed loop: ≈ 1 when the
+//                BLAS threads had the cores to themselves, lower when other work shared them
+// docs/performance.md has the measured numbers and how they were taken.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <ctime>
+#include <exception>
+#include <map>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "polarkit/polar.hpp"
+
+// Fortran BLAS/LAPACK, from the same library polarkit links. The trailing size_t arguments are
+// the hidden lengths of the character arguments.
+extern "C" {
+void dgemm_(const char*, const char*, const int*, const int*, const int*, const double*,
+            const double*, const int*, const double*, const int*, const double*, double*,
+            const int*, std::size_t, std::size_t);
+void sgemm_(const char*, const char*, const int*, const int*, const int*, const float*,
+            const float*, const int*, const float*, const int*, const float*, float*, const int*,
+            std::size_t, std::size_t);
+void dgeqrf_(const int*, const int*, double*, const int*, double*, double*, const int*, int*);
+void dorgqr_(const int*, const int*, const int*, double*, const int*, const double*, double*,
+             const int*, int*);
+#ifdef POLARKIT_BENCH_OPENBLAS
+int openblas_get_num_threads(void);
+char* openblas_get_config(void);
+#endif
+}
+
+namespace {
+
+using polarkit::index_t;
+using polarkit::Matrix;
+using polarkit::MatrixView;
+using polarkit::Method;
+using Clock = std::chrono::steady_clock;
+
+constexpr double kappa = 1e3;
+constexpr std::uint64_t seed = 0x706F6C61726B6974ULL;  // "polarkit"
+constexpr double min_time_s = 0.5;
+constexpr index_t sizes[] = {256, 1024, 2048};
+constexpr Method methods[] = {Method::svd,        Method::newton_schulz,
+                              Method::quintic,    Method::muon,
+                              Method::polar_express, Method::polar_express_adaptive};
+
+template <class T>
+std::string dtype_name() {
+  return sizeof(T) == sizeof(double) ? "f64" : "f32";
+}
+
+int blas_int(index_t v) { return static_cast<int>(v); }
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// CPU seconds used by the whole process (all threads) so far.
+double process_cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
+
+// BLAS threads: the denominator of cpu_util.
+int blas_threads() {
+#ifdef POLARKIT_BENCH_OPENBLAS
+  return openblas_get_num_threads();
+#else
+  return 1;
+#endif
+}
+
+// Process CPU time / (wall time × BLAS threads) over a timed loop: ≈ 1 when every BLAS thread had
+// a core of its own, well below 1 when other work shared the cores (the row is then suspect).
+double cpu_util(double cpu_s, double wall_s) {
+  return cpu_s / (wall_s * static_cast<double>(blas_threads()));
+}
+
+// C = A·B for n × n column-major matrices.
+void gemm(index_t n, const double* a, const double* b, double* c) {
+  const int k = blas_int(n);
+  const double one = 1.0;
+  const double zero = 0.0;
+  dgemm_("N", "N", &k, &k, &k, &one, a, &k, b, &k, &zero, c, &k, 1, 1);
+}
+void gemm(index_t n, const float* a, const float* b, float* c) {
+  const int k = blas_int(n);
+  const float one = 1.0f;
+  const float zero = 0.0f;
+  sgemm_("N", "N", &k, &k, &k, &one, a, &k, b, &k, &zero, c, &k, 1, 1);
+}
+
+void check_lapack(int info, const char* routine) {
+  if (info != 0) {
+    throw std::runtime_error(std::string(routine) + " failed, info = " + std::to_string(info));
+  }
+}
+
+// A Haar-distributed orthogonal n × n matrix: the Q factor of a Gaussian matrix with the signs
+// of diag(R) folded in.
+Matrix<double> haar_orthogonal(index_t n, std::mt19937_64& rng) {
+  Matrix<double> Q(n, n);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  for (index_t j = 0; j < n; ++j) {
+    for (index_t i = 0; i < n; ++i) Q(i, j) = normal(rng);
+  }
+  const int k = blas_int(n);
+  std::vector<double> tau(static_cast<std::size_t>(n));
+  int info = 0;
+  int lwork = -1;
+  double query = 0.0;
+  dgeqrf_(&k, &k, Q.data(), &k, tau.data(), &query, &lwork, &info);
+  check_lapack(info, "dgeqrf");
+  lwork = static_cast<int>(query);
+  std::vector<double> work(static_cast<std::size_t>(std::max(lwork, 1)));
+  dgeqrf_(&k, &k, Q.data(), &k, tau.data(), work.data(), &lwork, &info);
+  check_lapack(info, "dgeqrf");
+  std::vector<double> sign(static_cast<std::size_t>(n));
+  for (index_t j = 0; j < n; ++j) sign[static_cast<std::size_t>(j)] = Q(j, j) < 0.0 ? -1.0 : 1.0;
+  lwork = -1;
+  dorgqr_(&k, &k, &k, Q.data(), &k, tau.data(), &query, &lwork, &info);
+  check_lapack(info, "dorgqr");
+  lwork = static_cast<int>(query);
+  work.assign(static_cast<std::size_t>(std::max(lwork, 1)), 0.0);
+  dorgqr_(&k, &k, &k, Q.data(), &k, tau.data(), work.data(), &lwork, &info);
+  check_lapack(info, "dorgqr");
+  for (index_t j = 0; j < n; ++j) {
+    for (index_t i = 0; i < n; ++i) Q(i, j) *= sign[static_cast<std::size_t>(j)];
+  }
+  return Q;
+}
+
+// A = P·diag(σ)·Qᵀ with σ_i = κ^{-i/(n-1)}: σ_max = 1, σ_min = 1/κ. Built once per n.
+const Matrix<double>& test_matrix_f64(index_t n) {
+  static std::map<index_t, Matrix<double>> cache;
+  if (auto it = cache.find(n); it != cache.end()) return it->second;
+  std::mt19937_64 rng(seed + static_cast<std::uint64_t>(n));
+  Matrix<double> P = haar_orthogonal(n, rng);
+  const Matrix<double> Q = haar_orthogonal(n, rng);
+  for (index_t j = 0; j < n; ++j) {
+    const double t = n > 1 ? static_cast<double>(j) / static_cast<double>(n - 1) : 0.0;
+    const double sigma = std::pow(kappa, -t);
+    for (index_t i = 0; i < n; ++i) P(i, j) *= sigma;
+  }
+  Matrix<double> A(n, n);
+  const int k = blas_int(n);
+  const double one = 1.0;
+  const double zero = 0.0;
+  dgemm_("N", "T", &k, &k, &k, &one, P.data(), &k, Q.data(), &k, &zero, A.data(), &k, 1, 1);
+  return cache.emplace(n, std::move(A)).first->second;
+}
+
+template <class T>
+const Matrix<T>& test_matrix(index_t n) {
+  if constexpr (sizeof(T) == sizeof(double)) {
+    return test_matrix_f64(n);
+  } else {
+    static std::map<index_t, Matrix<T>> cache;
+    if (auto it = cache.find(n); it != cache.end()) return it->second;
+    const Matrix<double>& A = test_matrix_f64(n);
+    Matrix<T> B(n, n);
+    for (index_t j = 0; j < n; ++j) {
+      for (index_t i = 0; i < n; ++i) B(i, j) = static_cast<T>(A(i, j));
+    }
+    return cache.emplace(n, std::move(B)).first->second;
+  }
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t h = v.size() / 2;
+  return v.size() % 2 == 1 ? v[h] : 0.5 * (v[h - 1] + v[h]);
+}
+
+// The GEMM reference for this (n, dtype): one warm-up call, then the median rate (GFLOP/s) of at
+// least 3 timed calls (more until 0.3 s have passed), and cpu_util over those calls. Measured
+// once per process, before the first case of that (n, dtype) finishes its setup.
+struct GemmReference {
+  double gflops = 0.0;
+  double util = 0.0;
+};
+
+template <class T>
+GemmReference gemm_reference(index_t n) {
+  static std::map<index_t, GemmReference> cache;
+  if (auto it = cache.find(n); it != cache.end()) return it->second;
+  const Matrix<T>& A = test_matrix<T>(n);
+  Matrix<T> C(n, n);
+  const double dn = static_cast<double>(n);
+  const double gflop = 2.0 * dn * dn * dn * 1e-9;
+  gemm(n, A.data(), A.data(), C.data());
+  std::vector<double> rates;
+  double total = 0.0;
+  const double cpu0 = process_cpu_seconds();
+  while (rates.size() < 3 || (total < 0.3 && rates.size() < 100)) {
+    const auto t0 = Clock::now();
+    gemm(n, A.data(), A.data(), C.data());
+    benchmark::DoNotOptimize(C.data());
+    benchmark::ClobberMemory();
+    const double s = seconds_since(t0);
+    total += s;
+    rates.push_back(gflop / s);
+  }
+  const GemmReference ref{median(rates), cpu_util(process_cpu_seconds() - cpu0, total)};
+  cache.emplace(n, ref);
+  return ref;
+}
+
+polarkit::PolarOptions bench_options(Method method) {
+  polarkit::PolarOptions options;  // defaults: tol = 0 (working precision), Frobenius scaling
+  options.method = method;
+  options.compute_h = false;  // msign: U only
+  return options;
+}
+
+// Seconds per svd call for this (n, dtype). The BM_Polar/method:svd case of the same (n, dtype)
+// stores its measurement here (it is registered first); if it was filtered out, one call is
+// timed on demand.
+template <class T>
+std::map<index_t, double>& svd_seconds_cache() {
+  static std::map<index_t, double> cache;
+  return cache;
+}
+
+template <class T>
+double svd_seconds(index_t n) {
+  auto& cache = svd_seconds_cache<T>();
+  if (auto it = cache.find(n); it != cache.end()) return it->second;
+  const Matrix<T>& A = test_matrix<T>(n);
+  Matrix<T> U(n, n);
+  const auto t0 = Clock::now();
+  polarkit::polar(A.view(), U.view(), MatrixView<T>(), bench_options(Method::svd));
+  const double s = seconds_since(t0);
+  cache.emplace(n, s);
+  return s;
+}
+
+template <class T>
+void bm_gemm(benchmark::State& state, index_t n) {
+  const Matrix<T>& A = test_matrix<T>(n);
+  const GemmReference reference = gemm_reference<T>(n);
+  Matrix<T> C(n, n);
+  double elapsed = 0.0;
+  const double cpu0 = process_cpu_seconds();
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    gemm(n, A.data(), A.data(), C.data());
+    benchmark::DoNotOptimize(C.data());
+    benchmark::ClobberMemory();
+    elapsed += seconds_since(t0);
+  }
+  const double dn = static_cast<double>(n);
+  const double gflop = 2.0 * dn * dn * dn * 1e-9;
+  const double per_call = elapsed / static_cast<double>(state.iterations());
+  state.counters["cpu_util"] = cpu_util(process_cpu_seconds() - cpu0, elapsed);
+  state.counters["gflops"] = benchmark::Counter(gflop, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["products"] = 1.0;
+  state.counters["gemm_gflops"] = reference.gflops;
+  state.counters["gemm_ref_util"] = reference.util;
+  // ≈ 1: this case against the cached reference, a measure of the run's noise.
+  state.counters["gemm_ratio"] = gflop / per_call / reference.gflops;
+}
+
+template <class T>
+void bm_polar(benchmark::State& state, Method method, index_t n) {
+  polarkit::PolarInfo info;
+  try {
+    const Matrix<T>& A = test_matrix<T>(n);
+    const GemmReference reference = gemm_reference<T>(n);
+    const double svd_s = method == Method::svd ? 0.0 : svd_seconds<T>(n);
+    Matrix<T> U(n, n);
+    const polarkit::PolarOptions options = bench_options(method);
+    double elapsed = 0.0;
+    const double cpu0 = process_cpu_seconds();
+    for (auto _ : state) {
+      const auto t0 = Clock::now();
+      info = polarkit::polar(A.view(), U.view(), MatrixView<T>(), options);
+      benchmark::DoNotOptimize(U.data());
+      benchmark::ClobberMemory();
+      elapsed += seconds_since(t0);
+    }
+    const double per_call = elapsed / static_cast<double>(state.iterations());
+    if (method == Method::svd) svd_seconds_cache<T>()[n] = per_call;
+    state.counters["cpu_util"] = cpu_util(process_cpu_seconds() - cpu0, elapsed);
+    const double gflop = info.flops * 1e-9;
+    state.counters["gflops"] =
+        benchmark::Counter(gflop, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["iters"] = static_cast<double>(info.iterations);
+    state.counters["products"] = static_cast<double>(info.products);
+    state.counters["ms_per_iter"] =
+        info.iterations > 0 ? 1e3 * per_call / static_cast<double>(info.iterations) : 0.0;
+    state.counters["gemm_gflops"] = reference.gflops;
+    state.counters["gemm_ref_util"] = reference.util;
+    state.counters["gemm_ratio"] = gflop / per_call / reference.gflops;
+    state.counters["vs_svd"] = (method == Method::svd ? per_call : svd_s) / per_call;
+    state.counters["ortho_err"] = info.ortho_error_fro;
+    state.counters["converged"] = info.converged ? 1.0 : 0.0;
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
+template <class T>
+void register_dtype() {
+  const std::string dtype = "/dtype:" + dtype_name<T>();
+  for (const index_t n : sizes) {
+    const std::string size = "/n:" + std::to_string(n);
+    benchmark::RegisterBenchmark(("BM_Gemm" + dtype + size).c_str(),
+                                 [n](benchmark::State& state) { bm_gemm<T>(state, n); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->MinTime(min_time_s);
+    for (const Method method : methods) {  // svd first: the others' vs_svd reuses its time
+      const std::string name =
+          "BM_Polar/method:" + std::string(polarkit::method_name(method)) + dtype + size;
+      benchmark::RegisterBenchmark(
+          name.c_str(), [n, method](benchmark::State& state) { bm_polar<T>(state, method, n); })
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime()
+          ->MinTime(min_time_s);
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+#ifdef POLARKIT_BENCH_OPENBLAS
+  benchmark::AddCustomContext("openblas_threads", std::to_string(openblas_get_num_threads()));
+  benchmark::AddCustomContext("openblas_config", openblas_get_config());
+#else
+  benchmark::AddCustomContext("openblas_threads", "n/a (BLAS is not OpenBLAS)");
+#endif
+  benchmark::AddCustomContext("matrix", "n x n, A = P diag(sigma) Q^T, Haar P and Q, "
+                                        "geometric sigma, kappa = 1e3");
+  benchmark::AddCustomContext("options", "compute_h = false (msign), tol = 0, max_iter = 100, "
+                                         "Frobenius scaling, muon 5 steps");
+  register_dtype<double>();
+  register_dtype<float>();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Markdown tables (one per dtype) from bench_polar's JSON output.
+
+    ./build/release/bench/bench_polar --benchmark_out=run.json --benchmark_out_format=json
+    python3 bench/summarize.py run.json
+"""
+import json
+import sys
+
+
+def fields(name):
+    """'BM_Polar/method:svd/dtype:f64/n:256/min_time:0.500/real_time' -> (family, {key: value})."""
+    parts = name.split("/")
+    return parts[0], dict(p.split(":", 1) for p in parts[1:] if ":" in p)
+
+
+def main(path):
+    with open(path) as f:
+        run = json.load(f)
+    ctx = run["context"]
+    print(f"date {ctx['date']}, {ctx['num_cpus']} CPUs, load average {ctx.get('load_avg')}, "
+          f"openblas_threads {ctx.get('openblas_threads')}")
+    print(f"openblas_config: {ctx.get('openblas_config')}\n")
+    rows = {}
+    for b in run["benchmarks"]:
+        if b.get("run_type") != "iteration" or b.get("error_occurred"):
+            continue
+        family, kv = fields(b["name"])
+        method = "GEMM (reference)" if family == "BM_Gemm" else kv["method"]
+        rows.setdefault(kv["dtype"], []).append((int(kv["n"]), method, b))
+    for dtype in ("f64", "f32"):
+        if dtype not in rows:
+            continue
+        print(f"### {dtype}\n")
+        print("| n | method | time (ms) | iters | products | GFLOP/s | ratio to GEMM | vs svd "
+              "| ‖UᵀU−I‖_F | converged |")
+        print("|---:|---|---:|---:|---:|---:|---:|---:|---:|:---:|")
+        for n, method, b in rows[dtype]:
+            if method.startswith("GEMM"):
+                print(f"| {n} | {method} | {b['real_time']:.3g} | | 1 | {b['gflops']:.1f} "
+                      f"| {b['gemm_ratio']:.2f} | | | |")
+                continue
+            conv = "yes" if b["converged"] else "no"
+            print(f"| {n} | {method} | {b['real_time']:.4g} | {int(b['iters'])} "
+                  f"| {int(b['products'])} | {b['gflops']:.1f} | {b['gemm_ratio']:.2f} "
+                  f"| {b['vs_svd']:.2f} | {b['ortho_err']:.1e} | {conv} |")
+        print()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "/dev/stdin")

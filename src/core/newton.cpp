@@ -1,0 +1,78 @@
+// Scaled Newton (Higham 1986) with the Byers–Xu (2008) scaling sequence, on a square X:
+// X ← (ζX + X⁻ᵀ/ζ)/2. Once ‖XᵀX − I‖_F < 1e-2, the adaptive Newton–Schulz tail finishes with
+// matrix products only (two steps take it to rounding level), avoiding the inverses whose
+// rounding errors grow like κ·u in the last Newton steps.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "core/schedule.hpp"
+#include "core/reduction.hpp"
+#include "core/solvers.hpp"
+
+namespace polarkit::detail {
+namespace {
+
+// ζ₀ = 1/√(αβ), ζ₁ = √(2√(αβ)/(α + β)), ζ_{k+1} = 1/√((ζ_k + 1/ζ_k)/2), for α ≥ σ_max ≥
+// σ_min ≥ β: the sequence Byers and Xu prove gives ≤ 9 steps for κ ≤ 1e16.
+class ByersXu {
+ public:
+  ByersXu(double alpha, double beta) : alpha_(alpha), beta_(beta) {}
+  double next() {
+    const double ab = std::sqrt(alpha_ * beta_);
+    zeta_ = step_ == 0   ? 1.0 / ab
+            : step_ == 1 ? std::sqrt(2.0 * ab / (alpha_ + beta_))
+                         : 1.0 / std::sqrt((zeta_ + 1.0 / zeta_) / 2.0);
+    ++step_;
+    return zeta_;
+  }
+
+ private:
+  double alpha_;
+  double beta_;
+  double zeta_ = 1.0;
+  int step_ = 0;
+};
+
+constexpr double tail_threshold = 1e-2;
+
+}  // namespace
+
+template <class T>
+void solve_newton(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
+                  PolarInfo& info) {
+  Backend<T>& be = ops.backend();
+  const index_t n = X.cols();
+  const double u = std::numeric_limits<T>::epsilon() / 2;
+  const double beta = usable_lower_bound(ell0, u);
+  info.lower_bound = beta;
+  info.cond_estimate = 1.0 / beta;
+  ByersXu scaling(1.0, beta);  // X₀ = A/α has σ_max ≤ 1
+
+  OrthogonalityMeter<T> meter(ops, n);
+  Matrix<T> inverse = ops.allocate(n, n);
+  GramSpectrum s = meter.measure(std::as_const(X).view());
+  OrthogonalityMeter<T>::record(s, info);
+  while (s.e_fro >= tail_threshold) {
+    if (info.iterations >= options.max_iter) return;  // converged stays false
+    be.copy(1.0, std::as_const(X).view(), inverse.view());
+    if (!be.invert(inverse.view())) return;  // exactly singular: Newton cannot go on
+    ops.add_flops(2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n));
+    const double zeta = scaling.next();
+    be.add(0.5 / zeta, std::as_const(inverse).view().transposed(), 0.5 * zeta, X.view());
+    ++info.iterations;
+    info.steps.push_back(StepKind::newton);
+    s = meter.measure(std::as_const(X).view());
+    OrthogonalityMeter<T>::record(s, info);
+  }
+  const auto tail = make_schedule(Method::polar_express_adaptive, PolarOptions{});
+  PolarOptions tail_options = options;
+  tail_options.steps = 0;
+  continue_newton_schulz(ops, X, *tail, tail_options, info, meter, s);
+}
+
+template void solve_newton<float>(Ops<float>&, Matrix<float>&, double, const PolarOptions&, PolarInfo&);
+template void solve_newton<double>(Ops<double>&, Matrix<double>&, double, const PolarOptions&, PolarInfo&);
+
+}  // namespace polarkit::detail

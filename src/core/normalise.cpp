@@ -1,0 +1,60 @@
+#include "core/normalise.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "core/lanczos.hpp"
+
+namespace polarkit::detail {
+namespace {
+
+// dst = src · 2^e exactly (two factors, each representable, for |e| up to the full exponent
+// range: subnormal and near-overflow inputs alike).
+template <class T>
+void copy_scaled_by_power_of_two(Backend<T>& be, MatrixView<const T> src, MatrixView<T> dst, int e) {
+  const int half = e / 2;
+  be.copy(std::ldexp(1.0, half), src, dst);
+  be.copy(std::ldexp(1.0, e - half), dst, dst);
+}
+
+}  // namespace
+
+template <class T>
+double sigma_max_estimate(Ops<T>& ops, MatrixView<const T> X) {
+  detail::Lanczos<T> lanczos(ops, X.cols());
+  Matrix<T> t = ops.allocate(X.rows(), 1);
+  const auto ext = lanczos.extremes([&](MatrixView<const T> x, MatrixView<T> y) {
+    ops.gemm(1.0, X, x, 0.0, t.view());
+    ops.gemm(1.0, X.transposed(), std::as_const(t).view(), 0.0, y);
+  });
+  return std::sqrt(std::max(ext.max, 0.0));
+}
+
+template <class T>
+double normalise(Ops<T>& ops, MatrixView<const T> A, MatrixView<T> X, double amax, Scaling scaling,
+                 double safety) {
+  Backend<T>& be = ops.backend();
+  int exponent = 0;
+  std::frexp(amax, &exponent);
+  copy_scaled_by_power_of_two(be, A, X, -exponent);
+  double norm = be.norm_fro(X);
+  if (scaling == Scaling::spectral) {
+    // Lanczos approaches σ_max from below: the 2% margin makes the estimate an upper bound in
+    // practice, and the Frobenius norm caps it where that is tighter.
+    norm = std::min(norm, 1.02 * sigma_max_estimate(ops, MatrixView<const T>(X)));
+  }
+  const double divisor = norm * safety;
+  be.copy(1.0 / divisor, X, X);
+  return std::ldexp(divisor, exponent);
+}
+
+#define POLARKIT_INSTANTIATE(T)                                                                 \
+  template double normalise<T>(Ops<T>&, MatrixView<const T>, MatrixView<T>, double, Scaling,   \
+                               double);                                                         \
+  template double sigma_max_estimate<T>(Ops<T>&, MatrixView<const T>);
+POLARKIT_INSTANTIATE(float)
+POLARKIT_INSTANTIATE(double)
+#undef POLARKIT_INSTANTIATE
+
+}  // namespace polarkit::detail

@@ -1,0 +1,21 @@
+// X₀ = A/α: the scaling every iterative solver starts from, safe for any magnitude of A.
+#pragma once
+
+#include "core/ops.hpp"
+#include "polarkit/options.hpp"
+
+namespace polarkit::detail {
+
+/// X = A/α with α ≥ σ_max(A) (Frobenius) or ≈ σ_max(A) (spectral: a Lanczos estimate with a 2%
+/// margin, capped by ‖A‖_F), times safety; amax = max |a_ij| > 0. Returns α. A power of two
+/// first brings the largest entry to [1/2, 1), so no square overflows or underflows, whatever
+/// the magnitude of A.
+template <class T>
+double normalise(Ops<T>& ops, MatrixView<const T> A, MatrixView<T> X, double amax, Scaling scaling,
+                 double safety);
+
+/// Lanczos estimate (from below) of σ_max(X).
+template <class T>
+double sigma_max_estimate(Ops<T>& ops, MatrixView<const T> X);
+
+}  // namespace polarkit::detail

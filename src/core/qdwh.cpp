@@ -1,0 +1,102 @@
+// QDWH (Nakatsukasa, Bai & Gygi 2010; Nakatsukasa & Higham 2013): the dynamically weighted
+// Halley iteration X ← X(aI + bXᵀX)(I + cXᵀX)⁻¹, evaluated through a QR factorisation while c is
+// large (backward stable for any κ) and through a Cholesky factor once c ≤ 100 (cheaper, and
+// stable there).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "core/reduction.hpp"
+#include "core/solvers.hpp"
+#include "core/stacked_qr.hpp"
+
+namespace polarkit::detail {
+namespace {
+
+struct Halley {
+  double a, b, c;
+  double ell_next;
+};
+
+// The optimal weights for σ ∈ [ℓ, 1] (long double: for ℓ ≈ 1e-16 the terms span 40 decades).
+Halley dynamic_weights(double ell) {
+  using real = long double;
+  const real l = ell;
+  const real l2 = l * l;
+  const real gamma = std::cbrt(4 * (1 - l2) / (l2 * l2));
+  const real root = std::sqrt(1 + gamma);
+  const real a = root + std::sqrt(8 - 4 * gamma + 8 * (2 - l2) / (l2 * root)) / 2;
+  const real b = (a - 1) * (a - 1) / 4;
+  const real c = a + b - 1;
+  const real next = l * (a + b * l2) / (1 + c * l2);
+  return {static_cast<double>(a), static_cast<double>(b), static_cast<double>(c),
+          static_cast<double>(std::min(next, real(1)))};
+}
+
+// X_new = (b/c)X + (a − b/c)·X·Z⁻¹ with Z = I + c·XᵀX = RᵀR. G holds XᵀX already (e_j's).
+// Returns false when Z is not numerically positive definite (the caller takes a QR step).
+template <class T>
+bool cholesky_step(Ops<T>& ops, const Halley& w, MatrixView<const T> X, MatrixView<const T> G,
+                   MatrixView<T> Y, Matrix<T>& Z) {
+  Backend<T>& be = ops.backend();
+  be.copy(w.c, G, Z.view());
+  be.add_diagonal(1.0, Z.view());
+  if (!be.cholesky(Z.view())) return false;
+  be.copy(1.0, X, Y);
+  be.solve_upper_right(std::as_const(Z).view(), false, Y);
+  be.solve_upper_right(std::as_const(Z).view(), true, Y);
+  be.add(w.b / w.c, X, w.a - w.b / w.c, Y);
+  const double dm = static_cast<double>(X.rows());
+  const double dn = static_cast<double>(X.cols());
+  ops.add_flops(dn * dn * dn / 3.0 + 2.0 * dm * dn * dn);
+  return true;
+}
+
+}  // namespace
+
+template <class T>
+void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
+                PolarInfo& info) {
+  Backend<T>& be = ops.backend();
+  const index_t m = X.rows();
+  const index_t n = X.cols();
+  const double u = std::numeric_limits<T>::epsilon() / 2;
+  double ell = usable_lower_bound(ell0, u);
+  info.lower_bound = ell;
+  info.cond_estimate = 1.0 / ell;
+
+  OrthogonalityMeter<T> meter(ops, n);
+  Matrix<T> Y = ops.allocate(m, n);
+  StackedQr<T> stacked(ops, m, n);
+  Matrix<T> Z = ops.allocate(n, n);
+  const double step_tol = std::cbrt(5.0 * u);
+  double change = std::numeric_limits<double>::infinity();
+  for (;;) {
+    OrthogonalityMeter<T>::record(meter.measure(std::as_const(X).view()), info);
+    const bool done = std::abs(1.0 - ell) <= 5.0 * u && change <= step_tol;
+    if (done || info.iterations >= options.max_iter) {
+      info.converged = done;
+      return;
+    }
+    const Halley w = dynamic_weights(ell);
+    const MatrixView<const T> Xc = std::as_const(X).view();
+    if (w.c <= 100.0 && cholesky_step(ops, w, Xc, std::as_const(meter.gram()).view(), Y.view(), Z)) {
+      info.steps.push_back(StepKind::cholesky);
+    } else {
+      // X_new = (b/c)X + ((a − b/c)/√c)·Q₁Q₂ᵀ with [√c X; I] = [Q₁; Q₂]R.
+      be.copy(w.b / w.c, Xc, Y.view());
+      stacked.accumulate(std::sqrt(w.c), Xc, (w.a - w.b / w.c) / std::sqrt(w.c), Y.view());
+      info.steps.push_back(StepKind::qr);
+    }
+    change = be.norm_fro_difference(std::as_const(Y).view(), Xc);
+    std::swap(X, Y);
+    ell = w.ell_next;
+    ++info.iterations;
+  }
+}
+
+template void solve_qdwh<float>(Ops<float>&, Matrix<float>&, double, const PolarOptions&, PolarInfo&);
+template void solve_qdwh<double>(Ops<double>&, Matrix<double>&, double, const PolarOptions&, PolarInfo&);
+
+}  // namespace polarkit::detail

@@ -1,0 +1,33 @@
+// The QR of X₀ that the rational iterations share: it yields the guaranteed lower bound ℓ₀ on
+// σ_min(X₀), and for a tall X₀ = QR it turns the problem into the square one for R
+// (polar(X₀) = Q·polar(R)), so the iterations work on n × n matrices only.
+#pragma once
+
+#include "core/ops.hpp"
+
+namespace polarkit::detail {
+
+template <class T>
+struct Reduction {
+  Matrix<T> Q;         ///< m × n explicit Q when X₀ was tall; empty when it was square
+  double ell0 = 0.0;   ///< lower bound on σ_min(X₀) (0 when X₀ is numerically singular)
+};
+
+/// The ℓ the rational iterations design for: ℓ₀ itself (however small: a true bound below u
+/// still converges in the predicted number of steps), or u for a numerically singular X₀, whose
+/// zero singular values no iteration can move — u is then the worst case the weights cover.
+inline double usable_lower_bound(double ell0, double unit_roundoff) {
+  return ell0 > 0.0 ? (ell0 < 1.0 ? ell0 : 1.0) : unit_roundoff;
+}
+
+/// Replaces a tall X by its R factor (n × n) and returns Q; for a square X, X is kept. Either
+/// way computes ℓ₀ = max(1/(√n‖R⁻¹‖₁), 1/√(‖R⁻¹‖₁‖R⁻¹‖_∞)) — both are lower bounds on
+/// σ_min(R) = 1/‖R⁻¹‖₂ — with the norms estimated by LAPACK's trcon.
+template <class T>
+Reduction<T> reduce_to_square(Ops<T>& ops, Matrix<T>& X);
+
+/// X ← Q·X when the reduction was a real one (the polar factor of the original X₀).
+template <class T>
+void expand(Ops<T>& ops, const Reduction<T>& reduction, Matrix<T>& X);
+
+}  // namespace polarkit::detail

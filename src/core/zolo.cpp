@@ -1,0 +1,73 @@
+// Zolo-PD (Nakatsukasa & Freund 2016): the best rational approximation of sign on [ℓ, 1] of
+// type (2r+1, 2r), applied as X ← M̂·(X + Σ_j (a_j/√c_{2j−1})·Q₁ⱼQ₂ⱼᵀ) with
+// [X; √c_{2j−1}·I] = [Q₁ⱼ; Q₂ⱼ]Rⱼ. With r from the κ table, two steps reach 1 − ℓ ≤ u for every
+// κ up to 1/u. The r QRs are independent (batched on a GPU); here they run one after another.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "core/reduction.hpp"
+#include "core/solvers.hpp"
+#include "core/stacked_qr.hpp"
+#include "core/zolotarev.hpp"
+
+namespace polarkit::detail {
+
+namespace {
+
+// The table's r for κ = 1/ℓ, raised (up to the largest order) until the scalar model says two
+// steps reach 1 − ℓ ≤ 5u: the table assumes κ ≤ 1e16, a QR bound can be smaller than 1e-16.
+int two_step_order(double ell, double u) {
+  int r = zolotarev_order(1.0 / ell);
+  for (; r < zolotarev_max_order; ++r) {
+    const double once = zolotarev_step(ell, r).ell_next;
+    if (1.0 - zolotarev_step(once, r).ell_next <= 5.0 * u) break;
+  }
+  return r;
+}
+
+}  // namespace
+
+template <class T>
+void solve_zolo(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
+                PolarInfo& info) {
+  Backend<T>& be = ops.backend();
+  const double u = std::numeric_limits<T>::epsilon() / 2;
+  double ell = usable_lower_bound(ell0, u);
+  info.lower_bound = ell;
+  info.cond_estimate = 1.0 / ell;
+  const int r = two_step_order(ell, u);
+  const int max_steps = std::min(2, options.max_iter);
+
+  OrthogonalityMeter<T> meter(ops, X.cols());
+  StackedQr<T> stacked(ops, X.rows(), X.cols());
+  Matrix<T> Y = ops.allocate(X.rows(), X.cols());
+  for (;;) {
+    const GramSpectrum s = meter.measure(std::as_const(X).view());
+    OrthogonalityMeter<T>::record(s, info);
+    if (1.0 - ell <= 5.0 * u || info.iterations >= max_steps) {
+      info.converged = 1.0 - ell <= 5.0 * u;
+      return;
+    }
+    const ZolotarevStep z = zolotarev_step(ell, r);
+    const MatrixView<const T> Xc = std::as_const(X).view();
+    be.copy(1.0, Xc, Y.view());
+    for (int j = 0; j < r; ++j) {
+      // X(XᵀX + cI)⁻¹ = Q₁Q₂ᵀ/√c for [X/√c; I] = QR (see stacked_qr.hpp with ρ = 1/√c).
+      const double c = z.c[static_cast<std::size_t>(2 * j)];
+      stacked.accumulate(1.0 / std::sqrt(c), Xc, z.a[static_cast<std::size_t>(j)] / std::sqrt(c),
+                         Y.view());
+    }
+    be.copy(z.mhat, std::as_const(Y).view(), Y.view());
+    std::swap(X, Y);
+    ell = z.ell_next;
+    ++info.iterations;
+    info.steps.push_back(StepKind::zolotarev);
+  }
+}
+
+template void solve_zolo<float>(Ops<float>&, Matrix<float>&, double, const PolarOptions&, PolarInfo&);
+template void solve_zolo<double>(Ops<double>&, Matrix<double>&, double, const PolarOptions&, PolarInfo&);
+
+}  // namespace polarkit::detail

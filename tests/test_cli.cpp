@@ -1,0 +1,546 @@
+// test_cli.cpp — the `polarkit` command-line program, run as a child process: bad input gives
+// one line on stderr, exit status 2 and no output file; good input gives U and H that satisfy
+// the polar identities, a complete JSON report, and a sweep table, CSV and plot.
+//
+// The program is found beside this test's build directory (build/<preset>/tools/polarkit for
+// build/<preset>/tests/test_cli), or at $POLARKIT_CLI. A missing program fails every test.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "polarkit/io.hpp"
+#include "polarkit/matrix.hpp"
+#include "support/matrices.hpp"
+
+namespace fs = std::filesystem;
+namespace io = polarkit::io;
+using polarkit::index_t;
+using polarkit::Matrix;
+using polarkit::MatrixView;
+
+namespace {
+
+fs::path program_path() {
+  if (const char* env = std::getenv("POLARKIT_CLI"); env != nullptr && *env != '\0') return env;
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  return self.parent_path().parent_path() / "tools" / "polarkit";
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_file(const fs::path& p, const std::string& bytes) {
+  std::ofstream out(p, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  ASSERT_TRUE(out.good()) << p;
+}
+
+/// A .npy version 1.0 file with the given header dict and raw data.
+std::string npy_bytes(const std::string& dict, const std::string& data) {
+  std::string header = dict;
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::string out("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(header.size() & 0xffU);
+  out += static_cast<char>((header.size() >> 8) & 0xffU);
+  return out + header + data;
+}
+
+template <class T>
+std::string raw(const std::vector<T>& values) {
+  std::string s(values.size() * sizeof(T), '\0');
+  if (!values.empty()) std::memcpy(s.data(), values.data(), s.size());
+  return s;
+}
+
+struct Outcome {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> result;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) result.push_back(line);
+  return result;
+}
+
+class cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    program_ = program_path();
+    ASSERT_TRUE(fs::exists(program_))
+        << "the polarkit program was not found at " << program_
+        << " (build the polarkit_cli target, or set POLARKIT_CLI)";
+    std::random_device seed;
+    for (int attempt = 0; attempt < 100 && dir_.empty(); ++attempt) {
+      const fs::path candidate =
+          fs::temp_directory_path() / ("polarkit_test_cli_" + std::to_string(seed()));
+      if (fs::create_directory(candidate)) dir_ = candidate;
+    }
+    ASSERT_FALSE(dir_.empty()) << "cannot create a temporary directory";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    if (!dir_.empty()) fs::remove_all(dir_, ec);
+  }
+
+  [[nodiscard]] std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  /// Runs the program with args (stdout and stderr captured through files in the directory).
+  Outcome run(const std::vector<std::string>& args) const {
+    const std::string out_path = (dir_ / ".stdout").string();
+    const std::string err_path = (dir_ / ".stderr").string();
+    std::vector<std::string> argv_strings{program_.string()};
+    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& s : argv_strings) argv.push_back(s.data());
+    argv.push_back(nullptr);
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid = 0;
+    const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    Outcome outcome;
+    if (spawned != 0) {
+      outcome.err = std::string("posix_spawn failed: ") + std::strerror(spawned);
+      return outcome;
+    }
+    int wstatus = 0;
+    while (waitpid(pid, &wstatus, 0) < 0) {
+      if (errno != EINTR) return outcome;
+    }
+    outcome.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+    outcome.out = read_file(out_path);
+    outcome.err = read_file(err_path);
+    std::error_code ec;
+    fs::remove(out_path, ec);
+    fs::remove(err_path, ec);
+    return outcome;
+  }
+
+  /// The names in the temporary directory.
+  [[nodiscard]] std::vector<std::string> entries() const {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  /// Runs `polarkit polar INPUT --u U.npy --h H.npy extra...` and expects failure: status 2,
+  /// one line "polarkit: ...phrase..." on stderr, nothing on stdout, no file created.
+  void expect_polar_fails(const std::string& input, const std::vector<std::string>& extra,
+                          const std::string& phrase) {
+    const std::vector<std::string> before = entries();
+    std::vector<std::string> args{"polar", input, "--u", path("U.npy"), "--h", path("H.npy")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    expect_fails(args, phrase);
+    EXPECT_EQ(entries(), before) << "a file was created or removed";
+  }
+
+  void expect_fails(const std::vector<std::string>& args, const std::string& phrase) {
+    const Outcome r = run(args);
+    EXPECT_EQ(r.status, 2) << "stderr: " << r.err;
+    const std::vector<std::string> err_lines = lines(r.err);
+    ASSERT_EQ(err_lines.size(), 1U) << "stderr: " << r.err;
+    EXPECT_EQ(err_lines[0].rfind("polarkit: ", 0), 0U) << err_lines[0];
+    EXPECT_NE(err_lines[0].find(phrase), std::string::npos)
+        << "message: " << err_lines[0] << "\nexpected to contain: " << phrase;
+    EXPECT_EQ(r.out, "") << "stdout: " << r.out;
+  }
+
+  /// A well-conditioned m × n test matrix (σ linear from 1 to 1/10), written as .npy.
+  template <class T>
+  Matrix<T> write_matrix(const std::string& name, index_t m, index_t n) {
+    const std::vector<double> sigma = polarkit::testing::linear_spectrum(std::min(m, n), 10.0);
+    Matrix<T> A = polarkit::testing::with_singular_values<T>(m, n, sigma, 42);
+    io::write_npy(path(name), A);
+    return A;
+  }
+
+  fs::path program_;
+  fs::path dir_;
+};
+
+template <class T>
+Matrix<double> as_double(const Matrix<T>& A) {
+  Matrix<double> D(A.rows(), A.cols());
+  for (index_t j = 0; j < A.cols(); ++j) {
+    for (index_t i = 0; i < A.rows(); ++i) D(i, j) = static_cast<double>(A(i, j));
+  }
+  return D;
+}
+
+/// U and H read back from the files satisfy UᵀU = I (UUᵀ = I when wide) and A = U·H to
+/// 100·n·ε of the computation's precision.
+void expect_polar_factors(const Matrix<double>& A, const io::DenseFile& U, const io::DenseFile& H,
+                          io::DType dtype) {
+  const index_t m = A.rows();
+  const index_t n = A.cols();
+  EXPECT_EQ(U.dtype, dtype);
+  EXPECT_EQ(H.dtype, dtype);
+  ASSERT_EQ(U.values.rows(), m);
+  ASSERT_EQ(U.values.cols(), n);
+  ASSERT_EQ(H.values.rows(), n);
+  ASSERT_EQ(H.values.cols(), n);
+  const double eps = dtype == io::DType::f32 ? std::numeric_limits<float>::epsilon()
+                                             : std::numeric_limits<double>::epsilon();
+  const double tol = 100.0 * static_cast<double>(std::max(m, n)) * eps;
+  EXPECT_LT(polarkit::testing::orthogonality_fro<double>(U.values.view()), tol);
+  EXPECT_LT(polarkit::testing::backward_error<double>(A.view(), U.values.view(), H.values.view()), tol);
+}
+
+// --- bad input -----------------------------------------------------------------------------------
+
+TEST_F(cli, MissingFile) {
+  expect_polar_fails(path("absent.npy"), {}, "cannot open file");
+}
+
+TEST_F(cli, ThreeDimensionalArray) {
+  const std::vector<double> data(2 * 3 * 4, 1.0);
+  write_file(path("cube.npy"),
+             npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3, 4), }", raw(data)));
+  expect_polar_fails(path("cube.npy"), {}, "2-D");
+}
+
+TEST_F(cli, IntegerDtype) {
+  const std::vector<std::int32_t> data(3 * 3, 1);
+  write_file(path("int.npy"),
+             npy_bytes("{'descr': '<i4', 'fortran_order': False, 'shape': (3, 3), }", raw(data)));
+  expect_polar_fails(path("int.npy"), {}, "unsupported dtype");
+}
+
+TEST_F(cli, TruncatedFile) {
+  const std::vector<double> data(3 * 3 - 1, 1.0);  // one value short
+  write_file(path("short.npy"),
+             npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 3), }", raw(data)));
+  expect_polar_fails(path("short.npy"), {}, "truncated");
+}
+
+TEST_F(cli, NaNEntry) {
+  std::vector<double> data(4 * 3, 0.5);
+  data[7] = std::numeric_limits<double>::quiet_NaN();  // C order: row 2, column 1
+  write_file(path("nan.npy"),
+             npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (4, 3), }", raw(data)));
+  expect_polar_fails(path("nan.npy"), {}, "NaN at row 2, column 1");
+}
+
+TEST_F(cli, InfEntry) {
+  std::vector<float> data(3 * 3, 0.5F);
+  data[0] = -std::numeric_limits<float>::infinity();
+  write_file(path("inf.npy"),
+             npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 3), }", raw(data)));
+  expect_polar_fails(path("inf.npy"), {}, "Inf");
+}
+
+TEST_F(cli, ValueOverflowsFloat) {
+  std::vector<double> data(3 * 2, 0.5);
+  data[1] = 1e300;
+  write_file(path("big.npy"),
+             npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", raw(data)));
+  expect_polar_fails(path("big.npy"), {"--dtype", "f32"}, "overflows --dtype f32");
+}
+
+TEST_F(cli, UnknownMethod) {
+  write_matrix<double>("A.npy", 5, 3);
+  expect_polar_fails(path("A.npy"), {"--method", "bogus"}, "unknown method 'bogus'");
+}
+
+TEST_F(cli, CudaDeviceNotCompiled) {
+  write_matrix<double>("A.npy", 5, 3);
+  expect_polar_fails(path("A.npy"), {"--device", "cuda"},
+                     "--device cuda: the CUDA backend is not compiled into this build");
+}
+
+TEST_F(cli, CommandLineErrors) {
+  write_matrix<double>("A.npy", 5, 3);
+  expect_polar_fails(path("A.npy"), {"--max-iter", "many"}, "--max-iter");
+  expect_polar_fails(path("A.npy"), {"--dtype", "f16"}, "--dtype");
+  expect_polar_fails(path("A.npy"), {"--no-such-option"}, "--no-such-option");
+  expect_polar_fails(path("A.npy"), {"--tol", "2"}, "tol");  // rejected by the library
+  expect_fails({}, "subcommand");
+  expect_fails({"factorise"}, "unknown subcommand 'factorise'");
+  expect_fails({"polar"}, "INPUT");
+}
+
+TEST_F(cli, SameFileForUAndH) {
+  write_matrix<double>("A.npy", 5, 3);
+  const std::vector<std::string> before = entries();
+  expect_fails({"polar", path("A.npy"), "--u", path("X.npy"), "--h", path("X.npy")}, "same file");
+  EXPECT_EQ(entries(), before);
+}
+
+TEST_F(cli, OutputDirectoryMissing) {
+  write_matrix<double>("A.npy", 5, 3);
+  const std::vector<std::string> before = entries();
+  expect_fails({"polar", path("A.npy"), "--u", path("U.npy"), "--h", path("no/such/dir/H.npy")},
+               "does not exist");
+  EXPECT_EQ(entries(), before) << "U.npy must not be written when H.npy cannot be";
+}
+
+TEST_F(cli, HelpExitsZero) {
+  const Outcome r = run({"polar", "--help"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("--method"), std::string::npos) << r.out;
+}
+
+// --- polar -------------------------------------------------------------------------------------
+
+TEST_F(cli, PolarDoubleWritesUAndH) {
+  const Matrix<double> A = write_matrix<double>("A.npy", 9, 6);
+  const Outcome r = run({"polar", path("A.npy"), "--u", path("U.npy"), "--h", path("H.npy")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_NE(r.out.find("converged"), std::string::npos) << r.out;
+  expect_polar_factors(A, io::read_npy(path("U.npy")), io::read_npy(path("H.npy")), io::DType::f64);
+}
+
+TEST_F(cli, PolarFloatWritesUAndH) {
+  const Matrix<float> A = write_matrix<float>("A.npy", 8, 5);
+  const Outcome r = run({"polar", path("A.npy"), "--u", path("U.npy"), "--h", path("H.npy")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  expect_polar_factors(as_double(A), io::read_npy(path("U.npy")), io::read_npy(path("H.npy")),
+                       io::DType::f32);
+}
+
+TEST_F(cli, PolarEveryMethodAndWideInput) {
+  const Matrix<double> A = write_matrix<double>("A.npy", 4, 7);  // wide: UUᵀ = I
+  for (const char* method : {"svd", "newton-schulz", "quintic", "polar-express", "polar-express-adaptive"}) {
+    SCOPED_TRACE(method);
+    const Outcome r = run({"polar", path("A.npy"), "--method", method, "--u", path("U.npy"), "--h",
+                           path("H.npy")});
+    ASSERT_EQ(r.status, 0) << r.err;
+    expect_polar_factors(A, io::read_npy(path("U.npy")), io::read_npy(path("H.npy")), io::DType::f64);
+  }
+}
+
+TEST_F(cli, DtypeOptionConverts) {
+  const Matrix<double> A = write_matrix<double>("A64.npy", 6, 4);
+  ASSERT_EQ(run({"polar", path("A64.npy"), "--dtype", "f32", "--u", path("U.npy"), "--h", path("H.npy")}).status, 0);
+  expect_polar_factors(A, io::read_npy(path("U.npy")), io::read_npy(path("H.npy")), io::DType::f32);
+
+  const Matrix<float> B = write_matrix<float>("A32.npy", 6, 4);
+  ASSERT_EQ(run({"polar", path("A32.npy"), "--dtype", "f64", "--u", path("V.npy"), "--h", path("G.npy")}).status, 0);
+  expect_polar_factors(as_double(B), io::read_npy(path("V.npy")), io::read_npy(path("G.npy")),
+                       io::DType::f64);
+}
+
+TEST_F(cli, OnlyRequestedOutputsAreWritten) {
+  write_matrix<double>("A.npy", 6, 4);
+  const Outcome r = run({"polar", path("A.npy"), "--u", path("U.npy")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(fs::exists(path("U.npy")));
+  EXPECT_FALSE(fs::exists(path("H.npy")));
+  EXPECT_EQ(entries(), (std::vector<std::string>{"A.npy", "U.npy"})) << "stray temporary files";
+}
+
+TEST_F(cli, JsonReportHasEveryField) {
+  const index_t m = 10;
+  const index_t n = 6;
+  const std::vector<double> sigma = polarkit::testing::linear_spectrum(n, 100.0);
+  const Matrix<double> A = polarkit::testing::with_singular_values<double>(m, n, sigma, 7);
+  io::write_npy(path("A.npy"), A);
+  const Outcome r = run({"polar", path("A.npy"), "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;
+  for (const char* key :
+       {"method", "iterations", "converged", "ortho_error", "ortho_error_history",
+        "ortho_error_2_history", "backward_error", "scale", "lower_bound", "cond_estimate",
+        "nuclear_norm", "seconds", "m", "n", "dtype", "flops", "products", "zero_input"}) {
+    EXPECT_TRUE(j.contains(key)) << "missing " << key << " in " << r.out;
+  }
+  EXPECT_EQ(j["method"], "polar-express-adaptive");
+  EXPECT_EQ(j["dtype"], "f64");
+  EXPECT_EQ(j["m"], m);
+  EXPECT_EQ(j["n"], n);
+  EXPECT_EQ(j["converged"], true);
+  EXPECT_EQ(j["zero_input"], false);
+  const int iterations = j["iterations"].get<int>();
+  EXPECT_GT(iterations, 0);
+  ASSERT_TRUE(j["ortho_error_history"].is_array());
+  EXPECT_EQ(j["ortho_error_history"].size(), static_cast<std::size_t>(iterations) + 1);
+  EXPECT_EQ(j["ortho_error_2_history"].size(), static_cast<std::size_t>(iterations) + 1);
+  const double eps = std::numeric_limits<double>::epsilon();
+  ASSERT_TRUE(j["backward_error"].is_number()) << r.out;
+  EXPECT_LT(j["backward_error"].get<double>(), 100.0 * m * eps);
+  EXPECT_LT(j["ortho_error"].get<double>(), 100.0 * m * eps);
+  double nuclear = 0.0;
+  for (const double s : sigma) nuclear += s;
+  EXPECT_NEAR(j["nuclear_norm"].get<double>(), nuclear, 1e-12 * nuclear);
+  EXPECT_GT(j["scale"].get<double>(), 0.0);
+  EXPECT_GT(j["lower_bound"].get<double>(), 0.0);
+  EXPECT_GT(j["cond_estimate"].get<double>(), 1.0);
+  EXPECT_GE(j["seconds"].get<double>(), 0.0);
+  EXPECT_GT(j["flops"].get<double>(), 0.0);
+  EXPECT_GT(j["products"].get<int>(), 0);
+}
+
+TEST_F(cli, JsonPrintsNonFiniteAsNull) {
+  // A = 0: U = 0, H = 0, and κ is infinite, which JSON cannot hold.
+  io::write_npy(path("zero.npy"), Matrix<double>(4, 3));
+  const Outcome r = run({"polar", path("zero.npy"), "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["zero_input"], true);
+  EXPECT_TRUE(j["cond_estimate"].is_null()) << r.out;
+}
+
+TEST_F(cli, FixedStepBudget) {
+  write_matrix<double>("A.npy", 8, 8);
+  const Outcome r = run({"polar", path("A.npy"), "--method", "muon", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["iterations"], 5);  // Muon's default budget
+  const Outcome s = run({"polar", path("A.npy"), "--method", "newton-schulz", "--steps", "3", "--json"});
+  ASSERT_EQ(s.status, 0) << s.err;
+  const nlohmann::json j = nlohmann::json::parse(s.out);
+  EXPECT_EQ(j["iterations"], 3);
+  EXPECT_EQ(j["method"], "newton-schulz");
+}
+
+TEST_F(cli, MatrixMarketInput) {
+  // 4 × 3, coordinate format, 1-based; the missing entries are zero.
+  write_file(path("A.mtx"),
+             "%%MatrixMarket matrix coordinate real general\n"
+             "% a comment\n"
+             "4 3 6\n"
+             "1 1 2.0\n"
+             "2 2 3.0\n"
+             "3 3 -1.5\n"
+             "4 1 0.5\n"
+             "1 3 0.25\n"
+             "4 2 1.0\n");
+  const Outcome r = run({"polar", path("A.mtx"), "--json", "--u", path("U.npy"), "--h", path("H.npy")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["m"], 4);
+  EXPECT_EQ(j["n"], 3);
+  EXPECT_EQ(j["dtype"], "f64");
+  Matrix<double> A(4, 3);
+  A(0, 0) = 2.0;
+  A(1, 1) = 3.0;
+  A(2, 2) = -1.5;
+  A(3, 0) = 0.5;
+  A(0, 2) = 0.25;
+  A(3, 1) = 1.0;
+  expect_polar_factors(A, io::read_npy(path("U.npy")), io::read_npy(path("H.npy")), io::DType::f64);
+}
+
+// --- sweep -------------------------------------------------------------------------------------
+
+std::vector<std::string> split(const std::string& line, char sep) {
+  std::vector<std::string> fields;
+  std::string field;
+  std::istringstream in(line);
+  while (std::getline(in, field, sep)) fields.push_back(field);
+  return fields;
+}
+
+TEST_F(cli, SweepWritesTableAndCsv) {
+  const index_t n = 16;
+  const Outcome r = run({"sweep", "--n", std::to_string(n), "--kappa", "1,1e4", "--csv",
+                         path("sweep.csv"), "--plot", path("sweep.svg")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_NE(r.out.find("geometric spectrum, kappa = 1\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("geometric spectrum, kappa = 10000\n"), std::string::npos) << r.out;
+  for (const char* method : {"svd", "newton-schulz", "quintic", "polar-express", "polar-express-adaptive"}) {
+    EXPECT_NE(r.out.find(std::string("  ") + method + " "), std::string::npos) << method << "\n" << r.out;
+  }
+
+  const std::vector<std::string> csv = lines(read_file(path("sweep.csv")));
+  ASSERT_FALSE(csv.empty());
+  const std::vector<std::string> header = split(csv[0], ',');
+  EXPECT_EQ(csv[0],
+            "spectrum,kappa,dtype,m,n,method,iterations,products,flops,converged,ortho_eps,"
+            "backward_eps,forward_error,cond_estimate,seconds");
+  ASSERT_EQ(csv.size(), 1U + 2U * 5U) << "one row per (kappa, method)";
+  const auto column = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  const double sqrt_n = std::sqrt(static_cast<double>(n));
+  for (std::size_t i = 1; i < csv.size(); ++i) {
+    SCOPED_TRACE(csv[i]);
+    const std::vector<std::string> f = split(csv[i], ',');
+    ASSERT_EQ(f.size(), header.size());
+    EXPECT_EQ(f[column("spectrum")], "geometric");
+    EXPECT_EQ(f[column("dtype")], "f64");
+    EXPECT_EQ(f[column("m")], std::to_string(n));
+    EXPECT_EQ(f[column("n")], std::to_string(n));
+    const double kappa = std::stod(f[column("kappa")]);
+    EXPECT_TRUE(kappa == 1.0 || kappa == 1e4);
+    const std::string method = f[column("method")];
+    EXPECT_EQ(f[column("converged")], "true");
+    const double ortho = std::stod(f[column("ortho_eps")]);
+    const double backward = std::stod(f[column("backward_eps")]);
+    const double forward = std::stod(f[column("forward_error")]);
+    const int iterations = std::stoi(f[column("iterations")]);
+    EXPECT_LT(ortho, 3.0 * sqrt_n);
+    EXPECT_LT(backward, 10.0 * static_cast<double>(n));
+    EXPECT_GE(std::stod(f[column("seconds")]), 0.0);
+    if (method == "svd") {
+      EXPECT_EQ(iterations, 0);
+      EXPECT_EQ(forward, 0.0);
+    } else {
+      EXPECT_GT(iterations, 0);
+      EXPECT_LT(iterations, 100);
+      EXPECT_GT(std::stod(f[column("flops")]), 0.0);
+      EXPECT_LT(forward, 1e-9);  // the polar factor is well conditioned at κ ≤ 1e4
+    }
+  }
+
+  const std::string svg = read_file(path("sweep.svg"));
+  EXPECT_EQ(svg.rfind("<?xml", 0), 0U);
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+  EXPECT_NE(svg.find("polar-express-adaptive"), std::string::npos);
+}
+
+TEST_F(cli, SweepFloatWithOtherSpectra) {
+  const Outcome r = run({"sweep", "--n", "12", "--m", "20", "--dtype", "f32", "--kappa", "10",
+                         "--spectrum", "linear,one-small", "--methods", "svd,muon,quintic", "--csv",
+                         path("s.csv")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::vector<std::string> csv = lines(read_file(path("s.csv")));
+  ASSERT_EQ(csv.size(), 1U + 2U * 3U);
+  EXPECT_EQ(csv[1].rfind("linear,10,f32,20,12,svd,", 0), 0U) << csv[1];
+  EXPECT_EQ(csv[6].rfind("one-small,10,f32,20,12,quintic,", 0), 0U) << csv[6];
+}
+
+TEST_F(cli, SweepRejectsBadArguments) {
+  expect_fails({"sweep", "--methods", "svd,nope", "--csv", path("s.csv")}, "unknown method 'nope'");
+  expect_fails({"sweep", "--kappa", "0.5", "--csv", path("s.csv")}, "--kappa");
+  expect_fails({"sweep", "--spectrum", "flat"}, "--spectrum");
+  expect_fails({"sweep", "--n", "0"}, "--n");
+  expect_fails({"sweep", "--n", "8", "--csv", path("missing/s.csv")}, "does not exist");
+  EXPECT_FALSE(fs::exists(path("s.csv")));
+}
+
+}  // namespace

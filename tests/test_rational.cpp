@@ -1,0 +1,224 @@
+// QDWH, Zolo-PD, scaled Newton, the condition estimate and auto: the bars of the rational
+// iterations, which must hold for every κ up to 1/u.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "polarkit/condition.hpp"
+#include "polarkit/polar.hpp"
+#include "support/matrices.hpp"
+
+namespace polarkit {
+namespace {
+
+using testing::eps;
+
+struct Shape {
+  index_t m, n;
+  bool linear;
+};
+
+std::string name(const Shape& s, double kappa) {
+  return std::to_string(s.m) + "x" + std::to_string(s.n) + (s.linear ? " linear" : " geometric") +
+         " kappa=" + std::to_string(kappa);
+}
+
+template <class T>
+Matrix<T> make(const Shape& s, double kappa, std::uint64_t seed) {
+  const index_t k = std::min(s.m, s.n);
+  return testing::with_singular_values<T>(
+      s.m, s.n, s.linear ? testing::linear_spectrum(k, kappa) : testing::geometric_spectrum(k, kappa), seed);
+}
+
+template <class T>
+PolarResult<T> run(const Matrix<T>& A, Method method) {
+  PolarOptions o;
+  o.method = method;
+  return polar(A, o);
+}
+
+// The 13ε bars of the JAX and SLATE test suites, for orthogonality and backward error.
+template <class T>
+void expect_13_eps(const Matrix<T>& A, const PolarResult<T>& r, const std::string& what) {
+  const double k = double(std::min(A.rows(), A.cols()));
+  EXPECT_LE(testing::orthogonality_fro<T>(r.U.view()) / std::sqrt(k), 13 * eps<T>) << what;
+  EXPECT_LE(testing::backward_error<T>(A.view(), r.U.view(), r.H.view()), 13 * eps<T>) << what;
+  EXPECT_LE(testing::asymmetry<T>(r.H.view()), 0.0) << what;
+}
+
+const Shape double_shapes[] = {{300, 300, false}, {300, 300, true}, {300, 200, false}, {300, 200, true}};
+const double double_kappas[] = {1.0, 1e2, 1e4, 1e8, 1e12, 1e16};
+
+TEST(Qdwh, DoubleMeets13EpsInAtMostSixIterations) {
+  for (const Shape& s : double_shapes) {
+    for (double kappa : double_kappas) {
+      const auto A = make<double>(s, kappa, 31);
+      const auto r = run(A, Method::qdwh);
+      expect_13_eps(A, r, name(s, kappa));
+      EXPECT_TRUE(r.info.converged) << name(s, kappa);
+      EXPECT_LE(r.info.iterations, kappa <= 10 ? 4 : 6) << name(s, kappa);
+      EXPECT_EQ(r.info.steps.size(), std::size_t(r.info.iterations));
+      EXPECT_EQ(r.info.ortho_error_history.size(), std::size_t(r.info.iterations) + 1);
+    }
+  }
+}
+
+TEST(Qdwh, WellConditionedTakesCholeskyStepsOnly) {
+  const auto A = make<double>({120, 120, false}, 1.0, 5);
+  const auto r = run(A, Method::qdwh);
+  EXPECT_LE(r.info.iterations, 4);
+  for (StepKind k : r.info.steps) EXPECT_EQ(k, StepKind::cholesky);
+  const auto B = make<double>({120, 120, false}, 1e12, 5);
+  EXPECT_EQ(run(B, Method::qdwh).info.steps.front(), StepKind::qr);  // c > 100 at first
+}
+
+TEST(Qdwh, FloatMeets13EpsInAtMostFiveIterations) {
+  for (const Shape& s : {Shape{200, 200, false}, Shape{200, 120, true}}) {
+    for (double kappa : {1.0, 1e2, 1e4, 1e6}) {
+      const auto A = make<float>(s, kappa, 37);
+      const auto r = run(A, Method::qdwh);
+      expect_13_eps(A, r, name(s, kappa));
+      EXPECT_LE(r.info.iterations, 5) << name(s, kappa);
+    }
+  }
+}
+
+TEST(Zolo, MeetsTheQdwhBarsInAtMostTwoIterations) {
+  for (const Shape& s : double_shapes) {
+    for (double kappa : double_kappas) {
+      const auto A = make<double>(s, kappa, 41);
+      const auto r = run(A, Method::zolo);
+      expect_13_eps(A, r, name(s, kappa));
+      EXPECT_TRUE(r.info.converged) << name(s, kappa);
+      EXPECT_LE(r.info.iterations, 2) << name(s, kappa);
+    }
+  }
+}
+
+TEST(Newton, MeetsTheSqrtNBarsInAtMostNineIterations) {
+  for (const Shape& s : double_shapes) {
+    for (double kappa : double_kappas) {
+      const auto A = make<double>(s, kappa, 43);
+      const auto r = run(A, Method::newton);
+      const double bar = 3 * std::sqrt(double(s.n)) * eps<double>;
+      EXPECT_LE(testing::orthogonality_fro<double>(r.U.view()) / std::sqrt(double(s.n)), bar) << name(s, kappa);
+      EXPECT_LE(testing::backward_error<double>(A.view(), r.U.view(), r.H.view()), bar) << name(s, kappa);
+      EXPECT_LE(r.info.iterations, 9) << name(s, kappa);
+      EXPECT_EQ(r.info.steps.front(), StepKind::newton);
+    }
+  }
+}
+
+// ---- rank-deficient and extreme inputs ------------------------------------------------------
+
+// A = P·diag(1, …, 1, 0, …)·Qᵀ with known Q, so range(Aᵀ) = span(Q[:, :rank]).
+TEST(RankDeficient, OrthogonalOnTheRangeAndReconstructs) {
+  struct Case {
+    index_t m, n, rank;
+  };
+  for (const Case c : {Case{10, 10, 8}, Case{8, 8, 7}, Case{12, 8, 5}}) {
+    std::vector<double> sigma(std::size_t(c.n), 0.0);
+    for (index_t i = 0; i < c.rank; ++i) sigma[std::size_t(i)] = 1.0 / double(i + 1);
+    const std::uint64_t seed = 51;
+    const auto A = testing::with_singular_values<double>(c.m, c.n, sigma, seed);
+    const auto Q = testing::haar_orthonormal(c.n, c.n, seed + 1);
+    for (Method method : {Method::qdwh, Method::zolo, Method::automatic}) {
+      const auto r = run(A, method);
+      const std::string what = std::string(method_name(method)) + " " + std::to_string(c.m) + "x" +
+                               std::to_string(c.n) + " rank " + std::to_string(c.rank);
+      EXPECT_LE(testing::asymmetry<double>(r.H.view()), 10 * eps<double>) << what;
+      EXPECT_LE(testing::backward_error<double>(A.view(), r.U.view(), r.H.view()), 60 * eps<double>) << what;
+      // U·Q_r must have orthonormal columns.
+      Matrix<double> UQ(c.m, c.rank);
+      for (index_t i = 0; i < c.m; ++i) {
+        for (index_t j = 0; j < c.rank; ++j) {
+          long double s = 0;
+          for (index_t p = 0; p < c.n; ++p) s += static_cast<long double>(r.U(i, p)) * Q(p, j);
+          UQ(i, j) = static_cast<double>(s);
+        }
+      }
+      EXPECT_LE(testing::orthogonality_fro<double>(UQ.view()) / std::sqrt(double(c.rank)), 25 * eps<double>) << what;
+    }
+  }
+}
+
+TEST(Extremes, ZeroAndASingleSmallestNormalEntryAreExact) {
+  for (Method method : {Method::qdwh, Method::zolo, Method::newton, Method::automatic}) {
+    Matrix<double> Z(5, 3);
+    const auto z = run(Z, method);
+    EXPECT_TRUE(z.info.zero_input);
+    for (index_t i = 0; i < 5; ++i) {
+      for (index_t j = 0; j < 3; ++j) EXPECT_EQ(z.U(i, j), 0.0);
+    }
+    Matrix<double> T(5, 3);
+    const double tiny = std::numeric_limits<double>::min();
+    T(3, 1) = tiny;
+    const auto r = run(T, method);
+    EXPECT_EQ(r.H(1, 1), tiny) << method_name(method);
+    EXPECT_EQ(r.U(3, 1), 1.0) << method_name(method);
+    for (index_t i = 0; i < 5; ++i) {
+      for (index_t j = 0; j < 3; ++j) {
+        EXPECT_EQ(r.U(i, j) * r.H(j, j), T(i, j)) << method_name(method) << " " << i << "," << j;
+      }
+    }
+  }
+}
+
+TEST(Extremes, ScaleInvariance) {
+  const auto A = make<double>({60, 40, false}, 1e6, 61);
+  for (Method method : {Method::qdwh, Method::zolo, Method::newton}) {
+    const auto base = run(A, method);
+    for (double c : {1e150, 1e-150}) {
+      Matrix<double> B(60, 40);
+      for (index_t j = 0; j < 40; ++j) {
+        for (index_t i = 0; i < 60; ++i) B(i, j) = A(i, j) * c;
+      }
+      const auto r = run(B, method);
+      // A·c rounds every entry (c is not a power of 2): U moves by up to ~κ·u (perturbation
+      // bound 2‖ΔA‖/(σ_n + σ_{n−1})), H by ~u.
+      EXPECT_LE(testing::relative_difference<double>(r.U.view(), base.U.view()), 10 * 1e6 * eps<double>)
+          << method_name(method) << " " << c;
+      Matrix<double> H(40, 40);
+      for (index_t j = 0; j < 40; ++j) {
+        for (index_t i = 0; i < 40; ++i) H(i, j) = r.H(i, j) / c;
+      }
+      EXPECT_LE(testing::relative_difference<double>(H.view(), base.H.view()), 100 * eps<double>)
+          << method_name(method) << " " << c;
+    }
+  }
+}
+
+// ---- condition estimate and auto ------------------------------------------------------------
+
+TEST(Condition, BoundsKappaFromAboveWithinAModestFactor) {
+  for (double kappa : {1.0, 1e3, 1e8, 1e14}) {
+    const auto A = make<double>({150, 100, false}, kappa, 71);
+    const auto c = estimate_condition(A);
+    EXPECT_NEAR(c.sigma_max, 1.0, 0.02) << kappa;
+    EXPECT_LE(c.sigma_min_bound, 1.0 / kappa * (1 + 1e-6)) << kappa;
+    EXPECT_GE(c.kappa, kappa * (1 - 0.02)) << kappa;
+    EXPECT_LE(c.kappa, 100 * kappa) << kappa;
+  }
+  Matrix<double> Z(4, 4);
+  EXPECT_TRUE(std::isinf(estimate_condition(Z).kappa));
+}
+
+TEST(Auto, NewtonSchulzForWellConditionedFloatQdwhForIllConditionedDouble) {
+  for (double kappa : {1.0, 1e2, 1e3}) {
+    const auto A = make<float>({160, 128, false}, kappa, 81);
+    const auto r = run(A, Method::automatic);
+    EXPECT_EQ(r.info.method_used, Method::polar_express_adaptive) << kappa;
+    expect_13_eps(A, r, "auto float kappa=" + std::to_string(kappa));
+  }
+  for (double kappa : {1e8, 1e12, 1e16}) {
+    const auto A = make<double>({160, 128, false}, kappa, 83);
+    const auto r = run(A, Method::automatic);
+    EXPECT_EQ(r.info.method_used, Method::qdwh) << kappa;
+    expect_13_eps(A, r, "auto double kappa=" + std::to_string(kappa));
+  }
+}
+
+}  // namespace
+}  // namespace polarkit

@@ -1,0 +1,53 @@
+// commands.hpp — the subcommands of the `polarkit` program: their arguments, how they are
+// declared on the command line, and what runs them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+
+namespace polarkit::cli {
+
+/// Exit status for bad input or a failed computation (DESIGN.md: one line on stderr, status 2).
+inline constexpr int exit_bad_input = 2;
+
+struct PolarArgs {
+  std::string input;
+  std::string method = "polar-express-adaptive";
+  std::string dtype;  // empty: the file's dtype
+  double tol = 0.0;
+  int max_iter = 100;
+  int steps = 0;
+  std::string device = "cpu";
+  std::string u_path;
+  std::string h_path;
+  bool json = false;
+};
+
+struct SweepArgs {
+  std::vector<std::string> methods{"svd", "newton-schulz", "quintic", "polar-express",
+                                   "polar-express-adaptive"};
+  std::int64_t n = 128;
+  std::int64_t m = 0;        // 0: m = n
+  std::vector<double> kappas;  // empty: the dtype's default list
+  std::string dtype = "f64";
+  std::vector<std::string> spectra{"geometric"};
+  std::uint64_t seed = 1;
+  double tol = 0.0;
+  int max_iter = 300;
+  std::string csv_path;
+  std::string plot_path;
+};
+
+/// Declares `polar` on app; the options fill args.
+CLI::App* add_polar_command(CLI::App& app, PolarArgs& args);
+/// Declares `sweep` on app; the options fill args.
+CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args);
+
+/// Run a subcommand. Bad input throws polarkit::Error; the return value is the exit status.
+int run_polar(const PolarArgs& args);
+int run_sweep(const SweepArgs& args);
+
+}  // namespace polarkit::cli

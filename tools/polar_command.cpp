@@ -1,0 +1,217 @@
+// polar_command.cpp — `polarkit polar INPUT ...`: the polar decomposition of one matrix from a
+// file, with a human-readable or JSON report and optional U and H outputs.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "output_files.hpp"
+#include "polarkit/error.hpp"
+#include "polarkit/io.hpp"
+#include "polarkit/polar.hpp"
+
+namespace polarkit::cli {
+namespace {
+
+std::string position(index_t i, index_t j) {
+  return "row " + std::to_string(i) + ", column " + std::to_string(j) + " (counting from 0)";
+}
+
+// Rejects NaN and Inf in what the file held, naming the first one.
+void check_finite(const io::DenseFile& file, const std::string& path) {
+  const Matrix<double>& A = file.values;
+  for (index_t j = 0; j < A.cols(); ++j) {
+    for (index_t i = 0; i < A.rows(); ++i) {
+      const double x = A(i, j);
+      if (!std::isfinite(x)) {
+        throw Error(ErrorCode::non_finite_input,
+                    path + ": the matrix contains " + (std::isnan(x) ? "NaN" : "Inf") + " at " +
+                        position(i, j) + "; polar needs finite input");
+      }
+    }
+  }
+}
+
+// The file's values in the computation's precision; an f64 value too large for f32 is an error.
+template <class T>
+Matrix<T> convert(const io::DenseFile& file, const std::string& path) {
+  const Matrix<double>& A = file.values;
+  Matrix<T> out(A.rows(), A.cols());
+  for (index_t j = 0; j < A.cols(); ++j) {
+    for (index_t i = 0; i < A.rows(); ++i) {
+      out(i, j) = static_cast<T>(A(i, j));
+      if (!std::isfinite(out(i, j))) {
+        char value[32];
+        std::snprintf(value, sizeof value, "%.17g", A(i, j));
+        throw Error(ErrorCode::invalid_argument, path + ": the value " + value + " at " +
+                                                     position(i, j) + " overflows --dtype f32");
+      }
+    }
+  }
+  return out;
+}
+
+// JSON has no NaN or Inf: quantities not computed (or infinite) print as null.
+nlohmann::json number(double x) {
+  if (!std::isfinite(x)) return nullptr;
+  return x;
+}
+
+nlohmann::json numbers(const std::vector<double>& xs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const double x : xs) out.push_back(number(x));
+  return out;
+}
+
+struct Run {
+  index_t m = 0;
+  index_t n = 0;
+  std::string dtype;
+  PolarInfo info;
+  double seconds = 0.0;
+};
+
+void print_json(const Run& run, const PolarArgs& args) {
+  const PolarInfo& info = run.info;
+  nlohmann::json j;
+  j["input"] = args.input;
+  j["method"] = std::string(method_name(info.method));
+  j["dtype"] = run.dtype;
+  j["m"] = run.m;
+  j["n"] = run.n;
+  j["iterations"] = info.iterations;
+  j["converged"] = info.converged;
+  j["zero_input"] = info.zero_input;
+  j["ortho_error"] = number(info.ortho_error);
+  j["ortho_error_fro"] = number(info.ortho_error_fro);
+  j["ortho_error_history"] = numbers(info.ortho_error_history);
+  j["ortho_error_2_history"] = numbers(info.ortho_error_2_history);
+  j["backward_error"] = number(info.backward_error);
+  j["scale"] = number(info.scale);
+  j["lower_bound"] = number(info.lower_bound);
+  j["cond_estimate"] = number(info.cond_estimate);
+  j["nuclear_norm"] = number(info.nuclear_norm);
+  j["flops"] = number(info.flops);
+  j["products"] = info.products;
+  j["seconds"] = run.seconds;
+  std::cout << j.dump(2) << std::endl;
+}
+
+void print_text(const Run& run, const PolarArgs& args) {
+  const PolarInfo& info = run.info;
+  const auto line = [](const char* label, const std::string& value) {
+    std::printf("  %-16s %s\n", label, value.c_str());
+  };
+  const auto num = [](double x) {
+    char s[32];
+    std::snprintf(s, sizeof s, "%.3e", x);
+    return std::string(s);
+  };
+  std::printf("polarkit polar %s: %lld x %lld, %s\n", args.input.c_str(),
+              static_cast<long long>(run.m), static_cast<long long>(run.n), run.dtype.c_str());
+  line("method", std::string(method_name(info.method)));
+  line("iterations", std::to_string(info.iterations) +
+                         (info.converged ? " (converged)" : " (NOT converged)") +
+                         (info.zero_input ? ", zero input: U = 0, H = 0" : ""));
+  line("orthogonality", "||U^T U - I||_2 ~ " + num(info.ortho_error) +
+                            ", ||U^T U - I||_F = " + num(info.ortho_error_fro));
+  if (!std::isnan(info.backward_error)) {
+    line("backward error", "||A - U H||_F / ||A||_F = " + num(info.backward_error));
+    line("nuclear norm", "||A||_* = tr(H) = " + num(info.nuclear_norm));
+  }
+  line("scaling", "alpha = " + num(info.scale) + ", lower bound l0 = " + num(info.lower_bound));
+  line("cond estimate", num(info.cond_estimate));
+  line("work", std::to_string(info.products) + " matrix products, " + num(info.flops) + " flops");
+  line("time", num(run.seconds) + " s");
+  if (!args.u_path.empty()) line("wrote U", args.u_path);
+  if (!args.h_path.empty()) line("wrote H", args.h_path);
+}
+
+template <class T>
+int solve(const io::DenseFile& file, const PolarArgs& args, const PolarOptions& options) {
+  const Matrix<T> A = convert<T>(file, args.input);
+  Run run;
+  run.m = A.rows();
+  run.n = A.cols();
+  run.dtype = std::is_same_v<T, float> ? "f32" : "f64";
+
+  const auto start = std::chrono::steady_clock::now();
+  PolarResult<T> result = polar(A.view(), options);
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.info = result.info;
+
+  // Outputs only once the computation succeeded, all or nothing.
+  std::vector<PendingFile> outputs;
+  if (!args.u_path.empty()) {
+    outputs.push_back({args.u_path, [&](const std::string& p) { io::write_npy(p, result.U); }});
+  }
+  if (!args.h_path.empty()) {
+    outputs.push_back({args.h_path, [&](const std::string& p) { io::write_npy(p, result.H); }});
+  }
+  write_all_or_nothing(outputs);
+
+  if (args.json) {
+    print_json(run, args);
+  } else {
+    print_text(run, args);
+  }
+  return 0;
+}
+
+}  // namespace
+
+CLI::App* add_polar_command(CLI::App& app, PolarArgs& args) {
+  CLI::App* cmd = app.add_subcommand("polar", "Polar decomposition A = U*H of a matrix in a file");
+  cmd->add_option("INPUT", args.input, "Input matrix: .npy (float32/float64, 2-D) or Matrix Market")
+      ->required();
+  cmd->add_option("--method", args.method,
+                  "Solver: svd, newton-schulz, quintic, muon, polar-express, polar-express-adaptive, "
+                  "... (an unknown name lists every accepted one)")
+      ->capture_default_str();
+  cmd->add_option("--dtype", args.dtype, "Computation precision (default: the file's dtype)")
+      ->check(CLI::IsMember({"f32", "f64"}));
+  cmd->add_option("--tol", args.tol, "Stop once ||X^T X - I||_F <= tol (0: working precision)")
+      ->capture_default_str();
+  cmd->add_option("--max-iter", args.max_iter, "Most iterations when iterating to tolerance")
+      ->capture_default_str();
+  cmd->add_option("--steps", args.steps, "Run exactly N iterations (0: iterate to tolerance)")
+      ->capture_default_str();
+  cmd->add_option("--device", args.device, "cpu or cuda")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+  cmd->add_option("--u", args.u_path, "Write U (m x n) to this .npy file");
+  cmd->add_option("--h", args.h_path, "Write H (n x n) to this .npy file");
+  cmd->add_flag("--json", args.json, "Print the report as one JSON object");
+  return cmd;
+}
+
+int run_polar(const PolarArgs& args) {
+  PolarOptions options;
+  options.method = parse_method(args.method);
+  options.tol = args.tol;
+  options.max_iter = args.max_iter;
+  options.steps = args.steps;
+  // H is needed for --h and for the JSON report's backward error and nuclear norm.
+  options.compute_h = !args.h_path.empty() || args.json;
+  if (args.device == "cuda") {
+    throw Error(ErrorCode::not_compiled,
+                "--device cuda: the CUDA backend is not compiled into this build");
+  }
+  if (!args.u_path.empty()) check_destination("--u", args.u_path);
+  if (!args.h_path.empty()) check_destination("--h", args.h_path);
+  check_distinct({{"--u", args.u_path}, {"--h", args.h_path}});
+
+  const io::DenseFile file = io::read_matrix(args.input);
+  check_finite(file, args.input);
+  const std::string dtype = args.dtype.empty() ? io::dtype_name(file.dtype) : args.dtype;
+  if (dtype == "f32") return solve<float>(file, args, options);
+  return solve<double>(file, args, options);
+}
+
+}  // namespace polarkit::cli

@@ -1,0 +1,297 @@
+// sweep_command.cpp — `polarkit sweep`: accuracy and iterations vs κ for several methods on
+// generated matrices A = P·diag(σ)·Qᵀ, as a table on stdout, a CSV file and an SVG plot.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "accuracy.hpp"
+#include "commands.hpp"
+#include "output_files.hpp"
+#include "polarkit/error.hpp"
+#include "polarkit/polar.hpp"
+#include "svg_plot.hpp"
+#include "test_matrix.hpp"
+
+namespace polarkit::cli {
+namespace {
+
+/// One (spectrum, κ, method) measurement.
+struct SweepRow {
+  std::string spectrum;
+  double kappa = 1.0;
+  Method method = Method::svd;
+  int iterations = 0;
+  std::int64_t products = 0;
+  double flops = 0.0;
+  bool converged = false;
+  double ortho_eps = 0.0;     // ‖UᵀU − I‖_F / (√k · ε)
+  double backward_eps = 0.0;  // ‖A − UH‖_F / (‖A‖_F · ε)
+  double forward = 0.0;       // ‖U − U_svd‖_F / ‖U_svd‖_F
+  double cond_estimate = 0.0;
+  double seconds = 0.0;
+};
+
+struct Setup {
+  std::vector<Method> methods;
+  std::vector<double> kappas;
+  std::vector<std::string> spectra;
+  index_t m = 0;
+  index_t n = 0;
+  std::string dtype;
+};
+
+std::string format(const char* spec, double x) {
+  char s[64];
+  std::snprintf(s, sizeof s, spec, x);
+  return s;
+}
+
+Setup validate(const SweepArgs& args) {
+  Setup setup;
+  for (const std::string& name : args.methods) {
+    const Method method = parse_method(name);
+    if (std::find(setup.methods.begin(), setup.methods.end(), method) == setup.methods.end()) {
+      setup.methods.push_back(method);
+    }
+  }
+  if (setup.methods.empty()) throw Error(ErrorCode::invalid_argument, "--methods: no method given");
+  if (args.n < 1) throw Error(ErrorCode::invalid_argument, "--n must be at least 1, got " + std::to_string(args.n));
+  if (args.m < 0) throw Error(ErrorCode::invalid_argument, "--m must be at least 1, got " + std::to_string(args.m));
+  setup.n = args.n;
+  setup.m = args.m == 0 ? args.n : args.m;
+  setup.dtype = args.dtype;
+  setup.kappas = args.kappas;
+  if (setup.kappas.empty()) {
+    setup.kappas = args.dtype == "f32" ? std::vector<double>{1, 1e2, 1e4, 1e6}
+                                       : std::vector<double>{1, 1e2, 1e4, 1e6, 1e8, 1e12, 1e16};
+  }
+  for (const double kappa : setup.kappas) {
+    if (!(kappa >= 1.0) || !std::isfinite(kappa)) {
+      throw Error(ErrorCode::invalid_argument,
+                  "--kappa: every value must be finite and at least 1, got " + format("%g", kappa));
+    }
+  }
+  for (const std::string& s : args.spectra) {
+    if (std::find(setup.spectra.begin(), setup.spectra.end(), s) == setup.spectra.end()) {
+      setup.spectra.push_back(s);
+    }
+  }
+  if (args.max_iter < 1) {
+    throw Error(ErrorCode::invalid_argument, "--max-iter must be at least 1, got " + std::to_string(args.max_iter));
+  }
+  if (!args.csv_path.empty()) check_destination("--csv", args.csv_path);
+  if (!args.plot_path.empty()) check_destination("--plot", args.plot_path);
+  check_distinct({{"--csv", args.csv_path}, {"--plot", args.plot_path}});
+  return setup;
+}
+
+template <class T>
+SweepRow measure(const std::string& spectrum_name, double kappa, const Matrix<T>& A,
+                 const PolarResult<T>& result, const Matrix<T>& U_ref, double seconds) {
+  const double eps = std::numeric_limits<T>::epsilon();
+  const index_t k = std::min(A.rows(), A.cols());
+  SweepRow row;
+  row.spectrum = spectrum_name;
+  row.kappa = kappa;
+  row.method = result.info.method;
+  row.iterations = result.info.iterations;
+  row.products = result.info.products;
+  row.flops = result.info.flops;
+  row.converged = result.info.converged;
+  row.cond_estimate = result.info.cond_estimate;
+  row.seconds = seconds;
+  row.ortho_eps = orthogonality_fro(result.U.view()) / std::sqrt(static_cast<double>(k)) / eps;
+  row.backward_eps = backward_error(A.view(), result.U.view(), result.H.view()) / eps;
+  row.forward = relative_difference(result.U.view(), U_ref.view());
+  return row;
+}
+
+template <class T>
+PolarResult<T> timed_polar(const Matrix<T>& A, const PolarOptions& options, double& seconds) {
+  const auto start = std::chrono::steady_clock::now();
+  PolarResult<T> result = polar(A.view(), options);
+  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+void print_preamble(const Setup& setup, const SweepArgs& args, double eps) {
+  std::printf("polarkit sweep: A = P diag(sigma) Q^T with Haar P, Q; %lld x %lld, %s, seed %llu, "
+              "tol %g%s, max %d iterations\n",
+              static_cast<long long>(setup.m), static_cast<long long>(setup.n), setup.dtype.c_str(),
+              static_cast<unsigned long long>(args.seed), args.tol,
+              args.tol == 0.0 ? " (working precision)" : "", args.max_iter);
+  std::printf("  ortho    = ||U^T U - I||_F / sqrt(n) / eps   (eps = %.3e)\n", eps);
+  std::printf("  backward = ||A - U H||_F / ||A||_F / eps\n");
+  std::printf("  forward  = ||U - U_svd||_F / ||U_svd||_F\n");
+}
+
+void print_block_header(const std::string& spectrum_name, double kappa) {
+  std::printf("\n%s spectrum, kappa = %g\n", spectrum_name.c_str(), kappa);
+  std::printf("  %-24s %5s %8s %10s %5s %11s %13s %12s %10s %10s\n", "method", "iters", "products",
+              "Mflop", "conv", "ortho", "backward", "forward", "cond est", "time ms");
+}
+
+void print_row(const SweepRow& r) {
+  std::printf("  %-24s %5d %8lld %10.1f %5s %11.3g %13.3g %12.3e %10.3g %10.2f\n",
+              std::string(method_name(r.method)).c_str(), r.iterations,
+              static_cast<long long>(r.products), r.flops / 1e6, r.converged ? "yes" : "NO",
+              r.ortho_eps, r.backward_eps, r.forward, r.cond_estimate, r.seconds * 1e3);
+}
+
+template <class T>
+std::vector<SweepRow> run(const Setup& setup, const SweepArgs& args) {
+  const double eps = std::numeric_limits<T>::epsilon();
+  print_preamble(setup, args, eps);
+  const SingularVectors vectors(setup.m, setup.n, args.seed);
+  std::vector<SweepRow> rows;
+  for (const std::string& spectrum_name : setup.spectra) {
+    for (const double kappa : setup.kappas) {
+      const Matrix<T> A =
+          vectors.with_singular_values<T>(spectrum(spectrum_name, vectors.rank(), kappa));
+      PolarOptions options;
+      options.tol = args.tol;
+      options.max_iter = args.max_iter;
+      options.compute_h = true;
+
+      options.method = Method::svd;
+      double svd_seconds = 0.0;
+      const PolarResult<T> reference = timed_polar(A, options, svd_seconds);
+
+      print_block_header(spectrum_name, kappa);
+      for (const Method method : setup.methods) {
+        SweepRow row;
+        if (method == Method::svd) {
+          row = measure(spectrum_name, kappa, A, reference, reference.U, svd_seconds);
+        } else {
+          options.method = method;
+          double seconds = 0.0;
+          const PolarResult<T> result = timed_polar(A, options, seconds);
+          row = measure(spectrum_name, kappa, A, result, reference.U, seconds);
+        }
+        print_row(row);
+        rows.push_back(row);
+      }
+      std::fflush(stdout);
+    }
+  }
+  return rows;
+}
+
+std::string csv_text(const std::vector<SweepRow>& rows, const Setup& setup) {
+  std::ostringstream csv;
+  csv << "spectrum,kappa,dtype,m,n,method,iterations,products,flops,converged,ortho_eps,"
+         "backward_eps,forward_error,cond_estimate,seconds\n";
+  for (const SweepRow& r : rows) {
+    csv << r.spectrum << ',' << format("%.17g", r.kappa) << ',' << setup.dtype << ',' << setup.m
+        << ',' << setup.n << ',' << method_name(r.method) << ',' << r.iterations << ','
+        << r.products << ',' << format("%.6e", r.flops) << ',' << (r.converged ? "true" : "false")
+        << ',' << format("%.6e", r.ortho_eps) << ',' << format("%.6e", r.backward_eps) << ','
+        << format("%.6e", r.forward) << ',' << format("%.6e", r.cond_estimate) << ','
+        << format("%.6e", r.seconds) << '\n';
+  }
+  return csv.str();
+}
+
+std::string plot_svg(const std::vector<SweepRow>& rows, const Setup& setup, const SweepArgs& args) {
+  Figure figure;
+  figure.title = "polarkit sweep: orthogonality and iterations vs \u03ba";
+  figure.note = "A = P\u00b7diag(\u03c3)\u00b7Q\u1d40, " + std::to_string(setup.m) + " \u00d7 " +
+                std::to_string(setup.n) + ", " + setup.dtype + ", seed " + std::to_string(args.seed) +
+                ", max " + std::to_string(args.max_iter) + " iterations";
+  figure.columns = 2;
+  figure.hollow_meaning = "not converged";
+  for (std::size_t i = 0; i < setup.methods.size(); ++i) {
+    figure.legend.push_back({std::string(method_name(setup.methods[i])), static_cast<int>(i)});
+  }
+  for (const std::string& spectrum_name : setup.spectra) {
+    PlotPanel ortho;
+    ortho.title = spectrum_name + " spectrum: orthogonality";
+    ortho.x_label = "\u03ba(A)";
+    ortho.y_label = "\u2016U\u1d40U \u2212 I\u2016_F / (\u221an \u00b7 \u03b5)";
+    ortho.log_x = true;
+    ortho.log_y = true;
+    PlotPanel iters;
+    iters.title = spectrum_name + " spectrum: iterations";
+    iters.x_label = "\u03ba(A)";
+    iters.y_label = "iterations";
+    iters.log_x = true;
+    iters.log_y = false;
+    for (std::size_t i = 0; i < setup.methods.size(); ++i) {
+      PlotSeries o;
+      o.label = std::string(method_name(setup.methods[i]));
+      o.style = static_cast<int>(i);
+      PlotSeries it = o;
+      for (const SweepRow& r : rows) {
+        if (r.spectrum != spectrum_name || r.method != setup.methods[i]) continue;
+        o.x.push_back(r.kappa);
+        o.y.push_back(r.ortho_eps);
+        o.hollow.push_back(!r.converged);
+        it.x.push_back(r.kappa);
+        it.y.push_back(static_cast<double>(r.iterations));
+        it.hollow.push_back(!r.converged);
+      }
+      ortho.series.push_back(o);
+      if (setup.methods[i] != Method::svd) iters.series.push_back(it);  // svd does not iterate
+    }
+    figure.panels.push_back(ortho);
+    figure.panels.push_back(iters);
+  }
+  return render_svg(figure);
+}
+
+}  // namespace
+
+CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "sweep", "Accuracy and iterations vs condition number for several methods (table, CSV, plot)");
+  cmd->add_option("--methods", args.methods, "Comma-separated methods (any the polar command accepts, e.g. muon)")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--n", args.n, "Columns of A")->capture_default_str();
+  cmd->add_option("--m", args.m, "Rows of A (default: n)");
+  cmd->add_option("--kappa", args.kappas,
+                  "Comma-separated condition numbers (default f64: 1,1e2,1e4,1e6,1e8,1e12,1e16; "
+                  "f32: 1,1e2,1e4,1e6)")
+      ->delimiter(',');
+  cmd->add_option("--dtype", args.dtype, "f32 or f64")
+      ->check(CLI::IsMember({"f32", "f64"}))
+      ->capture_default_str();
+  cmd->add_option("--spectrum", args.spectra,
+                  "Comma-separated singular value distributions: geometric, linear, one-small")
+      ->delimiter(',')
+      ->check(CLI::IsMember(spectrum_names()))
+      ->capture_default_str();
+  cmd->add_option("--seed", args.seed, "Seed of the random singular vectors")->capture_default_str();
+  cmd->add_option("--tol", args.tol, "Tolerance (0: working precision)")->capture_default_str();
+  cmd->add_option("--max-iter", args.max_iter, "Most iterations per solve")->capture_default_str();
+  cmd->add_option("--csv", args.csv_path, "Write the results as CSV to this file");
+  cmd->add_option("--plot", args.plot_path, "Write an SVG plot to this file");
+  return cmd;
+}
+
+int run_sweep(const SweepArgs& args) {
+  const Setup setup = validate(args);
+  const std::vector<SweepRow> rows =
+      setup.dtype == "f32" ? run<float>(setup, args) : run<double>(setup, args);
+
+  std::vector<PendingFile> outputs;
+  if (!args.csv_path.empty()) {
+    const std::string text = csv_text(rows, setup);
+    outputs.push_back({args.csv_path, [text](const std::string& p) { write_text_file(p, text); }});
+  }
+  if (!args.plot_path.empty()) {
+    const std::string text = plot_svg(rows, setup, args);
+    outputs.push_back({args.plot_path, [text](const std::string& p) { write_text_file(p, text); }});
+  }
+  write_all_or_nothing(outputs);
+  if (!args.csv_path.empty()) std::printf("\nwrote %s\n", args.csv_path.c_str());
+  if (!args.plot_path.empty()) std::printf("wrote %s\n", args.plot_path.c_str());
+  return 0;
+}
+
+}  // namespace polarkit::cli
