@@ -33,17 +33,18 @@ def main(path):
             continue
         print(f"### {dtype}\n")
         print("| n | method | time (ms) | iters | products | GFLOP/s | ratio to GEMM | vs svd "
-              "| ‖UᵀU−I‖_F | converged |")
-        print("|---:|---|---:|---:|---:|---:|---:|---:|---:|:---:|")
+              "| ‖UᵀU−I‖_F | converged | cpu_util |")
+        print("|---:|---|---:|---:|---:|---:|---:|---:|---:|:---:|---:|")
         for n, method, b in rows[dtype]:
             if method.startswith("GEMM"):
                 print(f"| {n} | {method} | {b['real_time']:.3g} | | 1 | {b['gflops']:.1f} "
-                      f"| {b['gemm_ratio']:.2f} | | | |")
+                      f"| {b['gemm_ratio']:.2f} | | | | {b['cpu_util']:.2f} "
+                      f"(reference {b['gemm_ref_util']:.2f}, {b['gemm_gflops']:.1f} GFLOP/s) |")
                 continue
             conv = "yes" if b["converged"] else "no"
             print(f"| {n} | {method} | {b['real_time']:.4g} | {int(b['iters'])} "
                   f"| {int(b['products'])} | {b['gflops']:.1f} | {b['gemm_ratio']:.2f} "
-                  f"| {b['vs_svd']:.2f} | {b['ortho_err']:.1e} | {conv} |")
+                  f"| {b['vs_svd']:.2f} | {b['ortho_err']:.1e} | {conv} | {b['cpu_util']:.2f} |")
         print()
 
 

@@ -44,11 +44,7 @@ void solve_newton(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& op
                   PolarInfo& info) {
   Backend<T>& be = ops.backend();
   const index_t n = X.cols();
-  const double u = std::numeric_limits<T>::epsilon() / 2;
-  const double beta = usable_lower_bound(ell0, u);
-  info.lower_bound = beta;
-  info.cond_estimate = 1.0 / beta;
-  ByersXu scaling(1.0, beta);  // X₀ = A/α has σ_max ≤ 1
+  ByersXu scaling(1.0, design_lower_bound<T>(ell0, info));  // X₀ = A/α has σ_max ≤ 1
 
   OrthogonalityMeter<T> meter(ops, n);
   Matrix<T> inverse = ops.allocate(n, n);

@@ -62,9 +62,7 @@ void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
   const index_t m = X.rows();
   const index_t n = X.cols();
   const double u = std::numeric_limits<T>::epsilon() / 2;
-  double ell = usable_lower_bound(ell0, u);
-  info.lower_bound = ell;
-  info.cond_estimate = 1.0 / ell;
+  double ell = design_lower_bound<T>(ell0, info);
 
   OrthogonalityMeter<T> meter(ops, n);
   Matrix<T> Y = ops.allocate(m, n);

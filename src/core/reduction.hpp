@@ -3,7 +3,11 @@
 // (polar(X₀) = Q·polar(R)), so the iterations work on n × n matrices only.
 #pragma once
 
+#include <algorithm>
+#include <limits>
+
 #include "core/ops.hpp"
+#include "polarkit/info.hpp"
 
 namespace polarkit::detail {
 
@@ -13,11 +17,17 @@ struct Reduction {
   double ell0 = 0.0;   ///< lower bound on σ_min(X₀) (0 when X₀ is numerically singular)
 };
 
-/// The ℓ the rational iterations design for: ℓ₀ itself (however small: a true bound below u
-/// still converges in the predicted number of steps), or u for a numerically singular X₀, whose
-/// zero singular values no iteration can move — u is then the worst case the weights cover.
-inline double usable_lower_bound(double ell0, double unit_roundoff) {
-  return ell0 > 0.0 ? (ell0 < 1.0 ? ell0 : 1.0) : unit_roundoff;
+/// The ℓ the rational iterations design for, recorded in the report (ℓ₀ and κ ≤ 1/ℓ₀): ℓ₀
+/// itself, however small (a true bound below u still converges in the predicted number of
+/// steps), or u for a numerically singular X₀, whose zero singular values no iteration can
+/// move — u is then the worst case the weights cover.
+template <class T>
+double design_lower_bound(double ell0, PolarInfo& info) {
+  const double u = std::numeric_limits<T>::epsilon() / 2;
+  const double ell = ell0 > 0.0 ? std::min(ell0, 1.0) : u;
+  info.lower_bound = ell;
+  info.cond_estimate = 1.0 / ell;
+  return ell;
 }
 
 /// Replaces a tall X by its R factor (n × n) and returns Q; for a square X, X is kept. Either

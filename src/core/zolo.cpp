@@ -34,9 +34,7 @@ void solve_zolo(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
                 PolarInfo& info) {
   Backend<T>& be = ops.backend();
   const double u = std::numeric_limits<T>::epsilon() / 2;
-  double ell = usable_lower_bound(ell0, u);
-  info.lower_bound = ell;
-  info.cond_estimate = 1.0 / ell;
+  double ell = design_lower_bound<T>(ell0, info);
   const int r = two_step_order(ell, u);
   const int max_steps = std::min(2, options.max_iter);
 
