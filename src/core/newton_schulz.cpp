@@ -80,9 +80,10 @@ void continue_newton_schulz(Ops<T>& ops, Matrix<T>& X, Schedule& schedule,
   const auto& history = info.ortho_error_history;
   double previous = history.size() >= 2 ? history[history.size() - 2]
                                         : std::numeric_limits<double>::quiet_NaN();
+  const int fixed_steps = options.steps > 0 ? options.steps : schedule.default_steps();
   for (int taken = 0;; ++taken) {
-    const bool stop = options.steps > 0
-                          ? taken == options.steps
+    const bool stop = fixed_steps > 0
+                          ? taken == fixed_steps
                           : info.iterations >= options.max_iter || rule.done(s.e_fro, previous);
     if (stop) {
       info.converged = rule.met(s.e_fro);

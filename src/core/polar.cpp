@@ -65,14 +65,6 @@ bool is_newton_schulz_family(Method m) {
          m == Method::polar_express || m == Method::polar_express_adaptive;
 }
 
-template <class T>
-void solve_polynomial(Ops<T>& ops, Matrix<T>& X, Method method, PolarOptions options,
-                      PolarInfo& info) {
-  if (method == Method::muon && options.steps == 0) options.steps = 5;
-  const auto schedule = detail::make_schedule(method, options);
-  detail::solve_newton_schulz(ops, X, *schedule, options, info);
-}
-
 // Normalises X = At/α and runs the method (for auto, the one the κ estimate selects).
 template <class T>
 void solve(Ops<T>& ops, MatrixView<const T> At, double amax, Matrix<T>& X,
@@ -85,9 +77,10 @@ void solve(Ops<T>& ops, MatrixView<const T> At, double amax, Matrix<T>& X,
     return;
   }
   if (is_newton_schulz_family(requested)) {
-    const double safety = detail::make_schedule(requested, options)->normalisation_safety();
-    info.scale = normalise(ops, At, X.view(), amax, options.scaling, safety);
-    solve_polynomial(ops, X, requested, options, info);
+    const auto schedule = detail::make_schedule(requested, options);
+    info.scale =
+        normalise(ops, At, X.view(), amax, options.scaling, schedule->normalisation_safety());
+    detail::solve_newton_schulz(ops, X, *schedule, options, info);
     return;
   }
   // The rational methods (and auto) share one QR: ℓ₀, and the square problem for a tall A.
@@ -111,7 +104,8 @@ void solve(Ops<T>& ops, MatrixView<const T> At, double amax, Matrix<T>& X,
     default: {  // auto's Newton–Schulz choice, designed for the ℓ₀ the QR certified
       PolarOptions o = options;
       o.lower_bound = std::max(o.lower_bound, reduction.ell0);
-      solve_polynomial(ops, X, method, o, info);
+      const auto schedule = detail::make_schedule(method, o);
+      detail::solve_newton_schulz(ops, X, *schedule, o, info);
     }
   }
   detail::expand(ops, reduction, X);

@@ -15,8 +15,13 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 // A fixed list of coefficients, the last one repeated once the list runs out.
 class TableSchedule final : public Schedule {
  public:
-  TableSchedule(std::vector<Quintic> table, int order, double safety, double lower_bound)
-      : table_(std::move(table)), order_(order), safety_(safety), lower_bound_(lower_bound) {}
+  TableSchedule(std::vector<Quintic> table, int order, double safety, double lower_bound,
+                int default_steps = 0)
+      : table_(std::move(table)),
+        order_(order),
+        safety_(safety),
+        lower_bound_(lower_bound),
+        default_steps_(default_steps) {}
 
   Quintic next(const GramSpectrum& /*spectrum*/) override {
     const Quintic p = table_[std::min(step_, table_.size() - 1)];
@@ -26,6 +31,7 @@ class TableSchedule final : public Schedule {
   [[nodiscard]] int order() const override { return order_; }
   [[nodiscard]] double normalisation_safety() const override { return safety_; }
   [[nodiscard]] double design_lower_bound() const override { return lower_bound_; }
+  [[nodiscard]] int default_steps() const override { return default_steps_; }
 
  private:
   std::vector<Quintic> table_;
@@ -33,6 +39,7 @@ class TableSchedule final : public Schedule {
   int order_;
   double safety_;
   double lower_bound_;
+  int default_steps_;
 };
 
 // Polar Express with each step's minimax quintic designed for the interval the current Gram
@@ -85,7 +92,7 @@ std::unique_ptr<Schedule> make_schedule(Method method, const PolarOptions& optio
                                              3, 1.0, nan);
     case Method::muon:
       return std::make_unique<TableSchedule>(std::vector<Quintic>{{3.4445, -4.7750, 2.0315}}, 0,
-                                             1.0, nan);
+                                             1.0, nan, 5);
     case Method::polar_express:
       return std::make_unique<TableSchedule>(polar_express_with_safety(), 3, 1.01, 1e-3);
     case Method::polar_express_adaptive:

@@ -32,6 +32,10 @@ class Schedule {
   /// converge to an orthogonal matrix (Muon's). The stopping rule uses it.
   [[nodiscard]] virtual int order() const = 0;
 
+  /// The fixed budget used when the caller asks for none (Muon's 5 steps); 0: iterate to
+  /// tolerance.
+  [[nodiscard]] virtual int default_steps() const { return 0; }
+
   /// X₀ = A / (‖A‖ · safety).
   [[nodiscard]] virtual double normalisation_safety() const { return 1.0; }
 
