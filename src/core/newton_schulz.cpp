@@ -23,11 +23,16 @@ class StopRule {
         floor_(static_cast<double>(n) * unit_roundoff),
         accept_(100.0 * static_cast<double>(n) * unit_roundoff) {}
 
-  /// Whether iterate j (with e_F = e) is final, given the previous e_F (NaN for j = 0).
-  [[nodiscard]] bool done(double e, double previous) const {
+  /// Whether the iterate Xⱼ with spectrum s is final, given e_F of Xⱼ₋₁ and ‖Xⱼ − Xⱼ₋₁‖_F
+  /// (NaN for the first iterate).
+  [[nodiscard]] bool done(const GramSpectrum& s, double previous, double change) const {
+    const double e = s.e_fro;
     if (tol_ > 0.0 && e <= tol_) return true;
     // No progress although already close: rounding dominates (or the schedule stalls).
     if (previous < 0.1 && e > 0.9 * previous) return true;
+    // Singular values G cannot resolve (numerically zero) keep e_F ≥ 1 for good; the others
+    // have converged once the last step moved X by less than u^{1/r} (QDWH's test).
+    if (s.lambda_min <= s.lambda_floor && e >= 1.0 && change <= finishing_) return true;
     return tol_ == 0.0 && (e <= floor_ || previous <= finishing_);
   }
 
@@ -80,17 +85,19 @@ void continue_newton_schulz(Ops<T>& ops, Matrix<T>& X, Schedule& schedule,
   const auto& history = info.ortho_error_history;
   double previous = history.size() >= 2 ? history[history.size() - 2]
                                         : std::numeric_limits<double>::quiet_NaN();
+  double change = std::numeric_limits<double>::infinity();
   const int fixed_steps = options.steps > 0 ? options.steps : schedule.default_steps();
   for (int taken = 0;; ++taken) {
     const bool stop = fixed_steps > 0
                           ? taken == fixed_steps
-                          : info.iterations >= options.max_iter || rule.done(s.e_fro, previous);
+                          : info.iterations >= options.max_iter || rule.done(s, previous, change);
     if (stop) {
       info.converged = rule.met(s.e_fro);
       return;
     }
     step_matrix(ops, schedule.next(s), std::as_const(meter.gram()).view(), B.view());
     ops.gemm(1.0, std::as_const(X).view(), std::as_const(B).view(), 0.0, Y.view());
+    change = ops.backend().norm_fro_difference(std::as_const(Y).view(), std::as_const(X).view());
     std::swap(X, Y);
     ++info.iterations;
     info.steps.push_back(StepKind::polynomial);

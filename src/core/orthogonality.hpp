@@ -21,7 +21,8 @@ class OrthogonalityMeter {
       ops_.gemm(1.0, G, x, 0.0, y);
     });
     const double e_fro = ops_.backend().norm_fro_minus_identity(G);
-    return {e_fro, std::max(ext.max - 1.0, 1.0 - ext.min), ext.min, ext.max};
+    const double floor = static_cast<double>(G.rows()) * unit_roundoff * ext.max;
+    return {e_fro, std::max(ext.max - 1.0, 1.0 - ext.min), ext.min, ext.max, floor, unit_roundoff};
   }
 
   /// Appends a measurement to the report and makes it the final one.
@@ -35,6 +36,8 @@ class OrthogonalityMeter {
   [[nodiscard]] const Matrix<T>& gram() const noexcept { return gram_; }
 
  private:
+  static constexpr double unit_roundoff = std::numeric_limits<T>::epsilon() / 2;
+
   Ops<T>& ops_;
   Matrix<T> gram_;
   Lanczos<T> lanczos_;

@@ -43,25 +43,36 @@ class TableSchedule final : public Schedule {
 };
 
 // Polar Express with each step's minimax quintic designed for the interval the current Gram
-// matrix shows (ALGORITHMS.md §3.4): [√λ_min, √λ_max] from the Lanczos estimates, tightened by
-// the guaranteed bounds √(1 ∓ e_F) once e_F < 1 and by a caller's lower bound carried through
-// the polynomials. Over-estimating σ_min only costs speed, never convergence, because of the
-// cushion; σ_max gets a 1% margin because p grows quickly above the interval it was built for.
+// matrix shows (ALGORITHMS.md §3.4). The upper end is the Lanczos λ_max estimate with a margin
+// of up to 1% (p grows quickly above the interval it was built for). The lower end is the largest of
+// - √λ_min from Lanczos, when λ_min is above the rounding level of G (an over-estimate, which
+//   only costs speed thanks to the cushion);
+// - the guaranteed √(1 − e_F) once e_F < 1;
+// - a carried bound: the caller's lower bound, or else u (the worst case that still matters),
+//   pushed through every polynomial applied so far. It is what the exact-arithmetic
+//   composition of §3.2 tracks, and it keeps the design moving when G shows (numerically) zero
+//   singular values: designing for ℓ ≈ 0 forever would keep rescaling the top of the spectrum
+//   to 2 and never converge.
 class AdaptiveSchedule final : public Schedule {
  public:
   explicit AdaptiveSchedule(double lower_bound) : carried_lo_(lower_bound) {}
 
   Quintic next(const GramSpectrum& s) override {
-    double hi = s.lambda_max > 0.0 ? 1.01 * std::sqrt(s.lambda_max) : 1.0;
-    double lo = s.lambda_min > 0.0 ? std::sqrt(s.lambda_min) : 0.0;
+    // Lanczos approaches λ_max from below by at most the spread of the top of the spectrum, so
+    // the margin shrinks with |λ_max − 1| as the iteration converges; a fixed margin would make
+    // 1 + margin the design point and stall the error there.
+    const double margin = std::min(0.01, 2.0 * std::abs(s.lambda_max - 1.0) + s.lambda_floor);
+    double hi = s.lambda_max > 0.0 ? (1.0 + margin) * std::sqrt(s.lambda_max) : 1.0;
+    double lo = s.lambda_min > s.lambda_floor ? std::sqrt(s.lambda_min) : 0.0;
     if (s.e_fro < 1.0) {
       hi = std::min(hi, std::sqrt(1.0 + s.e_fro));
       lo = std::max(lo, std::sqrt(1.0 - s.e_fro));
     }
+    if (std::isnan(first_lo_)) carried_lo_ = std::max(carried_lo_, s.unit_roundoff);
     lo = std::clamp(std::max(lo, carried_lo_), min_ratio * hi, hi * (1.0 - 1e-15));
     if (std::isnan(first_lo_)) first_lo_ = lo;
     const PolarExpressStep step = polar_express_step(lo, hi, polar_express_cushion);
-    if (carried_lo_ > 0.0) carried_lo_ = step.p(carried_lo_);
+    carried_lo_ = std::min(step.p(carried_lo_), 1.0);
     return step.p;
   }
   [[nodiscard]] int order() const override { return 3; }

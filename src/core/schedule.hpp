@@ -16,6 +16,10 @@ struct GramSpectrum {
   double e_two;       ///< Lanczos estimate of ‖G − I‖₂
   double lambda_min;  ///< Lanczos estimate of λ_min(G) = σ_min(Xⱼ)² (from above)
   double lambda_max;  ///< Lanczos estimate of λ_max(G) = σ_max(Xⱼ)² (from below)
+  /// n·u·λ_max: eigenvalues of the computed G below this are rounding noise, so singular values
+  /// below its square root are invisible in G (zero or not).
+  double lambda_floor;
+  double unit_roundoff;  ///< u of the scalar type the iteration runs in
 };
 
 class Schedule {
