@@ -202,6 +202,40 @@ TEST(Methods, EveryConvergentMethodReachesWorkingPrecision) {
   }
 }
 
+TEST(RankDeficient, AdaptiveConvergesOnTheRangeAndKeepsExactZeros) {
+  // Rank 40 of 50 (the zero singular values are rounding-level after forming A).
+  const index_t n = 50;
+  std::vector<double> sigma(std::size_t(n), 0.0);
+  for (index_t i = 0; i < 40; ++i) sigma[std::size_t(i)] = 1.0 / double(i + 1);
+  const auto A = testing::with_singular_values<double>(n, n, sigma, 5);
+  const auto r = run(A, Method::polar_express_adaptive);
+  EXPECT_LE(testing::backward_error(A.view(), r.U.view(), r.H.view()), 60 * eps<double>);
+  const auto Q = testing::haar_orthonormal(n, n, 6);
+  Matrix<double> UQ(n, 40);
+  for (index_t i = 0; i < n; ++i) {
+    for (index_t j = 0; j < 40; ++j) {
+      long double t = 0;
+      for (index_t p = 0; p < n; ++p) t += static_cast<long double>(r.U(i, p)) * Q(p, j);
+      UQ(i, j) = static_cast<double>(t);
+    }
+  }
+  EXPECT_LE(testing::orthogonality_fro(UQ) / std::sqrt(40.0), 25 * eps<double>);
+
+  // Exactly zero columns: odd polynomials keep them zero, and the iteration stops once the
+  // rest has converged instead of running to max_iter.
+  auto B = testing::gaussian<double>(30, 12, 8);
+  for (index_t i = 0; i < 30; ++i) B(i, 3) = B(i, 7) = 0.0;
+  const auto z = run(B, Method::polar_express_adaptive);
+  EXPECT_FALSE(z.info.converged);
+  EXPECT_LT(z.info.iterations, 40);
+  EXPECT_NEAR(z.info.ortho_error_fro, std::sqrt(2.0), 1e-12);
+  EXPECT_LE(testing::backward_error(B, z.U, z.H), 60 * eps<double>);
+  for (index_t i = 0; i < 30; ++i) {
+    EXPECT_EQ(z.U(i, 3), 0.0);
+    EXPECT_EQ(z.U(i, 7), 0.0);
+  }
+}
+
 // ---- shapes and layouts -------------------------------------------------------------------------
 
 TEST(Layout, RowMajorViewGivesTheSameU) {

@@ -39,6 +39,15 @@ double orthogonality_fro(MatrixView<const T> U);
 template <class T>
 double backward_error(MatrixView<const T> A, MatrixView<const T> U, MatrixView<const T> H);
 
+template <class T>
+double orthogonality_fro(const Matrix<T>& U) {
+  return orthogonality_fro(U.view());
+}
+template <class T>
+double backward_error(const Matrix<T>& A, const Matrix<T>& U, const Matrix<T>& H) {
+  return backward_error(A.view(), U.view(), H.view());
+}
+
 /// ‖X − Y‖_F / ‖Y‖_F.
 template <class T>
 double relative_difference(MatrixView<const T> X, MatrixView<const T> Y);
