@@ -15,9 +15,14 @@
 //              momentum-first: W ← W·(1 − lr·wd) − lr·ν·U
 //              polar-first:    M ← βM + (1−β)·ν·U;  W ← W·(1 − lr·wd) − lr·M
 //   LMO steps: W ← W·(1 − lr·wd) − lr·lmo(D)  with D = M (momentum on) or G.
+// Nesterov applies to every kind: D = βM + (1−β)G (Muon, LMOs, PolarGrad momentum-first), and
+// for polar-first the step direction is βM + (1−β)·ν·U instead of M. With momentum = 0 and an
+// empty M, D = G (both PolarGrad orders then coincide); a non-empty M is still updated.
 #pragma once
 
 #include <span>
+#include <type_traits>
+#include <vector>
 
 #include "polarkit/info.hpp"
 #include "polarkit/matrix.hpp"
@@ -56,12 +61,13 @@ struct Config {
   Kind kind = Kind::muon;
   double lr = 1e-3;
   double momentum = 0.95;  ///< β; 0 disables momentum (M may then be empty)
-  bool nesterov = true;
+  bool nesterov = true;  ///< see the conventions above
   double weight_decay = 0.1;  ///< decoupled, multiplied by the unadjusted lr
-  Scale scale = Scale::original;
+  Scale scale = Scale::original;  ///< Muon only (the Spectral LMO carries its own √(d_out/d_in))
   Nu nu = Nu::inner;
   MomentumOrder order = MomentumOrder::momentum_first;
   /// The polar oracle (method, steps, tol); muon uses Method::muon with 5 steps by default.
+  /// Its compute_h is ignored: H is formed only where ν = tr(H) needs it.
   PolarOptions oracle = muon_oracle();
 
   static PolarOptions muon_oracle() {
@@ -88,15 +94,19 @@ struct Config {
 struct StepReport {
   double nu = 1.0;           ///< ν used (PolarGrad); 1 for the other kinds
   double scale = 1.0;        ///< the shape scale applied (Muon, Spectral LMO)
-  double update_norm = 0.0;  ///< ‖W_new − W_old‖_F, weight decay included
-  PolarInfo oracle;          ///< the polar call's report (Muon, PolarGrad, Spectral)
+  /// ‖W_new − W_old‖_F, weight decay included: the norm of the update Δ as computed, before
+  /// W ← W + Δ, so it stays proportional to a tiny gradient even where Δ is below W's ulp.
+  double update_norm = 0.0;
+  PolarInfo oracle;  ///< the polar call's report (Muon, PolarGrad, Spectral); default otherwise
 };
 
 /// Throws Error(invalid_argument) for shape mismatches, aliasing of G with W or M, a missing
 /// momentum state when momentum > 0, or hyper-parameters out of range; Error(non_finite_input)
 /// for NaN/Inf in G.
+/// (T is deduced from W alone, so G may be passed as a mutable view or an owning matrix's view.)
 template <class T>
-StepReport step(const Config& config, MatrixView<T> W, MatrixView<const T> G, MatrixView<T> M);
+StepReport step(const Config& config, MatrixView<T> W,
+                MatrixView<const std::type_identity_t<T>> G, MatrixView<T> M);
 
 /// The same step for many parameters of one shape (one parameter group): W[i], G[i], M[i].
 template <class T>
@@ -114,13 +124,18 @@ MatrixView<T> flatten_conv_weight(T* data, index_t out, index_t in, index_t kh, 
 
 /// lmo(D) of a Scion kind (colnorm, rownorm, sign, spectral) into out (same shape as D).
 template <class T>
-PolarInfo lmo(Kind kind, MatrixView<const T> D, MatrixView<T> out, const PolarOptions& oracle = {});
+PolarInfo lmo(Kind kind, MatrixView<const std::type_identity_t<T>> D, MatrixView<T> out,
+              const PolarOptions& oracle = {});
 
 /// U·H^p (p ∈ [0, 1]) into out: spectrum homogenisation between the Muon direction (p = 0)
 /// and the gradient (p = 1). p ∈ {0, 1/2, 1} need no eigendecomposition (H^{1/2} = (AᵀA)^{1/4}
-/// via the polar factor of H); other p use the eigendecomposition of H.
+/// is the H-factor of polar(R), H = RᵀR its Cholesky factorisation); other p use the
+/// eigendecomposition of H, and so does p = 1/2 when H is numerically singular (rank-deficient
+/// A). Eigenvalues of H below n·u·λ_max (rounding noise) count as 0. A wide A is handled as
+/// (U·H^p of Aᵀ)ᵀ, so H is always the min(m, n)-sized factor. The returned info is that of
+/// polar(A) (flops and products include the polar(R) call); for p = 1 (a copy) no polar runs.
 template <class T>
-PolarInfo spectral_power(MatrixView<const T> A, double p, MatrixView<T> out,
+PolarInfo spectral_power(MatrixView<const std::type_identity_t<T>> A, double p, MatrixView<T> out,
                          const PolarOptions& options = {});
 
 }  // namespace polarkit::optim

@@ -93,6 +93,18 @@ class Backend {
 
   /// Thin SVD of a tall A (m ≥ n): A = W · diag(σ) · Vt, σ returned in descending order.
   virtual std::vector<double> svd(MatrixView<const T> A, MatrixView<T> W, MatrixView<T> Vt) = 0;
+
+  // ---- kernels of the optimizer layer (src/optim/) -------------------------------------------
+
+  /// ‖a_j‖₂ of every column j, without overflow or harmful underflow (as norm_fro).
+  virtual std::vector<double> column_norms(MatrixView<const T> A) = 0;
+
+  /// dst = alpha · sign(src) elementwise, with sign(0) = 0 (same shape; src may be dst).
+  virtual void sign(double alpha, MatrixView<const T> src, MatrixView<T> dst) = 0;
+
+  /// Eigendecomposition of a symmetric n × n A (its lower triangle is read): A = V·diag(λ)·Vᵀ
+  /// with λ returned in ascending order and V orthogonal (column-major n × n; V may not alias A).
+  virtual std::vector<double> symmetric_eigen(MatrixView<const T> A, MatrixView<T> V) = 0;
 };
 
 /// The backend that owns memory of the given space. Throws Error(not_compiled) for a space whose

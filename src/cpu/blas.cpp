@@ -218,3 +218,61 @@ int gesvd(int m, int n, float* a, int lda, float* s, float* u, int ldu, float* v
 }
 
 }  // namespace polarkit::cpu
+
+// ---- symmetric eigensolvers (the optimizer layer's spectral power map) -------------------------
+
+extern "C" {
+void dsyevd_(const char*, const char*, const int*, double*, const int*, double*, double*,
+             const int*, int*, const int*, int*, std::size_t, std::size_t);
+void ssyevd_(const char*, const char*, const int*, float*, const int*, float*, float*, const int*,
+             int*, const int*, int*, std::size_t, std::size_t);
+void dsyev_(const char*, const char*, const int*, double*, const int*, double*, double*,
+            const int*, int*, std::size_t, std::size_t);
+void ssyev_(const char*, const char*, const int*, float*, const int*, float*, float*, const int*,
+            int*, std::size_t, std::size_t);
+}
+
+namespace polarkit::cpu {
+namespace {
+
+// syevd queries two workspaces (real and integer) at once.
+template <class T, class Driver>
+int syevd_impl(Driver driver, char jobz, char uplo, int n, T* a, int lda, T* w) {
+  int info = 0;
+  T query{};
+  int iquery = 0;
+  int lwork = -1;
+  int liwork = -1;
+  driver(&jobz, &uplo, &n, a, &lda, w, &query, &lwork, &iquery, &liwork, &info, 1, 1);
+  if (info != 0) return info;
+  lwork = static_cast<int>(query) + 1;
+  liwork = iquery > 1 ? iquery : 1;
+  std::vector<T> work(static_cast<std::size_t>(lwork));
+  std::vector<int> iwork(static_cast<std::size_t>(liwork));
+  driver(&jobz, &uplo, &n, a, &lda, w, work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1);
+  return info;
+}
+
+template <class T, class Driver>
+int syev_impl(Driver driver, char jobz, char uplo, int n, T* a, int lda, T* w) {
+  return with_workspace<T>([&](T* work, int lwork, int& info) {
+    driver(&jobz, &uplo, &n, a, &lda, w, work, &lwork, &info, 1, 1);
+  });
+}
+
+}  // namespace
+
+int syevd(char jobz, char uplo, int n, double* a, int lda, double* w) {
+  return syevd_impl<double>(dsyevd_, jobz, uplo, n, a, lda, w);
+}
+int syevd(char jobz, char uplo, int n, float* a, int lda, float* w) {
+  return syevd_impl<float>(ssyevd_, jobz, uplo, n, a, lda, w);
+}
+int syev(char jobz, char uplo, int n, double* a, int lda, double* w) {
+  return syev_impl<double>(dsyev_, jobz, uplo, n, a, lda, w);
+}
+int syev(char jobz, char uplo, int n, float* a, int lda, float* w) {
+  return syev_impl<float>(ssyev_, jobz, uplo, n, a, lda, w);
+}
+
+}  // namespace polarkit::cpu

@@ -55,4 +55,11 @@ int trcon(char norm, char uplo, int n, const float* a, int lda, float& rcond);
 int invert_lu(int n, double* a, int lda);
 int invert_lu(int n, float* a, int lda);
 
+/// Symmetric eigendecomposition, eigenvalues ascending in w and (jobz = 'V') eigenvectors over
+/// a: divide and conquer (syevd) and QR iteration (syev, the fallback). Return LAPACK's info.
+int syevd(char jobz, char uplo, int n, double* a, int lda, double* w);
+int syevd(char jobz, char uplo, int n, float* a, int lda, float* w);
+int syev(char jobz, char uplo, int n, double* a, int lda, double* w);
+int syev(char jobz, char uplo, int n, float* a, int lda, float* w);
+
 }  // namespace polarkit::cpu

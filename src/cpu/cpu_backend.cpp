@@ -261,6 +261,48 @@ class CpuBackend final : public Backend<T> {
     return {s.begin(), s.end()};
   }
 
+  std::vector<double> column_norms(MatrixView<const T> A) override {
+    std::vector<double> norms(static_cast<std::size_t>(A.cols()), 0.0);
+    if (A.rows() == 0) return norms;
+    for (index_t j = 0; j < A.cols(); ++j) {
+      const MatrixView<const T> c = A.col(j);
+      norms[static_cast<std::size_t>(j)] =
+          norm2_of(c, [&](index_t i, index_t k) { return static_cast<double>(c(i, k)); });
+    }
+    return norms;
+  }
+
+  void sign(double alpha, MatrixView<const T> src, MatrixView<T> dst) override {
+    require<T>(src.rows() == dst.rows() && src.cols() == dst.cols(), "sign: shape mismatch");
+    const T a = static_cast<T>(alpha);
+    for_each(dst, [&](index_t i, index_t j) {
+      const T v = src(i, j);
+      dst(i, j) = v > T(0) ? a : v < T(0) ? -a : T(0);
+    });
+  }
+
+  std::vector<double> symmetric_eigen(MatrixView<const T> A, MatrixView<T> V) override {
+    const index_t n = A.rows();
+    require<T>(A.cols() == n && V.is_col_major() && V.rows() == n && V.cols() == n,
+               "symmetric_eigen: needs a square A and a column-major V of its size");
+    if (n == 0) return {};
+    std::vector<T> w(static_cast<std::size_t>(n));
+    const auto run = [&](auto driver) {
+      copy(1.0, A, V);
+      return driver('V', 'L', cpu::blas_int(n), V.data(), cpu::blas_int(V.ld()), w.data());
+    };
+    int info = run([](auto... args) { return cpu::syevd(args...); });
+    if (info > 0) {  // divide and conquer failed to converge: QR iteration is slower but sturdier
+      info = run([](auto... args) { return cpu::syev(args...); });
+    }
+    if (info != 0) {
+      throw Error(ErrorCode::backend_failure,
+                  "LAPACK symmetric eigensolver (syevd, then syev) failed with info = " +
+                      std::to_string(info));
+    }
+    return {w.begin(), w.end()};
+  }
+
  private:
   static void check_info(int info, const char* routine) {
     if (info != 0) {

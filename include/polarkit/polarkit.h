@@ -1,0 +1,241 @@
+/* polarkit/polarkit.h — the stable C ABI of polarkit (C99 and C++).
+ *
+ * For PyTorch/JAX extensions, Rust, Julia and plain C. Conventions (DESIGN.md, "The C ABI"):
+ *   - Matrices are column-major with an explicit leading dimension: element (i, j) of an m × n
+ *     matrix X with leading dimension ldx is X[i + j * ldx], and ldx >= max(1, m).
+ *   - Inputs (const pointers) are never modified. Outputs must not overlap the inputs.
+ *   - Handles are opaque; the caller owns every buffer and all optimizer state (functional, like
+ *     optax). Handles may be shared between threads for reading (polar and step calls take them
+ *     as const); *_set on a handle must not race with other calls using that handle.
+ *   - Every function that can fail returns a status (0 = success, see polarkit_status) and never
+ *     lets an exception or a C++ error escape. The reason for the last failure is available from
+ *     polarkit_last_error(), per thread.
+ *
+ *   polarkit_options* o = polarkit_options_new();
+ *   polarkit_options_set(o, "method", "qdwh");
+ *   polarkit_info info;
+ *   if (polarkit_polar_d(m, n, a, m, u, m, h, n, o, &info) != 0)
+ *     fprintf(stderr, "polar: %s\n", polarkit_last_error());
+ *   polarkit_options_free(o);
+ */
+#ifndef POLARKIT_POLARKIT_H
+#define POLARKIT_POLARKIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* POLARKIT_API marks the exported entry points of libpolarkit.so (default visibility even when
+ * the library is built with -fvisibility=hidden). */
+#if defined(_WIN32)
+#define POLARKIT_API
+#elif defined(__GNUC__) || defined(__clang__)
+#define POLARKIT_API __attribute__((visibility("default")))
+#else
+#define POLARKIT_API
+#endif
+
+#ifdef __cplusplus
+#define POLARKIT_NOEXCEPT noexcept
+extern "C" {
+#else
+#define POLARKIT_NOEXCEPT
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Status codes. Every int-returning function returns one of these. Codes 1..5 are the values of
+ * the C++ polarkit::ErrorCode (error.hpp) and never change; 6 and 7 exist only in the C ABI.
+ * ------------------------------------------------------------------------------------------- */
+typedef enum polarkit_status {
+  /** The call succeeded. */
+  POLARKIT_SUCCESS = 0,
+  /** An argument is not acceptable: a NULL handle or pointer that must not be NULL, m <= 0 or
+   *  n <= 0 (empty problems are rejected: "m and n must be positive"), a leading dimension below
+   *  max(1, rows), overlapping input and output buffers, an unknown key or value in *_set, a NULL
+   *  momentum state while momentum > 0, or a hyper-parameter out of range. */
+  POLARKIT_ERROR_INVALID_ARGUMENT = 1,
+  /** The input matrix (a, or the gradient g) contains NaN or Inf; rejected before any work. */
+  POLARKIT_ERROR_NON_FINITE_INPUT = 2,
+  /** BLAS/LAPACK (or CUDA) reported an error or failed to converge. */
+  POLARKIT_ERROR_BACKEND_FAILURE = 3,
+  /** The requested backend or feature is not part of this build (e.g. device "cuda" without the
+   *  CUDA backend). */
+  POLARKIT_ERROR_NOT_COMPILED = 4,
+  /** A file could not be read or is malformed (not returned by the functions of this header;
+   *  reserved so that the codes match polarkit::ErrorCode). */
+  POLARKIT_ERROR_IO = 5,
+  /** Memory could not be allocated (std::bad_alloc). */
+  POLARKIT_ERROR_OUT_OF_MEMORY = 6,
+  /** Any other failure inside the library (an unexpected exception); the message says what. */
+  POLARKIT_ERROR_INTERNAL = 7
+} polarkit_status;
+
+/** The message of the most recent failed polarkit call on the calling thread (thread-local,
+ *  faiss c_api style); "" if no call has failed on this thread yet. A successful call does not
+ *  clear it. The pointer stays valid until the next failing polarkit call on the same thread.
+ *  Never returns NULL. */
+POLARKIT_API const char* polarkit_last_error(void) POLARKIT_NOEXCEPT;
+
+/* ---------------------------------------------------------------------------------------------
+ * Options of the polar decomposition
+ * ------------------------------------------------------------------------------------------- */
+typedef struct polarkit_options polarkit_options; /* opaque */
+
+/** New options with the defaults of polarkit::PolarOptions: method "polar-express-adaptive",
+ *  tol 0, max_iter 100, steps 0, scaling "frobenius", compute_h true, device "cpu".
+ *  Returns NULL (and sets the last error) only if memory cannot be allocated. */
+POLARKIT_API polarkit_options* polarkit_options_new(void) POLARKIT_NOEXCEPT;
+
+/** Releases options made by polarkit_options_new. NULL is a no-op. */
+POLARKIT_API void polarkit_options_free(polarkit_options* opts) POLARKIT_NOEXCEPT;
+
+/** Sets one option from its text value. Keys (exact, lower case) and accepted values:
+ *    "method"    "svd", "newton-schulz", "quintic", "muon", "polar-express",
+ *                "polar-express-adaptive", "newton", "qdwh", "zolo", "auto"
+ *                (default "polar-express-adaptive"; "muon" runs 5 steps unless "steps" is set)
+ *    "tol"       a number in [0, 1): stop once ||X^T X - I||_F <= tol; 0 = to working precision
+ *                (default 0)
+ *    "max_iter"  an integer >= 1: most iterations when iterating to tolerance (default 100)
+ *    "steps"     an integer >= 0: run exactly this many iterations (a fixed budget, as Muon
+ *                does); 0 = iterate to tolerance (default 0)
+ *    "scaling"   "frobenius" (alpha = ||A||_F, default) or "spectral" (Lanczos estimate of
+ *                sigma_max, tighter): the normalisation X0 = A/alpha of Newton-Schulz methods
+ *    "compute_h" "true"/"1" or "false"/"0": also form H, the backward error and the nuclear
+ *                norm (default "true")
+ *    "device"    "cpu" (default: a, u and h are host memory) or "cuda" (a, u and h are CUDA
+ *                device memory; polar returns POLARKIT_ERROR_NOT_COMPILED when this build has
+ *                no CUDA backend)
+ *  Numbers are parsed in the C locale's format ("1e-12", "0.5"); the whole value must parse.
+ *  Returns 0, or POLARKIT_ERROR_INVALID_ARGUMENT for a NULL argument, an unknown key (the
+ *  message lists the keys) or a value that is not accepted (the message names the key and the
+ *  accepted values); the options are then unchanged. */
+POLARKIT_API int polarkit_options_set(polarkit_options* opts, const char* key,
+                                      const char* value) POLARKIT_NOEXCEPT;
+
+/** Extension (not in DESIGN.md's list): reads one option back as text, in the canonical form
+ *  polarkit_options_set accepts (numbers in the shortest form that reads back exactly, e.g.
+ *  "1e-12", "0.95"; booleans as "true"/"false"), into value[0..size), NUL-terminated. POLARKIT_VALUE_MAX bytes always
+ *  suffice. Returns 0, or POLARKIT_ERROR_INVALID_ARGUMENT for a NULL argument, an unknown key or
+ *  a buffer that is too small (value is then "" if size > 0). */
+POLARKIT_API int polarkit_options_get(const polarkit_options* opts, const char* key, char* value,
+                                      size_t size) POLARKIT_NOEXCEPT;
+
+/** A buffer of this many bytes holds any value polarkit_options_get or polarkit_optimizer_get
+ *  writes. */
+#define POLARKIT_VALUE_MAX 64
+
+/* ---------------------------------------------------------------------------------------------
+ * The polar decomposition A = U H
+ * ------------------------------------------------------------------------------------------- */
+
+/** What a polar solve did. On failure every double is NaN and the integers are 0. */
+typedef struct polarkit_info {
+  int32_t iterations;    /* iterations taken                                            */
+  int32_t converged;     /* 1 when the final orthogonality error met the tolerance, else 0 */
+  double ortho_error;    /* final ||U^T U - I||_2 estimate (Lanczos)                    */
+  double backward_error; /* ||A - UH||_F/||A||_F, NaN if H not made                      */
+  double nuclear_norm;   /* tr(H) = ||A||_*, NaN if H not made                           */
+  double scale;          /* alpha used to scale A (X0 = A/alpha); 0 for A = 0            */
+  double lower_bound;    /* l0 used (lower bound on sigma_min(A/alpha))                  */
+} polarkit_info;
+
+/** Polar decomposition A = U H of the m × n column-major matrix a (leading dimension lda).
+ *  U (m × n, leading dimension ldu) is written to u: orthonormal columns (U^T U = I) for m >= n,
+ *  orthonormal rows (U U^T = I) for m < n. H = sym(U^T A) (n × n, symmetric positive
+ *  semidefinite, leading dimension ldh) is written to h when h is not NULL and the option
+ *  compute_h is on (else h is not touched).
+ *  h may be NULL (ldh is then ignored): H is then formed in scratch memory only if it is needed,
+ *  i.e. when compute_h is on and info is not NULL (for backward_error and nuclear_norm);
+ *  otherwise it is not computed and those two fields are NaN.
+ *  opts may be NULL (the defaults of polarkit_options_new). info may be NULL.
+ *  A = 0 gives U = 0 and H = 0 (the polar factor is not unique; msign(0) = 0).
+ *  Requirements (else POLARKIT_ERROR_INVALID_ARGUMENT): a and u not NULL, m > 0 and n > 0
+ *  ("m and n must be positive"), lda >= max(1, m), ldu >= max(1, m), ldh >= max(1, n) when h is
+ *  not NULL, u and h do not overlap a or each other.
+ *  Returns 0 on success (an iteration that does not meet the tolerance is a success with
+ *  info->converged = 0), POLARKIT_ERROR_NON_FINITE_INPUT when a contains NaN or Inf,
+ *  POLARKIT_ERROR_BACKEND_FAILURE, POLARKIT_ERROR_NOT_COMPILED (device "cuda" without CUDA),
+ *  POLARKIT_ERROR_OUT_OF_MEMORY or POLARKIT_ERROR_INTERNAL. On failure u and h are unspecified. */
+POLARKIT_API int polarkit_polar_d(int64_t m, int64_t n, const double* a, int64_t lda, double* u,
+                                  int64_t ldu, double* h /* n×n or NULL */, int64_t ldh,
+                                  const polarkit_options* opts /* NULL = defaults */,
+                                  polarkit_info* info) POLARKIT_NOEXCEPT;
+
+/** polarkit_polar_d in single precision (computed in float; info is reported in double). */
+POLARKIT_API int polarkit_polar_s(int64_t m, int64_t n, const float* a, int64_t lda, float* u,
+                                  int64_t ldu, float* h /* n×n or NULL */, int64_t ldh,
+                                  const polarkit_options* opts /* NULL = defaults */,
+                                  polarkit_info* info) POLARKIT_NOEXCEPT;
+
+/* ---------------------------------------------------------------------------------------------
+ * Optimizer steps: the caller owns all state (functional, like optax)
+ * ------------------------------------------------------------------------------------------- */
+typedef struct polarkit_optimizer polarkit_optimizer; /* opaque hyper-parameters */
+
+/** New hyper-parameters of one optimizer kind (polarkit::optim::Config). kind:
+ *    "muon"       orthogonalised momentum; defaults of torch.optim.Muon: lr 1e-3, momentum 0.95,
+ *                 nesterov true, weight_decay 0.1, scale "original", method "muon", steps 5
+ *    "polargrad"  W -= lr·nu·U (Lau, Long & Su 2025); defaults: lr 0.02, momentum 0.95,
+ *                 nesterov false, weight_decay 0, scale "none", nu "inner",
+ *                 momentum_order "momentum-first", method "qdwh", steps 0
+ *    "colnorm", "rownorm", "sign", "spectral"
+ *                 Scion's LMO steps W -= lr·lmo(D); the defaults of "muon" otherwise
+ *  Returns NULL and sets the last error for a NULL or unknown kind (the message lists the
+ *  accepted kinds) or when memory cannot be allocated. */
+POLARKIT_API polarkit_optimizer* polarkit_optimizer_new(const char* kind) POLARKIT_NOEXCEPT;
+
+/** Releases hyper-parameters made by polarkit_optimizer_new. NULL is a no-op. */
+POLARKIT_API void polarkit_optimizer_free(polarkit_optimizer* opt) POLARKIT_NOEXCEPT;
+
+/** Sets one hyper-parameter from its text value. Keys (exact, lower case) and accepted values:
+ *    "lr"             a finite number >= 0: the learning rate
+ *    "momentum"       a number in [0, 1): the EMA coefficient beta; 0 disables momentum (the
+ *                     momentum state may then be NULL)
+ *    "nesterov"       "true"/"1" or "false"/"0": Nesterov momentum (D = beta·M + (1-beta)·G)
+ *    "weight_decay"   a finite number >= 0: decoupled, W ·= (1 - lr·weight_decay)
+ *    "scale"          "none" (1), "original" (sqrt(max(1, m/n))), "moonlight"
+ *                     (0.2·sqrt(max(m, n))) or "spectral" (sqrt(m/n)): Muon's shape scale
+ *    "nu"             "nuclear" (nu = tr(H) = ||D||_*) or "inner" (nu = <U, D>_F): PolarGrad
+ *    "momentum_order" "momentum-first" (polar of the momentum) or "polar-first" (momentum on
+ *                     nu·U): PolarGrad
+ *    "method"         the polar oracle, any method accepted by polarkit_options_set
+ *    "steps"          an integer >= 0: the oracle's fixed iteration budget; 0 = to tolerance
+ *  Returns 0, or POLARKIT_ERROR_INVALID_ARGUMENT for a NULL argument, an unknown key (the
+ *  message lists the keys) or a value that is not accepted (the message names the key and the
+ *  accepted values); the hyper-parameters are then unchanged. */
+POLARKIT_API int polarkit_optimizer_set(polarkit_optimizer* opt, const char* key,
+                                        const char* value) POLARKIT_NOEXCEPT;
+
+/** Extension (not in DESIGN.md's list): reads one hyper-parameter back as text (same keys and
+ *  canonical forms as polarkit_optimizer_set; also "kind"), like polarkit_options_get. */
+POLARKIT_API int polarkit_optimizer_get(const polarkit_optimizer* opt, const char* key,
+                                        char* value, size_t size) POLARKIT_NOEXCEPT;
+
+/** One optimizer step on the m × n parameter w (m = d_out rows, n = d_in columns; column-major,
+ *  leading dimension ldw), updated in place, with the gradient g (m × n, ldg; never modified)
+ *  and the momentum state (m × n, ldm; zero at the first step, updated in place).
+ *  momentum may be NULL only when the hyper-parameter momentum is 0 (ldm is then ignored).
+ *  step_nu may be NULL; otherwise it receives nu (PolarGrad; 1 for the other kinds; NaN on
+ *  failure).
+ *  Requirements (else POLARKIT_ERROR_INVALID_ARGUMENT): opt, w and g not NULL, m > 0 and n > 0,
+ *  ldw, ldg, ldm >= max(1, m), and w, g, momentum pairwise non-overlapping.
+ *  Returns 0, POLARKIT_ERROR_NON_FINITE_INPUT when g contains NaN or Inf (w and momentum are then
+ *  unchanged), POLARKIT_ERROR_BACKEND_FAILURE, POLARKIT_ERROR_OUT_OF_MEMORY or
+ *  POLARKIT_ERROR_INTERNAL. */
+POLARKIT_API int polarkit_optimizer_step_d(const polarkit_optimizer* opt, int64_t m, int64_t n,
+                                           double* w, int64_t ldw, const double* g, int64_t ldg,
+                                           double* momentum /* m×n state or NULL */, int64_t ldm,
+                                           double* step_nu /* out: nu used, may be NULL */)
+    POLARKIT_NOEXCEPT;
+
+/** polarkit_optimizer_step_d in single precision (nu is reported in double). */
+POLARKIT_API int polarkit_optimizer_step_s(const polarkit_optimizer* opt, int64_t m, int64_t n,
+                                           float* w, int64_t ldw, const float* g, int64_t ldg,
+                                           float* momentum /* m×n state or NULL */, int64_t ldm,
+                                           double* step_nu /* out: nu used, may be NULL */)
+    POLARKIT_NOEXCEPT;
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* POLARKIT_POLARKIT_H */

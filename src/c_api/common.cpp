@@ -1,0 +1,167 @@
+#include "c_api/common.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <limits>
+#include <new>
+
+#include "polarkit/options.hpp"
+
+namespace polarkit::c_api {
+namespace {
+
+// A fixed buffer: recording an error never allocates, so it cannot fail.
+thread_local std::array<char, 2048> last_error_message{};
+
+}  // namespace
+
+int fail(const char* function, int code, const char* message) noexcept {
+  std::snprintf(last_error_message.data(), last_error_message.size(), "%s: %s",
+                function != nullptr ? function : "polarkit", message != nullptr ? message : "");
+  return code;
+}
+
+int fail_current(const char* function) noexcept {
+  try {
+    throw;
+  } catch (const Error& e) {
+    const int code = static_cast<int>(e.code());
+    const bool known = code >= POLARKIT_ERROR_INVALID_ARGUMENT && code <= POLARKIT_ERROR_IO;
+    return fail(function, known ? code : POLARKIT_ERROR_INTERNAL, e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(function, POLARKIT_ERROR_OUT_OF_MEMORY, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(function, POLARKIT_ERROR_INTERNAL, e.what());
+  } catch (...) {
+    return fail(function, POLARKIT_ERROR_INTERNAL, "unknown exception");
+  }
+}
+
+void invalid(const std::string& message) { throw Error(ErrorCode::invalid_argument, message); }
+
+void require_pointer(const void* pointer, const char* name) {
+  if (pointer == nullptr) invalid(std::string(name) + " is NULL");
+}
+
+void require_dims(std::int64_t m, std::int64_t n) {
+  if (m <= 0 || n <= 0) {
+    invalid("m and n must be positive (got m = " + std::to_string(m) +
+            ", n = " + std::to_string(n) + ")");
+  }
+}
+
+void require_ld(const char* name, std::int64_t ld, std::int64_t rows, std::int64_t cols,
+                std::size_t element_size) {
+  const std::int64_t min_ld = rows > 1 ? rows : 1;
+  if (ld < min_ld) {
+    invalid(std::string(name) + " = " + std::to_string(ld) + " is below max(1, " +
+            std::to_string(rows) + ") = " + std::to_string(min_ld));
+  }
+  // ld·(cols − 1) + rows elements of element_size bytes must be addressable.
+  constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t max_elements = max / static_cast<std::int64_t>(element_size);
+  if (cols > 1 && (cols - 1) > (max_elements - rows) / ld) {
+    invalid(std::string(name) + " = " + std::to_string(ld) + ": a " + std::to_string(rows) + "x" +
+            std::to_string(cols) + " matrix with this leading dimension overflows the address space");
+  }
+}
+
+void require_disjoint(const Extent& x, const Extent& y) {
+  if (x.data == nullptr || y.data == nullptr) return;
+  auto range = [](const Extent& e) {
+    const auto begin = reinterpret_cast<std::uintptr_t>(e.data);
+    const auto elements = static_cast<std::uintptr_t>(e.ld * (e.cols - 1) + e.rows);
+    return std::array<std::uintptr_t, 2>{begin, begin + elements * e.element_size};
+  };
+  const auto rx = range(x);
+  const auto ry = range(y);
+  if (rx[0] < ry[1] && ry[0] < rx[1]) {
+    invalid(std::string(x.name) + " and " + y.name + " overlap in memory (" + x.name +
+            " must not alias " + y.name + ")");
+  }
+}
+
+void bad_value(std::string_view key, std::string_view value, std::string_view accepted) {
+  invalid("invalid value '" + std::string(value) + "' for key '" + std::string(key) +
+          "' (accepted: " + std::string(accepted) + ")");
+}
+
+void bad_key(const char* what, std::string_view key, std::string_view accepted_keys) {
+  invalid("unknown " + std::string(what) + " key '" + std::string(key) +
+          "' (accepted keys: " + std::string(accepted_keys) + ")");
+}
+
+double parse_number(std::string_view key, std::string_view value, std::string_view accepted) {
+  double x = 0.0;
+  const char* begin = value.data();
+  const char* end = begin + value.size();
+  if (begin != end && *begin == '+') ++begin;  // from_chars does not take a leading '+'
+  const auto [ptr, ec] = std::from_chars(begin, end, x);
+  if (value.empty() || ec != std::errc() || ptr != end || !std::isfinite(x)) {
+    bad_value(key, value, accepted);
+  }
+  return x;
+}
+
+int parse_int(std::string_view key, std::string_view value, std::string_view accepted) {
+  long long x = 0;
+  const char* begin = value.data();
+  const char* end = begin + value.size();
+  if (begin != end && *begin == '+') ++begin;
+  const auto [ptr, ec] = std::from_chars(begin, end, x);
+  if (value.empty() || ec != std::errc() || ptr != end || x < std::numeric_limits<int>::min() ||
+      x > std::numeric_limits<int>::max()) {
+    bad_value(key, value, accepted);
+  }
+  return static_cast<int>(x);
+}
+
+bool parse_bool(std::string_view key, std::string_view value) {
+  if (value == "true" || value == "1") return true;
+  if (value == "false" || value == "0") return false;
+  bad_value(key, value, "true, false, 1, 0");
+}
+
+std::string format_number(double value) {
+  // The shortest text that reads back as the same double ("0.95", "1e-12").
+  std::array<char, 64> buffer{};
+  const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  if (ec != std::errc()) return "nan";
+  return std::string(buffer.data(), end);
+}
+
+std::string format_bool(bool value) { return value ? "true" : "false"; }
+
+void write_value(const std::string& text, char* value, std::size_t size) {
+  require_pointer(value, "value");
+  if (text.size() + 1 > size) {
+    if (size > 0) value[0] = '\0';
+    invalid("the value '" + text + "' needs a buffer of " + std::to_string(text.size() + 1) +
+            " bytes, got " + std::to_string(size));
+  }
+  text.copy(value, text.size());
+  value[text.size()] = '\0';
+}
+
+std::string method_names() {
+  constexpr std::array methods{Method::svd,           Method::newton_schulz,
+                               Method::quintic,       Method::muon,
+                               Method::polar_express, Method::polar_express_adaptive,
+                               Method::newton,        Method::qdwh,
+                               Method::zolo,          Method::automatic};
+  std::string names;
+  for (const Method m : methods) {
+    if (!names.empty()) names += ", ";
+    names += method_name(m);
+  }
+  return names;
+}
+
+}  // namespace polarkit::c_api
+
+extern "C" const char* polarkit_last_error(void) noexcept {
+  return polarkit::c_api::last_error_message.data();
+}

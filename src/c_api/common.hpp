@@ -1,0 +1,72 @@
+// Shared machinery of the C ABI (include/polarkit/polarkit.h): the thread-local last error, the
+// exception firewall every entry point runs through, argument checks and text-value parsing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "polarkit/error.hpp"
+#include "polarkit/matrix_view.hpp"
+#include "polarkit/polarkit.h"
+
+namespace polarkit::c_api {
+
+/// Records "function: message" as the calling thread's last error (never throws; long messages
+/// are truncated) and returns code.
+int fail(const char* function, int code, const char* message) noexcept;
+
+/// Maps whatever the current exception is to a status and records its message. Call only from
+/// inside a catch block.
+int fail_current(const char* function) noexcept;
+
+/// Runs body (which reports failure by throwing) and turns every exception into a status.
+template <class Body>
+int guarded(const char* function, Body&& body) noexcept {
+  try {
+    body();
+    return POLARKIT_SUCCESS;
+  } catch (...) {
+    return fail_current(function);
+  }
+}
+
+[[noreturn]] void invalid(const std::string& message);
+
+void require_pointer(const void* pointer, const char* name);
+/// m > 0 and n > 0: empty problems are rejected with "m and n must be positive".
+void require_dims(std::int64_t m, std::int64_t n);
+/// ld >= max(1, rows); also rejects an extent ld·(cols − 1) + rows that overflows.
+void require_ld(const char* name, std::int64_t ld, std::int64_t rows, std::int64_t cols,
+                std::size_t element_size);
+
+/// A column-major rows × cols matrix in memory, for the overlap checks.
+struct Extent {
+  const void* data;
+  std::int64_t rows, cols, ld;
+  std::size_t element_size;
+  const char* name;
+};
+/// Throws invalid_argument when the address ranges [data, data + ld·(cols − 1) + rows) of two
+/// (non-NULL) matrices overlap.
+void require_disjoint(const Extent& x, const Extent& y);
+
+/// Text values of *_set.
+double parse_number(std::string_view key, std::string_view value, std::string_view accepted);
+int parse_int(std::string_view key, std::string_view value, std::string_view accepted);
+bool parse_bool(std::string_view key, std::string_view value);
+[[noreturn]] void bad_value(std::string_view key, std::string_view value,
+                            std::string_view accepted);
+[[noreturn]] void bad_key(const char* what, std::string_view key, std::string_view accepted_keys);
+
+/// Canonical text forms for *_get.
+std::string format_number(double value);
+std::string format_bool(bool value);
+/// Copies text (NUL-terminated) into value[0..size); throws invalid_argument when it does not fit.
+void write_value(const std::string& text, char* value, std::size_t size);
+
+/// The accepted method names, comma separated.
+std::string method_names();
+
+}  // namespace polarkit::c_api

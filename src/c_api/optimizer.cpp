@@ -1,0 +1,243 @@
+// The C ABI of the optimizer steps: polarkit_optimizer_* (hyper-parameters in an opaque handle,
+// every buffer and all state owned by the caller).
+#include <array>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "c_api/common.hpp"
+#include "polarkit/optim.hpp"
+#include "polarkit/polarkit.h"
+
+struct polarkit_optimizer {
+  polarkit::optim::Config config;
+};
+
+namespace polarkit::c_api {
+namespace {
+
+using optim::Config;
+using optim::Kind;
+
+constexpr std::array<std::pair<Kind, std::string_view>, 6> kinds{{
+    {Kind::muon, "muon"},
+    {Kind::polargrad, "polargrad"},
+    {Kind::colnorm, "colnorm"},
+    {Kind::rownorm, "rownorm"},
+    {Kind::sign, "sign"},
+    {Kind::spectral, "spectral"},
+}};
+
+constexpr std::array<std::pair<optim::Scale, std::string_view>, 4> scales{{
+    {optim::Scale::none, "none"},
+    {optim::Scale::original, "original"},
+    {optim::Scale::moonlight, "moonlight"},
+    {optim::Scale::spectral, "spectral"},
+}};
+
+constexpr std::string_view optimizer_keys =
+    "lr, momentum, nesterov, weight_decay, scale, nu, momentum_order, method, steps";
+
+template <class E, std::size_t N>
+E parse_enum(const std::array<std::pair<E, std::string_view>, N>& table, std::string_view key,
+             std::string_view value) {
+  std::string accepted;
+  for (const auto& [e, name] : table) {
+    if (name == value) return e;
+    accepted += accepted.empty() ? "" : ", ";
+    accepted += name;
+  }
+  bad_value(key, value, accepted);
+}
+
+template <class E, std::size_t N>
+std::string enum_name(const std::array<std::pair<E, std::string_view>, N>& table, E e) {
+  for (const auto& [known, name] : table) {
+    if (known == e) return std::string(name);
+  }
+  return "unknown";
+}
+
+Config make_config(std::string_view kind) {
+  const Kind k = parse_enum(kinds, "kind", kind);
+  if (k == Kind::polargrad) return Config::polargrad();
+  Config config;
+  config.kind = k;
+  return config;
+}
+
+void set_hyper(Config& c, std::string_view key, std::string_view value) {
+  if (key == "lr") {
+    constexpr std::string_view accepted = "a finite number >= 0";
+    const double lr = parse_number(key, value, accepted);
+    if (!(lr >= 0.0)) bad_value(key, value, accepted);
+    c.lr = lr;
+  } else if (key == "momentum") {
+    constexpr std::string_view accepted = "a number in [0, 1); 0 disables momentum";
+    const double beta = parse_number(key, value, accepted);
+    if (!(beta >= 0.0 && beta < 1.0)) bad_value(key, value, accepted);
+    c.momentum = beta;
+  } else if (key == "nesterov") {
+    c.nesterov = parse_bool(key, value);
+  } else if (key == "weight_decay") {
+    constexpr std::string_view accepted = "a finite number >= 0";
+    const double wd = parse_number(key, value, accepted);
+    if (!(wd >= 0.0)) bad_value(key, value, accepted);
+    c.weight_decay = wd;
+  } else if (key == "scale") {
+    c.scale = parse_enum(scales, key, value);
+  } else if (key == "nu") {
+    if (value == "nuclear") {
+      c.nu = optim::Nu::nuclear;
+    } else if (value == "inner") {
+      c.nu = optim::Nu::inner;
+    } else {
+      bad_value(key, value, "nuclear, inner");
+    }
+  } else if (key == "momentum_order") {
+    if (value == "momentum-first") {
+      c.order = optim::MomentumOrder::momentum_first;
+    } else if (value == "polar-first") {
+      c.order = optim::MomentumOrder::polar_first;
+    } else {
+      bad_value(key, value, "momentum-first, polar-first");
+    }
+  } else if (key == "method") {
+    const std::string accepted = method_names();
+    try {
+      c.oracle.method = parse_method(value);
+    } catch (const Error&) {
+      bad_value(key, value, accepted);
+    }
+  } else if (key == "steps") {
+    constexpr std::string_view accepted = "an integer >= 0; 0 = iterate to tolerance";
+    const int steps = parse_int(key, value, accepted);
+    if (steps < 0) bad_value(key, value, accepted);
+    c.oracle.steps = steps;
+  } else {
+    bad_key("optimizer", key, optimizer_keys);
+  }
+}
+
+std::string get_hyper(const Config& c, std::string_view key) {
+  if (key == "kind") return enum_name(kinds, c.kind);
+  if (key == "lr") return format_number(c.lr);
+  if (key == "momentum") return format_number(c.momentum);
+  if (key == "nesterov") return format_bool(c.nesterov);
+  if (key == "weight_decay") return format_number(c.weight_decay);
+  if (key == "scale") return enum_name(scales, c.scale);
+  if (key == "nu") return c.nu == optim::Nu::nuclear ? "nuclear" : "inner";
+  if (key == "momentum_order") {
+    return c.order == optim::MomentumOrder::polar_first ? "polar-first" : "momentum-first";
+  }
+  if (key == "method") return std::string(method_name(c.oracle.method));
+  if (key == "steps") return std::to_string(c.oracle.steps);
+  bad_key("optimizer", key, "kind, " + std::string(optimizer_keys));
+}
+
+template <class T>
+void require_finite(const T* x, std::int64_t m, std::int64_t n, std::int64_t ld,
+                    const char* name) {
+  for (std::int64_t j = 0; j < n; ++j) {
+    for (std::int64_t i = 0; i < m; ++i) {
+      if (!std::isfinite(x[i + j * ld])) {
+        throw Error(ErrorCode::non_finite_input,
+                    std::string("the gradient ") + name + " contains NaN or Inf");
+      }
+    }
+  }
+}
+
+template <class T>
+int step(const char* function, const polarkit_optimizer* opt, std::int64_t m, std::int64_t n,
+         T* w, std::int64_t ldw, const T* g, std::int64_t ldg, T* momentum, std::int64_t ldm,
+         double* step_nu) noexcept {
+  if (step_nu != nullptr) *step_nu = std::numeric_limits<double>::quiet_NaN();
+  return guarded(function, [&] {
+    require_pointer(opt, "opt");
+    require_dims(m, n);
+    require_pointer(w, "w");
+    require_pointer(g, "g");
+    const Config& config = opt->config;
+    if (momentum == nullptr && config.momentum != 0.0) {
+      invalid("momentum is NULL but the hyper-parameter momentum is " +
+              format_number(config.momentum) +
+              " (pass an m x n momentum state, zero at the first step, or set momentum to 0)");
+    }
+    require_ld("ldw", ldw, m, n, sizeof(T));
+    require_ld("ldg", ldg, m, n, sizeof(T));
+    if (momentum != nullptr) require_ld("ldm", ldm, m, n, sizeof(T));
+    const Extent ew{w, m, n, ldw, sizeof(T), "w"};
+    const Extent eg{g, m, n, ldg, sizeof(T), "g"};
+    const Extent em{momentum, m, n, ldm, sizeof(T), "momentum"};
+    require_disjoint(eg, ew);
+    require_disjoint(eg, em);
+    require_disjoint(em, ew);
+    require_finite(g, m, n, ldg, "g");  // before any work: w and momentum stay unchanged
+
+    const MatrixView<T> W(w, m, n, ldw);
+    const MatrixView<const T> G(g, m, n, ldg);
+    const MatrixView<T> M = momentum != nullptr ? MatrixView<T>(momentum, m, n, ldm)
+                                                : MatrixView<T>();
+    const optim::StepReport report = optim::step<T>(config, W, G, M);
+    if (step_nu != nullptr) *step_nu = report.nu;
+  });
+}
+
+}  // namespace
+}  // namespace polarkit::c_api
+
+using polarkit::c_api::guarded;
+using polarkit::c_api::require_pointer;
+
+extern "C" {
+
+polarkit_optimizer* polarkit_optimizer_new(const char* kind) noexcept {
+  polarkit_optimizer* opt = nullptr;
+  guarded("polarkit_optimizer_new", [&] {
+    require_pointer(kind, "kind");
+    opt = new polarkit_optimizer{polarkit::c_api::make_config(kind)};
+  });
+  return opt;
+}
+
+void polarkit_optimizer_free(polarkit_optimizer* opt) noexcept { delete opt; }
+
+int polarkit_optimizer_set(polarkit_optimizer* opt, const char* key, const char* value) noexcept {
+  return guarded("polarkit_optimizer_set", [&] {
+    require_pointer(opt, "opt");
+    require_pointer(key, "key");
+    require_pointer(value, "value");
+    polarkit::optim::Config updated = opt->config;  // unchanged on failure
+    polarkit::c_api::set_hyper(updated, key, value);
+    opt->config = updated;
+  });
+}
+
+int polarkit_optimizer_get(const polarkit_optimizer* opt, const char* key, char* value,
+                           size_t size) noexcept {
+  return guarded("polarkit_optimizer_get", [&] {
+    require_pointer(opt, "opt");
+    require_pointer(key, "key");
+    require_pointer(value, "value");
+    polarkit::c_api::write_value(polarkit::c_api::get_hyper(opt->config, key), value, size);
+  });
+}
+
+int polarkit_optimizer_step_d(const polarkit_optimizer* opt, int64_t m, int64_t n, double* w,
+                              int64_t ldw, const double* g, int64_t ldg, double* momentum,
+                              int64_t ldm, double* step_nu) noexcept {
+  return polarkit::c_api::step<double>("polarkit_optimizer_step_d", opt, m, n, w, ldw, g, ldg,
+                                       momentum, ldm, step_nu);
+}
+
+int polarkit_optimizer_step_s(const polarkit_optimizer* opt, int64_t m, int64_t n, float* w,
+                              int64_t ldw, const float* g, int64_t ldg, float* momentum,
+                              int64_t ldm, double* step_nu) noexcept {
+  return polarkit::c_api::step<float>("polarkit_optimizer_step_s", opt, m, n, w, ldw, g, ldg,
+                                      momentum, ldm, step_nu);
+}
+
+}  // extern "C"
