@@ -332,7 +332,8 @@ TEST_F(cli, PolarFloatWritesUAndH) {
 
 TEST_F(cli, PolarEveryMethodAndWideInput) {
   const Matrix<double> A = write_matrix<double>("A.npy", 4, 7);  // wide: UUᵀ = I
-  for (const char* method : {"svd", "newton-schulz", "quintic", "polar-express", "polar-express-adaptive"}) {
+  for (const char* method : {"svd", "newton-schulz", "quintic", "polar-express", "polar-express-adaptive",
+                             "newton", "qdwh", "zolo", "auto"}) {
     SCOPED_TRACE(method);
     const Outcome r = run({"polar", path("A.npy"), "--method", method, "--u", path("U.npy"), "--h",
                            path("H.npy")});
@@ -374,10 +375,12 @@ TEST_F(cli, JsonReportHasEveryField) {
   for (const char* key :
        {"method", "iterations", "converged", "ortho_error", "ortho_error_history",
         "ortho_error_2_history", "backward_error", "scale", "lower_bound", "cond_estimate",
-        "nuclear_norm", "seconds", "m", "n", "dtype", "flops", "products", "zero_input"}) {
+        "nuclear_norm", "seconds", "m", "n", "dtype", "flops", "products", "zero_input",
+        "method_used", "steps"}) {
     EXPECT_TRUE(j.contains(key)) << "missing " << key << " in " << r.out;
   }
   EXPECT_EQ(j["method"], "polar-express-adaptive");
+  EXPECT_EQ(j["method_used"], "polar-express-adaptive");
   EXPECT_EQ(j["dtype"], "f64");
   EXPECT_EQ(j["m"], m);
   EXPECT_EQ(j["n"], n);
@@ -385,6 +388,7 @@ TEST_F(cli, JsonReportHasEveryField) {
   EXPECT_EQ(j["zero_input"], false);
   const int iterations = j["iterations"].get<int>();
   EXPECT_GT(iterations, 0);
+  EXPECT_EQ(j["steps"], std::string(static_cast<std::size_t>(iterations), 'P'));
   ASSERT_TRUE(j["ortho_error_history"].is_array());
   EXPECT_EQ(j["ortho_error_history"].size(), static_cast<std::size_t>(iterations) + 1);
   EXPECT_EQ(j["ortho_error_2_history"].size(), static_cast<std::size_t>(iterations) + 1);
@@ -401,6 +405,38 @@ TEST_F(cli, JsonReportHasEveryField) {
   EXPECT_GE(j["seconds"].get<double>(), 0.0);
   EXPECT_GT(j["flops"].get<double>(), 0.0);
   EXPECT_GT(j["products"].get<int>(), 0);
+}
+
+// auto reports what it ran; the rational methods report their kinds of step.
+TEST_F(cli, JsonReportsMethodUsedAndSteps) {
+  const index_t n = 12;
+  const auto solve = [&](const std::string& file, double kappa, const std::string& method) {
+    const std::vector<double> sigma = polarkit::testing::linear_spectrum(n, kappa);
+    io::write_npy(path(file), polarkit::testing::with_singular_values<double>(n + 3, n, sigma, 5));
+    const Outcome r = run({"polar", path(file), "--method", method, "--json"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  };
+  const nlohmann::json hard = solve("hard.npy", 1e12, "auto");
+  EXPECT_EQ(hard["method"], "auto");
+  EXPECT_EQ(hard["method_used"], "qdwh");
+  const std::string steps = hard["steps"].get<std::string>();
+  EXPECT_EQ(steps.size(), hard["iterations"].get<std::size_t>());
+  EXPECT_EQ(steps.find_first_not_of("QC"), std::string::npos) << steps;
+  EXPECT_EQ(steps.front(), 'Q') << steps;  // κ = 1e12: QR steps while c > 100
+  EXPECT_EQ(steps.back(), 'C') << steps;
+
+  const nlohmann::json easy = solve("easy.npy", 1.0, "auto");
+  EXPECT_EQ(easy["method_used"], "polar-express-adaptive");
+  const std::string easy_steps = easy["steps"].get<std::string>();
+  EXPECT_EQ(easy_steps.find_first_not_of('P'), std::string::npos) << easy_steps;
+
+  const nlohmann::json zolo = solve("zolo.npy", 1e8, "zolo");
+  EXPECT_EQ(zolo["method_used"], "zolo");
+  EXPECT_EQ(zolo["steps"], std::string(zolo["iterations"].get<std::size_t>(), 'Z'));
+  const nlohmann::json svd = solve("svd.npy", 1e8, "svd");
+  EXPECT_EQ(svd["method_used"], "svd");
+  EXPECT_EQ(svd["steps"], "");
 }
 
 TEST_F(cli, JsonPrintsNonFiniteAsNull) {
@@ -463,55 +499,124 @@ std::vector<std::string> split(const std::string& line, char sep) {
   return fields;
 }
 
+const std::vector<std::string>& default_sweep_methods() {
+  static const std::vector<std::string> methods{
+      "svd",    "newton-schulz", "quintic", "polar-express", "polar-express-adaptive",
+      "newton", "qdwh",          "zolo",    "auto"};
+  return methods;
+}
+
+bool is_newton_schulz_family(const std::string& method) {
+  return method == "newton-schulz" || method == "quintic" || method == "muon" ||
+         method == "polar-express" || method == "polar-express-adaptive";
+}
+
+/// A sweep CSV file: the header and one map column → field per row.
+struct SweepCsv {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+
+  [[nodiscard]] std::size_t column(const std::string& name) const {
+    const auto it = std::find(header.begin(), header.end(), name);
+    EXPECT_NE(it, header.end()) << "no column " << name;
+    return static_cast<std::size_t>(it - header.begin());
+  }
+  [[nodiscard]] const std::string& text(std::size_t row, const std::string& name) const {
+    return rows[row][column(name)];
+  }
+  [[nodiscard]] double number(std::size_t row, const std::string& name) const {
+    return std::stod(text(row, name));
+  }
+};
+
+SweepCsv read_sweep_csv(const std::string& path) {
+  SweepCsv csv;
+  const std::vector<std::string> all = lines(read_file(path));
+  if (all.empty()) return csv;
+  csv.header = split(all[0], ',');
+  for (std::size_t i = 1; i < all.size(); ++i) {
+    std::vector<std::string> f = split(all[i], ',');
+    if (!all[i].empty() && all[i].back() == ',') f.emplace_back();  // empty last field (steps of svd)
+    csv.rows.push_back(f);
+  }
+  return csv;
+}
+
+constexpr const char* sweep_csv_header =
+    "spectrum,kappa,dtype,m,n,method,iterations,products,flops,converged,ortho_eps,"
+    "backward_eps,forward_error,cond_estimate,seconds,method_used,steps";
+
+/// Every row: as many fields as the header, steps one StepKind letter per iteration (and the
+/// letters the method can take), method_used the method itself except for auto.
+void expect_consistent_rows(const SweepCsv& csv) {
+  for (std::size_t i = 0; i < csv.rows.size(); ++i) {
+    ASSERT_EQ(csv.rows[i].size(), csv.header.size()) << "row " << i;
+    const std::string method = csv.text(i, "method");
+    const std::string used = csv.text(i, "method_used");
+    const std::string steps = csv.text(i, "steps");
+    SCOPED_TRACE(method + " at kappa " + csv.text(i, "kappa") + ", " + csv.text(i, "spectrum"));
+    EXPECT_EQ(steps.size(), static_cast<std::size_t>(std::stoi(csv.text(i, "iterations"))))
+        << "steps '" << steps << "'";
+    if (method != "auto") {
+      EXPECT_EQ(used, method);
+    }
+    std::string allowed;  // the kinds of step each method may take
+    if (used == "qdwh") allowed = "QC";
+    if (used == "zolo") allowed = "Z";
+    if (used == "newton") allowed = "NP";  // scaled Newton, then a Newton–Schulz tail
+    if (is_newton_schulz_family(used)) allowed = "P";
+    EXPECT_EQ(steps.find_first_not_of(allowed), std::string::npos)
+        << "steps '" << steps << "' of " << used;
+    if (used == "qdwh") {  // QR steps first, then Cholesky steps
+      EXPECT_EQ(steps.find('Q', steps.find('C') == std::string::npos ? steps.size() : steps.find('C')),
+                std::string::npos)
+          << steps;
+    }
+  }
+}
+
 TEST_F(cli, SweepWritesTableAndCsv) {
   const index_t n = 16;
-  const Outcome r = run({"sweep", "--n", std::to_string(n), "--kappa", "1,1e4", "--csv",
-                         path("sweep.csv"), "--plot", path("sweep.svg")});
+  const Outcome r = run({"sweep", "--n", std::to_string(n), "--kappa", "1,1e4", "--spectrum",
+                         "geometric", "--csv", path("sweep.csv"), "--plot", path("sweep.svg")});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.err, "");
   EXPECT_NE(r.out.find("geometric spectrum, kappa = 1\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("geometric spectrum, kappa = 10000\n"), std::string::npos) << r.out;
-  for (const char* method : {"svd", "newton-schulz", "quintic", "polar-express", "polar-express-adaptive"}) {
-    EXPECT_NE(r.out.find(std::string("  ") + method + " "), std::string::npos) << method << "\n" << r.out;
+  EXPECT_NE(r.out.find(" steps "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" used\n"), std::string::npos) << r.out;
+  for (const std::string& method : default_sweep_methods()) {
+    EXPECT_NE(r.out.find("  " + method + " "), std::string::npos) << method << "\n" << r.out;
   }
+  EXPECT_EQ(r.out.find("  muon "), std::string::npos) << "muon runs only when asked\n" << r.out;
 
-  const std::vector<std::string> csv = lines(read_file(path("sweep.csv")));
-  ASSERT_FALSE(csv.empty());
-  const std::vector<std::string> header = split(csv[0], ',');
-  EXPECT_EQ(csv[0],
-            "spectrum,kappa,dtype,m,n,method,iterations,products,flops,converged,ortho_eps,"
-            "backward_eps,forward_error,cond_estimate,seconds");
-  ASSERT_EQ(csv.size(), 1U + 2U * 5U) << "one row per (kappa, method)";
-  const auto column = [&](const std::string& name) {
-    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
-  };
+  const SweepCsv csv = read_sweep_csv(path("sweep.csv"));
+  EXPECT_EQ(lines(read_file(path("sweep.csv"))).at(0), sweep_csv_header);
+  ASSERT_EQ(csv.rows.size(), 2U * default_sweep_methods().size()) << "one row per (kappa, method)";
+  expect_consistent_rows(csv);
   const double sqrt_n = std::sqrt(static_cast<double>(n));
-  for (std::size_t i = 1; i < csv.size(); ++i) {
-    SCOPED_TRACE(csv[i]);
-    const std::vector<std::string> f = split(csv[i], ',');
-    ASSERT_EQ(f.size(), header.size());
-    EXPECT_EQ(f[column("spectrum")], "geometric");
-    EXPECT_EQ(f[column("dtype")], "f64");
-    EXPECT_EQ(f[column("m")], std::to_string(n));
-    EXPECT_EQ(f[column("n")], std::to_string(n));
-    const double kappa = std::stod(f[column("kappa")]);
+  for (std::size_t i = 0; i < csv.rows.size(); ++i) {
+    SCOPED_TRACE(lines(read_file(path("sweep.csv"))).at(i + 1));
+    EXPECT_EQ(csv.text(i, "spectrum"), "geometric");
+    EXPECT_EQ(csv.text(i, "dtype"), "f64");
+    EXPECT_EQ(csv.text(i, "m"), std::to_string(n));
+    EXPECT_EQ(csv.text(i, "n"), std::to_string(n));
+    const double kappa = csv.number(i, "kappa");
     EXPECT_TRUE(kappa == 1.0 || kappa == 1e4);
-    const std::string method = f[column("method")];
-    EXPECT_EQ(f[column("converged")], "true");
-    const double ortho = std::stod(f[column("ortho_eps")]);
-    const double backward = std::stod(f[column("backward_eps")]);
-    const double forward = std::stod(f[column("forward_error")]);
-    const int iterations = std::stoi(f[column("iterations")]);
-    EXPECT_LT(ortho, 3.0 * sqrt_n);
-    EXPECT_LT(backward, 10.0 * static_cast<double>(n));
-    EXPECT_GE(std::stod(f[column("seconds")]), 0.0);
+    const std::string method = csv.text(i, "method");
+    EXPECT_EQ(csv.text(i, "converged"), "true");
+    const double forward = csv.number(i, "forward_error");
+    const int iterations = std::stoi(csv.text(i, "iterations"));
+    EXPECT_LT(csv.number(i, "ortho_eps"), 3.0 * sqrt_n);
+    EXPECT_LT(csv.number(i, "backward_eps"), 10.0 * static_cast<double>(n));
+    EXPECT_GE(csv.number(i, "seconds"), 0.0);
     if (method == "svd") {
       EXPECT_EQ(iterations, 0);
       EXPECT_EQ(forward, 0.0);
     } else {
       EXPECT_GT(iterations, 0);
       EXPECT_LT(iterations, 100);
-      EXPECT_GT(std::stod(f[column("flops")]), 0.0);
+      EXPECT_GT(csv.number(i, "flops"), 0.0);
       EXPECT_LT(forward, 1e-9);  // the polar factor is well conditioned at κ ≤ 1e4
     }
   }
@@ -521,6 +626,133 @@ TEST_F(cli, SweepWritesTableAndCsv) {
   EXPECT_NE(svg.find("<svg"), std::string::npos);
   EXPECT_NE(svg.find("</svg>"), std::string::npos);
   EXPECT_NE(svg.find("polar-express-adaptive"), std::string::npos);
+  EXPECT_NE(svg.find("backward error"), std::string::npos);
+}
+
+/// The bars of issue 3 (acceptance), re-checked on the numbers of a sweep's CSV; ortho_eps and
+/// backward_eps are in units of the dtype's ε, n is the CSV's own.
+///  - qdwh: orthogonality and backward error ≤ 13ε; iterations ≤ 6, ≤ 4 when κ ≤ 10
+///    (float: ≤ 5);
+///  - zolo: the same accuracy bars in ≤ 2 iterations;
+///  - newton: orthogonality and backward error ≤ 3√n·ε in ≤ 9 iterations;
+///  - svd (the reference): ≤ 3√n·ε;
+///  - auto: the bars of the method it ran when that is qdwh; a Newton–Schulz method is at most
+///    3√n·ε off, with orthogonality ≤ 13ε;
+///  - every method iterating to tolerance converges.
+void expect_issue_3_bars(const SweepCsv& csv, bool single) {
+  for (std::size_t i = 0; i < csv.rows.size(); ++i) {
+    const std::string method = csv.text(i, "method");
+    const std::string used = csv.text(i, "method_used");
+    const double kappa = csv.number(i, "kappa");
+    const double n = std::min(csv.number(i, "m"), csv.number(i, "n"));
+    const double ortho = csv.number(i, "ortho_eps");
+    const double backward = csv.number(i, "backward_eps");
+    const int iterations = std::stoi(csv.text(i, "iterations"));
+    const double scaled = 3.0 * std::sqrt(n);
+    SCOPED_TRACE("row: " + csv.text(i, "spectrum") + ", kappa " + csv.text(i, "kappa") + ", " +
+                 method + " (ran " + used + ", steps " + csv.text(i, "steps") + "), n " +
+                 csv.text(i, "n") + ", " + csv.text(i, "dtype"));
+    EXPECT_EQ(csv.text(i, "converged"), "true");
+    if (used == "qdwh" || method == "zolo") {
+      EXPECT_LE(ortho, 13.0);
+      EXPECT_LE(backward, 13.0);
+      if (method == "zolo") {
+        EXPECT_LE(iterations, 2);
+      } else {
+        EXPECT_LE(iterations, single ? 5 : 6);
+        if (kappa <= 10.0) {
+          EXPECT_LE(iterations, 4);
+        }
+      }
+    }
+    if (method == "newton") {
+      EXPECT_LE(ortho, scaled);
+      EXPECT_LE(backward, scaled);
+      EXPECT_LE(iterations, 9);
+    }
+    if (method == "svd") {
+      EXPECT_LE(ortho, scaled);
+      EXPECT_LE(backward, scaled);
+    }
+    if (method == "auto" && is_newton_schulz_family(used)) {
+      EXPECT_LE(ortho, 13.0);
+      EXPECT_LE(backward, scaled);
+    }
+  }
+}
+
+// The acceptance run: `polarkit sweep` exactly as the README's first command runs it (default
+// flags, plus the output files), re-checked against the bars of issue 3.
+TEST_F(cli, SweepDefaultFlagsMeetTheBars) {
+  const Outcome r = run({"sweep", "--csv", path("sweep.csv"), "--plot", path("sweep.svg")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  const std::vector<double> kappas{1, 1e2, 1e4, 1e6, 1e8, 1e12, 1e16};
+  const std::vector<std::string> kappa_text{"1", "100", "10000", "1e+06", "1e+08", "1e+12", "1e+16"};
+  const std::vector<std::string> spectra{"geometric", "linear", "one-small"};
+  for (const std::string& spectrum : spectra) {
+    for (const std::string& k : kappa_text) {
+      EXPECT_NE(r.out.find(spectrum + " spectrum, kappa = " + k + "\n"), std::string::npos)
+          << spectrum << ", " << k << "\n" << r.out;
+    }
+  }
+  for (const std::string& method : default_sweep_methods()) {
+    EXPECT_NE(r.out.find("  " + method + " "), std::string::npos) << method;
+  }
+  EXPECT_NE(r.out.find("  auto "), std::string::npos);
+
+  const SweepCsv csv = read_sweep_csv(path("sweep.csv"));
+  EXPECT_EQ(lines(read_file(path("sweep.csv"))).at(0), sweep_csv_header);
+  ASSERT_EQ(csv.rows.size(), spectra.size() * kappas.size() * default_sweep_methods().size());
+  expect_consistent_rows(csv);
+  for (std::size_t i = 0; i < csv.rows.size(); ++i) {
+    EXPECT_EQ(csv.text(i, "dtype"), "f64");
+    EXPECT_EQ(csv.text(i, "m"), csv.text(0, "n"));
+    EXPECT_EQ(csv.text(i, "n"), csv.text(0, "n"));
+  }
+  EXPECT_GE(csv.number(0, "n"), 100.0) << "the default size is meant to show √n growth";
+  expect_issue_3_bars(csv, false);
+
+  // auto: a Newton–Schulz method where κ is small (κ = 1: its bound 1/ℓ₀ is ≈ 1), QDWH for
+  // κ ≥ 1e8 in double.
+  for (std::size_t i = 0; i < csv.rows.size(); ++i) {
+    if (csv.text(i, "method") != "auto") continue;
+    const double kappa = csv.number(i, "kappa");
+    const std::string used = csv.text(i, "method_used");
+    SCOPED_TRACE(csv.text(i, "spectrum") + ", kappa " + csv.text(i, "kappa"));
+    if (kappa == 1.0) {
+      EXPECT_TRUE(is_newton_schulz_family(used)) << used;
+    }
+    if (kappa >= 1e8) {
+      EXPECT_EQ(used, "qdwh");
+    }
+  }
+
+  const std::string svg = read_file(path("sweep.svg"));
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+  for (const std::string& spectrum : spectra) {
+    EXPECT_NE(svg.find(spectrum + ": backward error"), std::string::npos) << spectrum;
+  }
+}
+
+TEST_F(cli, SweepFloatMeetsTheBars) {
+  const Outcome r = run({"sweep", "--dtype", "f32", "--kappa", "1,1e3,1e6", "--csv",
+                         path("sweep.csv"), "--plot", path("sweep.svg")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("eps = 1.192e-07"), std::string::npos) << r.out;
+  const SweepCsv csv = read_sweep_csv(path("sweep.csv"));
+  ASSERT_EQ(csv.rows.size(), 3U * 3U * default_sweep_methods().size());
+  expect_consistent_rows(csv);
+  expect_issue_3_bars(csv, true);
+  for (std::size_t i = 0; i < csv.rows.size(); ++i) {
+    EXPECT_EQ(csv.text(i, "dtype"), "f32");
+    if (csv.text(i, "method") != "auto") continue;
+    SCOPED_TRACE(csv.text(i, "spectrum") + ", kappa " + csv.text(i, "kappa"));
+    // Issue 3: in float, auto picks a Newton–Schulz method for κ ≤ 1e3.
+    if (csv.number(i, "kappa") <= 1e3) {
+      EXPECT_TRUE(is_newton_schulz_family(csv.text(i, "method_used"))) << csv.text(i, "method_used");
+    }
+  }
 }
 
 TEST_F(cli, SweepFloatWithOtherSpectra) {

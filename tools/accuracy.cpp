@@ -11,20 +11,39 @@ using real = long double;
 
 std::size_t at(index_t i) { return static_cast<std::size_t>(i); }
 
-// The matrix as long double, column-major, transposed when wide so that the vectors whose
-// orthonormality is measured are its columns.
+// The matrix as double (exact for float and double input), column-major, transposed when wide so
+// that the vectors whose orthonormality is measured are its columns.
 template <class T>
-std::vector<real> tall_copy(MatrixView<const T> U, index_t& len, index_t& k) {
+std::vector<double> tall_copy(MatrixView<const T> U, index_t& len, index_t& k) {
   const bool tall = U.rows() >= U.cols();
   len = tall ? U.rows() : U.cols();
   k = tall ? U.cols() : U.rows();
-  std::vector<real> v(at(len * k));
+  std::vector<double> v(at(len * k));
   for (index_t c = 0; c < k; ++c) {
     for (index_t e = 0; e < len; ++e) {
-      v[at(e + c * len)] = static_cast<real>(tall ? U(e, c) : U(c, e));
+      v[at(e + c * len)] = static_cast<double>(tall ? U(e, c) : U(c, e));
     }
   }
   return v;
+}
+
+// Σ x[e]·y[e] accumulated in long double. Products of two doubles are exact in long double
+// only to 64 bits, which is ample: the measures are O(ε) quantities read to 2–3 digits. Four
+// independent accumulators keep the x87 adder busy (one chain would wait on its latency).
+real dot(const double* x, const double* y, index_t len) {
+  real s0 = 0;
+  real s1 = 0;
+  real s2 = 0;
+  real s3 = 0;
+  index_t e = 0;
+  for (; e + 4 <= len; e += 4) {
+    s0 += static_cast<real>(x[e]) * static_cast<real>(y[e]);
+    s1 += static_cast<real>(x[e + 1]) * static_cast<real>(y[e + 1]);
+    s2 += static_cast<real>(x[e + 2]) * static_cast<real>(y[e + 2]);
+    s3 += static_cast<real>(x[e + 3]) * static_cast<real>(y[e + 3]);
+  }
+  for (; e < len; ++e) s0 += static_cast<real>(x[e]) * static_cast<real>(y[e]);
+  return (s0 + s1) + (s2 + s3);
 }
 
 double to_double(real x) { return static_cast<double>(x); }
@@ -35,15 +54,12 @@ template <class T>
 double orthogonality_fro(MatrixView<const T> U) {
   index_t len = 0;
   index_t k = 0;
-  const std::vector<real> v = tall_copy(U, len, k);
+  const std::vector<double> v = tall_copy(U, len, k);
   real sum = 0;
   for (index_t a = 0; a < k; ++a) {
-    const real* va = &v[at(a * len)];
+    const double* va = &v[at(a * len)];
     for (index_t b = a; b < k; ++b) {
-      const real* vb = &v[at(b * len)];
-      real d = 0;
-      for (index_t e = 0; e < len; ++e) d += va[e] * vb[e];
-      const real r = d - (a == b ? 1 : 0);
+      const real r = dot(va, &v[at(b * len)], len) - (a == b ? 1 : 0);
       sum += (a == b ? 1 : 2) * r * r;
     }
   }
@@ -54,18 +70,20 @@ template <class T>
 double backward_error(MatrixView<const T> A, MatrixView<const T> U, MatrixView<const T> H) {
   const index_t m = A.rows();
   const index_t n = A.cols();
-  std::vector<real> column(at(m));
+  // Uᵀ (row i of U contiguous) and H as double, so that (UH)(i, j) is a contiguous dot product.
+  std::vector<double> ut(at(n * m));
+  for (index_t p = 0; p < n; ++p) {
+    for (index_t i = 0; i < m; ++i) ut[at(p + i * n)] = static_cast<double>(U(i, p));
+  }
+  std::vector<double> h(at(n));
   real num = 0;
   real den = 0;
   for (index_t j = 0; j < n; ++j) {
-    for (index_t i = 0; i < m; ++i) column[at(i)] = static_cast<real>(A(i, j));
-    for (index_t p = 0; p < n; ++p) {
-      const real h = static_cast<real>(H(p, j));
-      for (index_t i = 0; i < m; ++i) column[at(i)] -= static_cast<real>(U(i, p)) * h;
-    }
+    for (index_t p = 0; p < n; ++p) h[at(p)] = static_cast<double>(H(p, j));
     for (index_t i = 0; i < m; ++i) {
       const real a = static_cast<real>(A(i, j));
-      num += column[at(i)] * column[at(i)];
+      const real r = a - dot(&ut[at(i * n)], h.data(), n);
+      num += r * r;
       den += a * a;
     }
   }

@@ -26,14 +26,17 @@ struct PolarArgs {
   bool json = false;
 };
 
+// The defaults make `polarkit sweep` (no flags) the run docs/accuracy.md reports on: every
+// method that iterates to tolerance (muon, a fixed 5-step budget, only when asked), the three
+// spectra, n = 200: about 7 s on 2 cores (release build), well under the minute issue 3 allows.
 struct SweepArgs {
-  std::vector<std::string> methods{"svd", "newton-schulz", "quintic", "polar-express",
-                                   "polar-express-adaptive"};
-  std::int64_t n = 128;
+  std::vector<std::string> methods{"svd",  "newton-schulz", "quintic", "polar-express",
+                                   "polar-express-adaptive", "newton", "qdwh", "zolo", "auto"};
+  std::int64_t n = 200;
   std::int64_t m = 0;        // 0: m = n
   std::vector<double> kappas;  // empty: the dtype's default list
   std::string dtype = "f64";
-  std::vector<std::string> spectra{"geometric"};
+  std::vector<std::string> spectra{"geometric", "linear", "one-small"};
   std::uint64_t seed = 1;
   double tol = 0.0;
   int max_iter = 300;

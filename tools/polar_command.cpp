@@ -69,6 +69,13 @@ nlohmann::json numbers(const std::vector<double>& xs) {
   return out;
 }
 
+// The kind of each iteration, one letter each (StepKind): "QQCCC", "PPPPP", ...
+std::string step_string(const std::vector<StepKind>& steps) {
+  std::string s;
+  for (const StepKind k : steps) s += static_cast<char>(k);
+  return s;
+}
+
 struct Run {
   index_t m = 0;
   index_t n = 0;
@@ -82,6 +89,8 @@ void print_json(const Run& run, const PolarArgs& args) {
   nlohmann::json j;
   j["input"] = args.input;
   j["method"] = std::string(method_name(info.method));
+  j["method_used"] = std::string(method_name(info.method_used));
+  j["steps"] = step_string(info.steps);
   j["dtype"] = run.dtype;
   j["m"] = run.m;
   j["n"] = run.n;
@@ -115,10 +124,17 @@ void print_text(const Run& run, const PolarArgs& args) {
   };
   std::printf("polarkit polar %s: %lld x %lld, %s\n", args.input.c_str(),
               static_cast<long long>(run.m), static_cast<long long>(run.n), run.dtype.c_str());
-  line("method", std::string(method_name(info.method)));
+  line("method", std::string(method_name(info.method)) +
+                     (info.method_used != info.method
+                          ? " (ran " + std::string(method_name(info.method_used)) + ")"
+                          : std::string()));
   line("iterations", std::to_string(info.iterations) +
                          (info.converged ? " (converged)" : " (NOT converged)") +
                          (info.zero_input ? ", zero input: U = 0, H = 0" : ""));
+  if (!info.steps.empty()) {
+    line("steps", step_string(info.steps) +
+                      " (P polynomial, Q QDWH QR, C QDWH Cholesky, N Newton, Z Zolo-PD)");
+  }
   line("orthogonality", "||U^T U - I||_2 ~ " + num(info.ortho_error) +
                             ", ||U^T U - I||_F = " + num(info.ortho_error_fro));
   if (!std::isnan(info.backward_error)) {
@@ -172,7 +188,7 @@ CLI::App* add_polar_command(CLI::App& app, PolarArgs& args) {
       ->required();
   cmd->add_option("--method", args.method,
                   "Solver: svd, newton-schulz, quintic, muon, polar-express, polar-express-adaptive, "
-                  "... (an unknown name lists every accepted one)")
+                  "newton, qdwh, zolo, auto")
       ->capture_default_str();
   cmd->add_option("--dtype", args.dtype, "Computation precision (default: the file's dtype)")
       ->check(CLI::IsMember({"f32", "f64"}));

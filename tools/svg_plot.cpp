@@ -170,9 +170,13 @@ void draw_panel(std::ostringstream& svg, const PlotPanel& panel, double left, do
     for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
       if (usable(s.x[i], panel.log_x) && usable(s.y[i], panel.log_y)) {
         xs.push_back(s.x[i]);
-        ys.push_back(s.y[i]);
+        const bool hollow = i < s.hollow.size() && s.hollow[i];
+        if (!(hollow && panel.clip_hollow)) ys.push_back(s.y[i]);
       }
     }
+  }
+  for (const ReferenceLine& line : panel.references) {
+    if (usable(line.y, panel.log_y)) ys.push_back(line.y);
   }
   const Axis ax = make_axis(xs, panel.log_x);
   const Axis ay = make_axis(ys, panel.log_y);
@@ -184,6 +188,13 @@ void draw_panel(std::ostringstream& svg, const PlotPanel& panel, double left, do
   const double pad = 8.0;
   const auto px = [&](double v) { return x0 + pad + ax.fraction(v) * (x1 - x0 - 2 * pad); };
   const auto py = [&](double v) { return y0 - pad - ay.fraction(v) * (y0 - y1 - 2 * pad); };
+  // Off-scale hollow points of a clip_hollow panel sit on the top edge of the frame.
+  const auto clipped = [&](const PlotSeries& s, std::size_t i) {
+    return panel.clip_hollow && i < s.hollow.size() && s.hollow[i] && ay.fraction(s.y[i]) > 1.0;
+  };
+  const auto point_y = [&](const PlotSeries& s, std::size_t i) {
+    return clipped(s, i) ? y1 + 5 : py(s.y[i]);
+  };
   const auto tx = [&](double t) { return x0 + pad + (t - ax.lo) / (ax.hi - ax.lo) * (x1 - x0 - 2 * pad); };
   const auto ty = [&](double t) { return y0 - pad - (t - ay.lo) / (ay.hi - ay.lo) * (y0 - y1 - 2 * pad); };
 
@@ -207,6 +218,7 @@ void draw_panel(std::ostringstream& svg, const PlotPanel& panel, double left, do
   }
   // Minor ticks of a log y axis spanning few decades: 2·10^k … 9·10^k, with 2 and 5 labelled
   // when there are at most two decades.
+  const double minor_label_decades = panel.plain_log_labels ? 3.0 : 2.0;
   if (ay.log && ay.hi - ay.lo <= 6.0) {
     for (double d = ay.lo; d < ay.hi - 1e-9; d += 1.0) {
       for (int f = 2; f <= 9; ++f) {
@@ -214,7 +226,7 @@ void draw_panel(std::ostringstream& svg, const PlotPanel& panel, double left, do
         const double y = ty(t);
         svg << "<line x1=\"" << fmt(x0) << "\" y1=\"" << fmt(y) << "\" x2=\"" << fmt(x1)
             << "\" y2=\"" << fmt(y) << "\" stroke=\"#f2f2f2\"/>\n";
-        if (ay.hi - ay.lo <= 2.0 && (f == 2 || f == 5)) {
+        if (ay.hi - ay.lo <= minor_label_decades && (f == 2 || f == 5)) {
           svg << "<text x=\"" << fmt(x0 - 8) << "\" y=\"" << fmt(y + 4)
               << "\" text-anchor=\"end\" font-size=\"9\">" << tick_text(f * std::pow(10.0, d))
               << "</text>\n";
@@ -229,8 +241,11 @@ void draw_panel(std::ostringstream& svg, const PlotPanel& panel, double left, do
         << fmt(y) << "\" stroke=\"#e4e4e4\"/>\n";
     const bool labelled = !ay.log || static_cast<long>(std::lround(t - ay.lo)) % ay.label_every == 0;
     if (!labelled) continue;
-    if (ay.log) {
+    if (ay.log && !panel.plain_log_labels) {
       power_of_ten_label(svg, x0 - 8, y + 4, t, "end");
+    } else if (ay.log) {
+      svg << "<text x=\"" << fmt(x0 - 8) << "\" y=\"" << fmt(y + 4) << "\" text-anchor=\"end\">"
+          << tick_text(std::pow(10.0, t)) << "</text>\n";
     } else {
       svg << "<text x=\"" << fmt(x0 - 8) << "\" y=\"" << fmt(y + 4) << "\" text-anchor=\"end\">"
           << tick_text(t) << "</text>\n";
@@ -248,6 +263,14 @@ void draw_panel(std::ostringstream& svg, const PlotPanel& panel, double left, do
       << "transform=\"rotate(-90 " << fmt(lx) << " " << fmt(ly) << ")\">" << escape(panel.y_label)
       << "</text>\n";
 
+  // Reference lines under the data: dashed, labelled inside the frame at the right.
+  for (const ReferenceLine& line : panel.references) {
+    if (!usable(line.y, panel.log_y)) continue;
+    const double y = py(line.y);
+    svg << "<line x1=\"" << fmt(x0) << "\" y1=\"" << fmt(y) << "\" x2=\"" << fmt(x1) << "\" y2=\""
+        << fmt(y) << "\" stroke=\"#555\" stroke-width=\"1.2\" stroke-dasharray=\"6,4\"/>\n";
+  }
+
   // Series: a polyline through consecutive usable points, then the markers on top.
   for (const PlotSeries& s : panel.series) {
     const char* c = colour(s.style);
@@ -262,7 +285,7 @@ void draw_panel(std::ostringstream& svg, const PlotPanel& panel, double left, do
     };
     for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
       if (usable(s.x[i], panel.log_x) && usable(s.y[i], panel.log_y)) {
-        run.emplace_back(px(s.x[i]), py(s.y[i]));
+        run.emplace_back(px(s.x[i]), point_y(s, i));
       } else {
         flush();
       }
@@ -271,9 +294,23 @@ void draw_panel(std::ostringstream& svg, const PlotPanel& panel, double left, do
     for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
       if (usable(s.x[i], panel.log_x) && usable(s.y[i], panel.log_y)) {
         const bool hollow = i < s.hollow.size() && s.hollow[i];
-        draw_marker(svg, marker(s.style), px(s.x[i]), py(s.y[i]), c, hollow);
+        const double x = px(s.x[i]);
+        const double y = point_y(s, i);
+        if (clipped(s, i)) {  // an arrow up out of the frame: the value is off the scale
+          svg << "<path d=\"M" << fmt(x) << "," << fmt(y - 6) << " l0,-9 m-4,4 l4,-4 l4,4\" fill=\"none\" "
+              << "stroke=\"" << c << "\" stroke-width=\"1.5\"/>\n";
+        }
+        draw_marker(svg, marker(s.style), x, y, c, hollow);
       }
     }
+  }
+  // The reference lines' labels over everything, on a white halo so that data lines do not hide
+  // them.
+  for (const ReferenceLine& line : panel.references) {
+    if (!usable(line.y, panel.log_y)) continue;
+    svg << "<text x=\"" << fmt(x1 - 4) << "\" y=\"" << fmt(py(line.y) - 4)
+        << "\" text-anchor=\"end\" font-size=\"10\" fill=\"#444\" stroke=\"white\" "
+        << "stroke-width=\"3\" paint-order=\"stroke\">" << escape(line.label) << "</text>\n";
   }
 }
 

@@ -15,13 +15,26 @@ struct PlotSeries {
   std::vector<bool> hollow;  ///< per point: open marker (e.g. "did not converge"); may be empty
 };
 
+/// A horizontal dashed line across a panel, labelled at its right end (e.g. a published bar).
+struct ReferenceLine {
+  double y = 0.0;
+  std::string label;
+};
+
 struct PlotPanel {
   std::string title;
   std::string x_label;
   std::string y_label;
   bool log_x = true;
   bool log_y = false;
+  /// A log y axis labelled with plain numbers (1, 10, 100; 2 and 5 between them over up to
+  /// three decades) instead of powers of ten: for counts such as iterations.
+  bool plain_log_labels = false;
+  /// The y range ignores hollow points (e.g. runs that did not converge); those above it are
+  /// drawn on the top edge with an arrow pointing up, so that they do not flatten the others.
+  bool clip_hollow = false;
   std::vector<PlotSeries> series;
+  std::vector<ReferenceLine> references;  ///< included in the y range
 };
 
 struct LegendEntry {

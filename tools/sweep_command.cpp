@@ -25,6 +25,8 @@ struct SweepRow {
   std::string spectrum;
   double kappa = 1.0;
   Method method = Method::svd;
+  Method method_used = Method::svd;  // what auto ran; the method itself otherwise
+  std::string steps;                 // the StepKind of each iteration, e.g. "QQCCC"
   int iterations = 0;
   std::int64_t products = 0;
   double flops = 0.0;
@@ -90,6 +92,28 @@ Setup validate(const SweepArgs& args) {
   return setup;
 }
 
+std::string step_string(const std::vector<StepKind>& steps) {
+  std::string s;
+  for (const StepKind k : steps) s += static_cast<char>(k);
+  return s;
+}
+
+// The steps as the table shows them: as they are when short ("QQCCC"), else run-length encoded,
+// each run as its kind and count ("P29", "N8P2").
+std::string steps_for_table(const std::string& steps) {
+  if (steps.empty()) return "-";
+  if (steps.size() <= 12) return steps;
+  std::string out;
+  for (std::size_t i = 0; i < steps.size();) {
+    std::size_t j = i;
+    while (j < steps.size() && steps[j] == steps[i]) ++j;
+    out += steps[i];
+    out += std::to_string(j - i);
+    i = j;
+  }
+  return out;
+}
+
 template <class T>
 SweepRow measure(const std::string& spectrum_name, double kappa, const Matrix<T>& A,
                  const PolarResult<T>& result, const Matrix<T>& U_ref, double seconds) {
@@ -99,6 +123,8 @@ SweepRow measure(const std::string& spectrum_name, double kappa, const Matrix<T>
   row.spectrum = spectrum_name;
   row.kappa = kappa;
   row.method = result.info.method;
+  row.method_used = result.info.method_used;
+  row.steps = step_string(result.info.steps);
   row.iterations = result.info.iterations;
   row.products = result.info.products;
   row.flops = result.info.flops;
@@ -128,19 +154,25 @@ void print_preamble(const Setup& setup, const SweepArgs& args, double eps) {
   std::printf("  ortho    = ||U^T U - I||_F / sqrt(n) / eps   (eps = %.3e)\n", eps);
   std::printf("  backward = ||A - U H||_F / ||A||_F / eps\n");
   std::printf("  forward  = ||U - U_svd||_F / ||U_svd||_F\n");
+  std::printf("  steps    = kind of each iteration: P polynomial (Newton-Schulz family), Q QDWH QR,\n"
+              "             C QDWH Cholesky, N Newton, Z Zolo-PD; runs of more than 12 as kind+count (P29)\n");
+  std::printf("  used     = the method auto ran ('-': the method itself)\n");
 }
 
 void print_block_header(const std::string& spectrum_name, double kappa) {
   std::printf("\n%s spectrum, kappa = %g\n", spectrum_name.c_str(), kappa);
-  std::printf("  %-24s %5s %8s %10s %5s %11s %13s %12s %10s %10s\n", "method", "iters", "products",
-              "Mflop", "conv", "ortho", "backward", "forward", "cond est", "time ms");
+  std::printf("  %-24s %5s %8s %10s %5s %11s %13s %12s %10s %10s  %-12s %s\n", "method", "iters",
+              "products", "Mflop", "conv", "ortho", "backward", "forward", "cond est", "time ms",
+              "steps", "used");
 }
 
 void print_row(const SweepRow& r) {
-  std::printf("  %-24s %5d %8lld %10.1f %5s %11.3g %13.3g %12.3e %10.3g %10.2f\n",
+  const std::string used = r.method_used == r.method ? "-" : std::string(method_name(r.method_used));
+  std::printf("  %-24s %5d %8lld %10.1f %5s %11.3g %13.3g %12.3e %10.3g %10.2f  %-12s %s\n",
               std::string(method_name(r.method)).c_str(), r.iterations,
               static_cast<long long>(r.products), r.flops / 1e6, r.converged ? "yes" : "NO",
-              r.ortho_eps, r.backward_eps, r.forward, r.cond_estimate, r.seconds * 1e3);
+              r.ortho_eps, r.backward_eps, r.forward, r.cond_estimate, r.seconds * 1e3,
+              steps_for_table(r.steps).c_str(), used.c_str());
 }
 
 template <class T>
@@ -185,60 +217,77 @@ std::vector<SweepRow> run(const Setup& setup, const SweepArgs& args) {
 std::string csv_text(const std::vector<SweepRow>& rows, const Setup& setup) {
   std::ostringstream csv;
   csv << "spectrum,kappa,dtype,m,n,method,iterations,products,flops,converged,ortho_eps,"
-         "backward_eps,forward_error,cond_estimate,seconds\n";
+         "backward_eps,forward_error,cond_estimate,seconds,method_used,steps\n";
   for (const SweepRow& r : rows) {
     csv << r.spectrum << ',' << format("%.17g", r.kappa) << ',' << setup.dtype << ',' << setup.m
         << ',' << setup.n << ',' << method_name(r.method) << ',' << r.iterations << ','
         << r.products << ',' << format("%.6e", r.flops) << ',' << (r.converged ? "true" : "false")
         << ',' << format("%.6e", r.ortho_eps) << ',' << format("%.6e", r.backward_eps) << ','
         << format("%.6e", r.forward) << ',' << format("%.6e", r.cond_estimate) << ','
-        << format("%.6e", r.seconds) << '\n';
+        << format("%.6e", r.seconds) << ',' << method_name(r.method_used) << ',' << r.steps
+        << '\n';
   }
   return csv.str();
 }
 
 std::string plot_svg(const std::vector<SweepRow>& rows, const Setup& setup, const SweepArgs& args) {
   Figure figure;
-  figure.title = "polarkit sweep: orthogonality and iterations vs \u03ba";
+  figure.title = "polarkit sweep: orthogonality, backward error and iterations vs \u03ba";
   figure.note = "A = P\u00b7diag(\u03c3)\u00b7Q\u1d40, " + std::to_string(setup.m) + " \u00d7 " +
                 std::to_string(setup.n) + ", " + setup.dtype + ", seed " + std::to_string(args.seed) +
-                ", max " + std::to_string(args.max_iter) + " iterations";
-  figure.columns = 2;
-  figure.hollow_meaning = "not converged";
+                ", max " + std::to_string(args.max_iter) + " iterations; dashed: 13\u03b5 (the JAX/SLATE "
+                "bar) and 3\u221an\u00b7\u03b5";
+  figure.columns = 3;
+  figure.hollow_meaning = "not converged (\u2191 off scale)";
   for (std::size_t i = 0; i < setup.methods.size(); ++i) {
     figure.legend.push_back({std::string(method_name(setup.methods[i])), static_cast<int>(i)});
   }
+  const double k = static_cast<double>(std::min(setup.m, setup.n));
+  const std::vector<ReferenceLine> bars{
+      {13.0, "13\u03b5"}, {3.0 * std::sqrt(k), "3\u221an\u00b7\u03b5 = " + format("%.0f", 3.0 * std::sqrt(k)) + "\u03b5"}};
   for (const std::string& spectrum_name : setup.spectra) {
     PlotPanel ortho;
-    ortho.title = spectrum_name + " spectrum: orthogonality";
+    ortho.title = spectrum_name + ": orthogonality";
     ortho.x_label = "\u03ba(A)";
     ortho.y_label = "\u2016U\u1d40U \u2212 I\u2016_F / (\u221an \u00b7 \u03b5)";
     ortho.log_x = true;
     ortho.log_y = true;
+    ortho.references = bars;
+    ortho.clip_hollow = true;
+    PlotPanel backward = ortho;
+    backward.title = spectrum_name + ": backward error";
+    backward.y_label = "\u2016A \u2212 UH\u2016_F / (\u2016A\u2016_F \u00b7 \u03b5)";
     PlotPanel iters;
-    iters.title = spectrum_name + " spectrum: iterations";
+    iters.title = spectrum_name + ": iterations";
     iters.x_label = "\u03ba(A)";
     iters.y_label = "iterations";
     iters.log_x = true;
-    iters.log_y = false;
+    iters.log_y = true;  // 1–6 for the rational methods, up to ~100 for cubic Newton–Schulz
+    iters.plain_log_labels = true;
     for (std::size_t i = 0; i < setup.methods.size(); ++i) {
       PlotSeries o;
       o.label = std::string(method_name(setup.methods[i]));
       o.style = static_cast<int>(i);
+      PlotSeries b = o;
       PlotSeries it = o;
       for (const SweepRow& r : rows) {
         if (r.spectrum != spectrum_name || r.method != setup.methods[i]) continue;
         o.x.push_back(r.kappa);
         o.y.push_back(r.ortho_eps);
         o.hollow.push_back(!r.converged);
+        b.x.push_back(r.kappa);
+        b.y.push_back(r.backward_eps);
+        b.hollow.push_back(!r.converged);
         it.x.push_back(r.kappa);
         it.y.push_back(static_cast<double>(r.iterations));
         it.hollow.push_back(!r.converged);
       }
       ortho.series.push_back(o);
+      backward.series.push_back(b);
       if (setup.methods[i] != Method::svd) iters.series.push_back(it);  // svd does not iterate
     }
     figure.panels.push_back(ortho);
+    figure.panels.push_back(backward);
     figure.panels.push_back(iters);
   }
   return render_svg(figure);
@@ -249,7 +298,7 @@ std::string plot_svg(const std::vector<SweepRow>& rows, const Setup& setup, cons
 CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "sweep", "Accuracy and iterations vs condition number for several methods (table, CSV, plot)");
-  cmd->add_option("--methods", args.methods, "Comma-separated methods (any the polar command accepts, e.g. muon)")
+  cmd->add_option("--methods", args.methods, "Comma-separated methods (any the polar command accepts; muon only when named)")
       ->delimiter(',')
       ->capture_default_str();
   cmd->add_option("--n", args.n, "Columns of A")->capture_default_str();

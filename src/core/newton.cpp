@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/schedule.hpp"
+#include "core/normalise.hpp"
 #include "core/reduction.hpp"
 #include "core/solvers.hpp"
 
@@ -19,6 +20,10 @@ namespace {
 class ByersXu {
  public:
   ByersXu(double alpha, double beta) : alpha_(alpha), beta_(beta) {}
+  /// Replaces β before the first step.
+  void set_beta(double beta) {
+    if (step_ == 0) beta_ = std::min(beta, alpha_);
+  }
   double next() {
     const double ab = std::sqrt(alpha_ * beta_);
     zeta_ = step_ == 0   ? 1.0 / ab
@@ -55,6 +60,14 @@ void solve_newton(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& op
     be.copy(1.0, std::as_const(X).view(), inverse.view());
     if (!be.invert(inverse.view())) return;  // exactly singular: Newton cannot go on
     ops.add_flops(2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n));
+    if (info.iterations == 0) {
+      // σ_min(X₀) = 1/‖X₀⁻¹‖₂ with the explicit inverse at hand (Lanczos, from below, so a 2%
+      // margin). The QR bound ℓ₀ rests on trcon estimates, which are unreliable for κ near 1/u
+      // — where rounding in A itself moves σ_min — and each factor β is off costs Byers–Xu
+      // steps; the smaller of the two keeps β a lower bound in practice.
+      const double inverse_norm = sigma_max_estimate(ops, std::as_const(inverse).view());
+      if (inverse_norm > 0.0) scaling.set_beta(std::min(info.lower_bound, 0.98 / inverse_norm));
+    }
     const double zeta = scaling.next();
     be.add(0.5 / zeta, std::as_const(inverse).view().transposed(), 0.5 * zeta, X.view());
     ++info.iterations;

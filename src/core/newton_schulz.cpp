@@ -1,6 +1,7 @@
 // The one Newton–Schulz loop: X ← X·(aI + bG + cG²) with G = XᵀX, for every schedule, scalar
 // type and backend. Per quintic step: SYRK for G (mn²), SYRK for G² (n³), one GEMM (2mn²);
 // the cubic skips G². e_j comes from the G each step forms anyway.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -23,16 +24,21 @@ class StopRule {
         floor_(static_cast<double>(n) * unit_roundoff),
         accept_(100.0 * static_cast<double>(n) * unit_roundoff) {}
 
-  /// Whether the iterate Xⱼ with spectrum s is final, given e_F of Xⱼ₋₁ and ‖Xⱼ − Xⱼ₋₁‖_F
-  /// (NaN for the first iterate).
-  [[nodiscard]] bool done(const GramSpectrum& s, double previous, double change) const {
+  /// Whether the iterate Xⱼ with spectrum s is final, given e_F of Xⱼ₋₁, ‖Xⱼ − Xⱼ₋₁‖_F and
+  /// where the polynomials applied so far have taken a singular value that started at u·σ_max.
+  [[nodiscard]] bool done(const GramSpectrum& s, double previous, double change,
+                          double lifted) const {
     const double e = s.e_fro;
     if (tol_ > 0.0 && e <= tol_) return true;
     // No progress although already close: rounding dominates (or the schedule stalls).
     if (previous < 0.1 && e > 0.9 * previous) return true;
-    // Singular values G cannot resolve (numerically zero) keep e_F ≥ 1 for good; the others
-    // have converged once the last step moved X by less than u^{1/r} (QDWH's test).
-    if (s.lambda_min <= s.lambda_floor && e >= 1.0 && change <= finishing_) return true;
+    // Exactly zero singular values stay zero under odd polynomials and keep e_F ≥ 1 for good.
+    // G cannot tell them from tiny nonzero ones, so wait until even σ = u·σ_max would have
+    // been lifted to 1/2; then whatever G still cannot resolve is zero to working precision,
+    // and the rest has converged once the last step moved X by less than u^{1/r} (QDWH's test).
+    if (s.lambda_min <= s.lambda_floor && e >= 1.0 && lifted >= 0.5 && change <= finishing_) {
+      return true;
+    }
     return tol_ == 0.0 && (e <= floor_ || previous <= finishing_);
   }
 
@@ -86,16 +92,19 @@ void continue_newton_schulz(Ops<T>& ops, Matrix<T>& X, Schedule& schedule,
   double previous = history.size() >= 2 ? history[history.size() - 2]
                                         : std::numeric_limits<double>::quiet_NaN();
   double change = std::numeric_limits<double>::infinity();
+  double lifted = std::numeric_limits<T>::epsilon() / 2;
   const int fixed_steps = options.steps > 0 ? options.steps : schedule.default_steps();
   for (int taken = 0;; ++taken) {
     const bool stop = fixed_steps > 0
                           ? taken == fixed_steps
-                          : info.iterations >= options.max_iter || rule.done(s, previous, change);
+                          : info.iterations >= options.max_iter || rule.done(s, previous, change, lifted);
     if (stop) {
       info.converged = rule.met(s.e_fro);
       return;
     }
-    step_matrix(ops, schedule.next(s), std::as_const(meter.gram()).view(), B.view());
+    const Quintic p = schedule.next(s);
+    lifted = std::min(p(lifted), 1.0);
+    step_matrix(ops, p, std::as_const(meter.gram()).view(), B.view());
     ops.gemm(1.0, std::as_const(X).view(), std::as_const(B).view(), 0.0, Y.view());
     change = ops.backend().norm_fro_difference(std::as_const(Y).view(), std::as_const(X).view());
     std::swap(X, Y);
