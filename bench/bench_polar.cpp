@@ -3,6 +3,10 @@
 // Cases (names are '/'-separated key:value fields; Google Benchmark appends the run settings
 // "/min_time:0.500/real_time" to every one of them):
 //   BM_Gemm/dtype:<f64|f32>/n:<n>                    C = A·A with the BLAS ?gemm_ (2n³ flops)
+//   BM_MatVec/impl:<gemm|gemv>/dtype:<f64|f32>/n:<n>  y = A·x as ?gemm_ with one column or as
+//                                                    ?gemv_ (why the CPU backend sends the Lanczos
+//                                                    products to ?gemv_; µs, "/min_time:0.200/
+//                                                    real_time" appended)
 //   BM_Polar/method:<name>/dtype:<f64|f32>/n:<n>     polar(A, U, {}, {method, compute_h = false})
 // for n ∈ {256, 1024, 2048}; <name> is polarkit::method_name (svd, newton-schulz, quintic, muon,
 // polar-express, polar-express-adaptive). A = P·diag(σ)·Qᵀ is n × n with Haar-random P, Q and
@@ -38,20 +42,11 @@
 #include <utility>
 #include <vector>
 
+#include "cpu/blas.hpp"  // the library's typed BLAS/LAPACK wrappers
 #include "polarkit/polar.hpp"
 
-// Fortran BLAS/LAPACK, from the same library polarkit links. The trailing size_t arguments are
-// the hidden lengths of the character arguments.
+// OpenBLAS's thread count and build string, reported with the results.
 extern "C" {
-void dgemm_(const char*, const char*, const int*, const int*, const int*, const double*,
-            const double*, const int*, const double*, const int*, const double*, double*,
-            const int*, std::size_t, std::size_t);
-void sgemm_(const char*, const char*, const int*, const int*, const int*, const float*,
-            const float*, const int*, const float*, const int*, const float*, float*, const int*,
-            std::size_t, std::size_t);
-void dgeqrf_(const int*, const int*, double*, const int*, double*, double*, const int*, int*);
-void dorgqr_(const int*, const int*, const int*, double*, const int*, const double*, double*,
-             const int*, int*);
 #ifdef POLARKIT_BENCH_OPENBLAS
 int openblas_get_num_threads(void);
 char* openblas_get_config(void);
@@ -79,7 +74,7 @@ std::string dtype_name() {
   return sizeof(T) == sizeof(double) ? "f64" : "f32";
 }
 
-int blas_int(index_t v) { return static_cast<int>(v); }
+using polarkit::cpu::blas_int;
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -104,17 +99,21 @@ double cpu_util(double cpu_s, double wall_s) {
 }
 
 // C = A·B for n × n column-major matrices.
-void gemm(index_t n, const double* a, const double* b, double* c) {
+template <class T>
+void gemm(index_t n, const T* a, const T* b, T* c) {
   const int k = blas_int(n);
-  const double one = 1.0;
-  const double zero = 0.0;
-  dgemm_("N", "N", &k, &k, &k, &one, a, &k, b, &k, &zero, c, &k, 1, 1);
+  polarkit::cpu::gemm('N', 'N', k, k, k, T(1), a, k, b, k, T(0), c, k);
 }
-void gemm(index_t n, const float* a, const float* b, float* c) {
+
+// y = A·x for an n × n column-major A, as ?gemm_ with one column or as ?gemv_.
+template <class T>
+void matvec(bool use_gemv, index_t n, const T* a, const T* x, T* y) {
   const int k = blas_int(n);
-  const float one = 1.0f;
-  const float zero = 0.0f;
-  sgemm_("N", "N", &k, &k, &k, &one, a, &k, b, &k, &zero, c, &k, 1, 1);
+  if (use_gemv) {
+    polarkit::cpu::gemv('N', k, k, T(1), a, k, x, 1, T(0), y, 1);
+  } else {
+    polarkit::cpu::gemm('N', 'N', k, 1, k, T(1), a, k, x, k, T(0), y, k);
+  }
 }
 
 void check_lapack(int info, const char* routine) {
@@ -133,24 +132,10 @@ Matrix<double> haar_orthogonal(index_t n, std::mt19937_64& rng) {
   }
   const int k = blas_int(n);
   std::vector<double> tau(static_cast<std::size_t>(n));
-  int info = 0;
-  int lwork = -1;
-  double query = 0.0;
-  dgeqrf_(&k, &k, Q.data(), &k, tau.data(), &query, &lwork, &info);
-  check_lapack(info, "dgeqrf");
-  lwork = static_cast<int>(query);
-  std::vector<double> work(static_cast<std::size_t>(std::max(lwork, 1)));
-  dgeqrf_(&k, &k, Q.data(), &k, tau.data(), work.data(), &lwork, &info);
-  check_lapack(info, "dgeqrf");
+  check_lapack(polarkit::cpu::geqrf(k, k, Q.data(), k, tau.data()), "dgeqrf");
   std::vector<double> sign(static_cast<std::size_t>(n));
   for (index_t j = 0; j < n; ++j) sign[static_cast<std::size_t>(j)] = Q(j, j) < 0.0 ? -1.0 : 1.0;
-  lwork = -1;
-  dorgqr_(&k, &k, &k, Q.data(), &k, tau.data(), &query, &lwork, &info);
-  check_lapack(info, "dorgqr");
-  lwork = static_cast<int>(query);
-  work.assign(static_cast<std::size_t>(std::max(lwork, 1)), 0.0);
-  dorgqr_(&k, &k, &k, Q.data(), &k, tau.data(), work.data(), &lwork, &info);
-  check_lapack(info, "dorgqr");
+  check_lapack(polarkit::cpu::orgqr(k, k, k, Q.data(), k, tau.data()), "dorgqr");
   for (index_t j = 0; j < n; ++j) {
     for (index_t i = 0; i < n; ++i) Q(i, j) *= sign[static_cast<std::size_t>(j)];
   }
@@ -171,9 +156,7 @@ const Matrix<double>& test_matrix_f64(index_t n) {
   }
   Matrix<double> A(n, n);
   const int k = blas_int(n);
-  const double one = 1.0;
-  const double zero = 0.0;
-  dgemm_("N", "T", &k, &k, &k, &one, P.data(), &k, Q.data(), &k, &zero, A.data(), &k, 1, 1);
+  polarkit::cpu::gemm('N', 'T', k, k, k, 1.0, P.data(), k, Q.data(), k, 0.0, A.data(), k);
   return cache.emplace(n, std::move(A)).first->second;
 }
 
@@ -288,6 +271,31 @@ void bm_gemm(benchmark::State& state, index_t n) {
   state.counters["gemm_ratio"] = gflop / per_call / reference.gflops;
 }
 
+// One n × n matrix–vector product, the operation the Lanczos estimates repeat (up to 40 times per
+// orthogonality measurement, i.e. once per Newton–Schulz iteration).
+template <class T>
+void bm_matvec(benchmark::State& state, bool use_gemv, index_t n) {
+  const Matrix<T>& A = test_matrix<T>(n);
+  Matrix<T> x(n, 1);
+  Matrix<T> y(n, 1);
+  for (index_t i = 0; i < n; ++i) x(i, 0) = T(1);
+  double elapsed = 0.0;
+  const double cpu0 = process_cpu_seconds();
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    matvec(use_gemv, n, A.data(), x.data(), y.data());
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+    elapsed += seconds_since(t0);
+  }
+  const double per_call = elapsed / static_cast<double>(state.iterations());
+  const double dn = static_cast<double>(n);
+  state.counters["cpu_util"] = cpu_util(process_cpu_seconds() - cpu0, elapsed);
+  state.counters["gflops"] =
+      benchmark::Counter(2.0 * dn * dn * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["ms_per_40"] = 40.0 * 1e3 * per_call;  // one full Lanczos run's products
+}
+
 template <class T>
 void bm_polar(benchmark::State& state, Method method, index_t n) {
   polarkit::PolarInfo info;
@@ -337,6 +345,14 @@ void register_dtype() {
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime()
         ->MinTime(min_time_s);
+    for (const bool use_gemv : {false, true}) {
+      benchmark::RegisterBenchmark(
+          (std::string("BM_MatVec/impl:") + (use_gemv ? "gemv" : "gemm") + dtype + size).c_str(),
+          [n, use_gemv](benchmark::State& state) { bm_matvec<T>(state, use_gemv, n); })
+          ->Unit(benchmark::kMicrosecond)
+          ->UseRealTime()
+          ->MinTime(0.2);
+    }
     for (const Method method : methods) {  // svd first: the others' vs_svd reuses its time
       const std::string name =
           "BM_Polar/method:" + std::string(polarkit::method_name(method)) + dtype + size;

@@ -20,12 +20,19 @@ def main(path):
     ctx = run["context"]
     print(f"date {ctx['date']}, {ctx['num_cpus']} CPUs, load average {ctx.get('load_avg')}, "
           f"openblas_threads {ctx.get('openblas_threads')}")
-    print(f"openblas_config: {ctx.get('openblas_config')}\n")
+    print(f"openblas_config: {ctx.get('openblas_config')}")
+    if "polarkit_groups" in ctx:
+        print(f"groups: {ctx['polarkit_groups']}")
+    print()
     rows = {}
+    matvec = {}
     for b in run["benchmarks"]:
         if b.get("run_type") != "iteration" or b.get("error_occurred"):
             continue
         family, kv = fields(b["name"])
+        if family == "BM_MatVec":
+            matvec.setdefault((kv["dtype"], int(kv["n"])), {})[kv["impl"]] = b
+            continue
         method = "GEMM (reference)" if family == "BM_Gemm" else kv["method"]
         rows.setdefault(kv["dtype"], []).append((int(kv["n"]), method, b))
     for dtype in ("f64", "f32"):
@@ -45,6 +52,19 @@ def main(path):
             print(f"| {n} | {method} | {b['real_time']:.4g} | {int(b['iters'])} "
                   f"| {int(b['products'])} | {b['gflops']:.1f} | {b['gemm_ratio']:.2f} "
                   f"| {b['vs_svd']:.2f} | {b['ortho_err']:.1e} | {conv} | {b['cpu_util']:.2f} |")
+        print()
+    if matvec:
+        print("### Matrix-vector product y = A·x (the Lanczos operation)\n")
+        print("| dtype | n | ?gemm_ with 1 column (µs) | ?gemv_ (µs) | 40 products via gemm (ms) "
+              "| 40 via gemv (ms) | cpu_util |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for (dtype, n), d in matvec.items():
+            g, v = d.get("gemm"), d.get("gemv")
+            if g is None or v is None:
+                continue
+            print(f"| {dtype} | {n} | {g['real_time']:.1f} | {v['real_time']:.1f} "
+                  f"| {g['ms_per_40']:.2f} | {v['ms_per_40']:.2f} "
+                  f"| {min(g['cpu_util'], v['cpu_util']):.2f} |")
         print()
 
 

@@ -33,28 +33,33 @@ Matrix<T> naive_product(MatrixView<const T> A, MatrixView<const T> B) {
   return C;
 }
 
+// Four columns go to ?gemm_, one column to ?gemv_ (the Lanczos products); the row-major B is
+// stored with a padded leading dimension so a single column is read with a stride.
 TYPED_TEST(CpuBackendTest, GemmHandlesEveryLayoutCombination) {
   using T = TypeParam;
   const auto A = testing::gaussian<T>(7, 5, 1);   // used as A and as (Aᵀ)ᵀ
-  const auto B = testing::gaussian<T>(5, 4, 2);
-  const auto expected = naive_product(A.view(), B.view());
-  // Row-major copies of A and B: same logical matrices, transposed storage.
-  Matrix<T> At(5, 7);
-  Matrix<T> Bt(4, 5);
+  Matrix<T> At(5, 7);  // row-major copy of A: same logical matrix, transposed storage
   for (index_t i = 0; i < 7; ++i) for (index_t j = 0; j < 5; ++j) At(j, i) = A(i, j);
-  for (index_t i = 0; i < 5; ++i) for (index_t j = 0; j < 4; ++j) Bt(j, i) = B(i, j);
-  const MatrixView<const T> a_views[] = {A.view(), At.view().transposed()};
-  const MatrixView<const T> b_views[] = {B.view(), Bt.view().transposed()};
-  for (const auto& a : a_views) {
-    for (const auto& b : b_views) {
-      Matrix<T> C(7, 4);
-      Matrix<T> Ct(4, 7);
-      this->be.gemm(1.0, a, b, 0.0, C.view());
-      this->be.gemm(1.0, a, b, 0.0, Ct.view().transposed());  // row-major output
-      for (index_t i = 0; i < 7; ++i) {
-        for (index_t j = 0; j < 4; ++j) {
-          EXPECT_NEAR(C(i, j), expected(i, j), 10 * eps<T> * 5);
-          EXPECT_NEAR(Ct(j, i), expected(i, j), 10 * eps<T> * 5);
+  for (const index_t ncols : {4, 1}) {
+    const auto B = testing::gaussian<T>(5, ncols, 2);
+    const auto expected = naive_product(A.view(), B.view());
+    Matrix<T> Bt(ncols + 2, 5);
+    for (index_t i = 0; i < 5; ++i) for (index_t j = 0; j < ncols; ++j) Bt(j, i) = B(i, j);
+    const MatrixView<const T> bt(Bt.data(), ncols, 5, ncols + 2);
+    const MatrixView<const T> a_views[] = {A.view(), At.view().transposed()};
+    const MatrixView<const T> b_views[] = {B.view(), bt.transposed()};
+    for (const auto& a : a_views) {
+      for (const auto& b : b_views) {
+        Matrix<T> C(7, ncols);
+        Matrix<T> Ct(ncols, 7);
+        for (index_t i = 0; i < 7; ++i) for (index_t j = 0; j < ncols; ++j) C(i, j) = T(1);
+        this->be.gemm(1.0, a, b, -1.0, C.view());
+        this->be.gemm(1.0, a, b, 0.0, Ct.view().transposed());  // row-major output
+        for (index_t i = 0; i < 7; ++i) {
+          for (index_t j = 0; j < ncols; ++j) {
+            EXPECT_NEAR(C(i, j), expected(i, j) - T(1), 10 * eps<T> * 5);
+            EXPECT_NEAR(Ct(j, i), expected(i, j), 10 * eps<T> * 5);
+          }
         }
       }
     }

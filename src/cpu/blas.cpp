@@ -14,6 +14,10 @@ void dgemm_(const char*, const char*, const int*, const int*, const int*, const 
 void sgemm_(const char*, const char*, const int*, const int*, const int*, const float*,
             const float*, const int*, const float*, const int*, const float*, float*, const int*,
             std::size_t, std::size_t);
+void dgemv_(const char*, const int*, const int*, const double*, const double*, const int*,
+            const double*, const int*, const double*, double*, const int*, std::size_t);
+void sgemv_(const char*, const int*, const int*, const float*, const float*, const int*,
+            const float*, const int*, const float*, float*, const int*, std::size_t);
 void dsyrk_(const char*, const char*, const int*, const int*, const double*, const double*,
             const int*, const double*, double*, const int*, std::size_t, std::size_t);
 void ssyrk_(const char*, const char*, const int*, const int*, const float*, const float*,
@@ -72,6 +76,15 @@ void gemm(char transa, char transb, int m, int n, int k, double alpha, const dou
 void gemm(char transa, char transb, int m, int n, int k, float alpha, const float* a, int lda,
           const float* b, int ldb, float beta, float* c, int ldc) {
   sgemm_(&transa, &transb, &m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc, 1, 1);
+}
+
+void gemv(char trans, int m, int n, double alpha, const double* a, int lda, const double* x,
+          int incx, double beta, double* y, int incy) {
+  dgemv_(&trans, &m, &n, &alpha, a, &lda, x, &incx, &beta, y, &incy, 1);
+}
+void gemv(char trans, int m, int n, float alpha, const float* a, int lda, const float* x, int incx,
+          float beta, float* y, int incy) {
+  sgemv_(&trans, &m, &n, &alpha, a, &lda, x, &incx, &beta, y, &incy, 1);
 }
 
 void syrk(char uplo, char trans, int n, int k, double alpha, const double* a, int lda, double beta,

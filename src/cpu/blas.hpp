@@ -15,6 +15,12 @@ void gemm(char transa, char transb, int m, int n, int k, double alpha, const dou
 void gemm(char transa, char transb, int m, int n, int k, float alpha, const float* a, int lda,
           const float* b, int ldb, float beta, float* c, int ldc);
 
+/// y = alpha · op(A) · x + beta · y for an m × n column-major A (beta = 0 does not read y).
+void gemv(char trans, int m, int n, double alpha, const double* a, int lda, const double* x,
+          int incx, double beta, double* y, int incy);
+void gemv(char trans, int m, int n, float alpha, const float* a, int lda, const float* x, int incx,
+          float beta, float* y, int incy);
+
 void syrk(char uplo, char trans, int n, int k, double alpha, const double* a, int lda, double beta,
           double* c, int ldc);
 void syrk(char uplo, char trans, int n, int k, float alpha, const float* a, int lda, float beta,
