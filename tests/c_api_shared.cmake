@@ -5,7 +5,8 @@
 #      least the functions of DESIGN.md's ABI) as exported text symbols with C names;
 #   3. compile tests/test_c_api.c as C99 (warnings are errors) against the .so and run it.
 # Variables: SOURCE_DIR, WORK_DIR, GENERATOR, C_COMPILER, CXX_COMPILER, C_FLAGS,
-# CXX_FLAGS, EXE_LINKER_FLAGS, SHARED_LINKER_FLAGS, NM, PTHREADS (true: also test threads).
+# CXX_FLAGS, EXE_LINKER_FLAGS, SHARED_LINKER_FLAGS, NM, PTHREADS (true: also test threads),
+# CUDA and CUDA_ARCHITECTURES (the parent's CUDA backend: the shared library ships with it too).
 cmake_minimum_required(VERSION 3.25)
 
 function(run_step)
@@ -22,7 +23,7 @@ set(build ${WORK_DIR}/build)
 run_step(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${build} -G ${GENERATOR}
          -DCMAKE_BUILD_TYPE= -DBUILD_SHARED_LIBS=ON
          -DPOLARKIT_BUILD_TESTS=OFF -DPOLARKIT_BUILD_TOOLS=OFF -DPOLARKIT_BUILD_BENCH=OFF
-         -DPOLARKIT_WERROR=ON
+         -DPOLARKIT_WERROR=ON -DPOLARKIT_CUDA=${CUDA} "-DCMAKE_CUDA_ARCHITECTURES=${CUDA_ARCHITECTURES}"
          "-DCMAKE_C_COMPILER=${C_COMPILER}" "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}"
          "-DCMAKE_C_FLAGS=${C_FLAGS}" "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}"
          "-DCMAKE_SHARED_LINKER_FLAGS=${SHARED_LINKER_FLAGS}")

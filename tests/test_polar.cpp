@@ -202,6 +202,27 @@ TEST(Methods, EveryConvergentMethodReachesWorkingPrecision) {
   }
 }
 
+// κ = 1: an input that is orthogonal up to scaling. The published Polar Express table once
+// stopped here in float at 40ε, trusting its finishing test after a step that was not of the
+// assumed order.
+template <class T>
+void every_iterative_method_finishes_an_orthogonal_input() {
+  const index_t n = 200;
+  const auto A = testing::with_singular_values<T>(n, n, std::vector<double>(n, 1.0), 5);
+  for (Method m : {Method::newton_schulz, Method::quintic, Method::polar_express,
+                   Method::polar_express_adaptive}) {
+    const auto r = run(A, m);
+    EXPECT_TRUE(r.info.converged) << method_name(m);
+    EXPECT_LE(ortho(r.U), 13.0 * eps<T>) << method_name(m);
+  }
+}
+TEST(Methods, OrthogonalInputReachesWorkingPrecisionInDouble) {
+  every_iterative_method_finishes_an_orthogonal_input<double>();
+}
+TEST(Methods, OrthogonalInputReachesWorkingPrecisionInFloat) {
+  every_iterative_method_finishes_an_orthogonal_input<float>();
+}
+
 TEST(RankDeficient, AdaptiveConvergesOnTheRangeAndKeepsExactZeros) {
   // Rank 40 of 50 (the zero singular values are rounding-level after forming A).
   const index_t n = 50;

@@ -69,9 +69,7 @@ class MatrixView {
   [[nodiscard]] bool is_col_major() const noexcept { return layout_ == Layout::col_major; }
 
   /// Element (i, j). Host views only; no bounds check.
-  [[nodiscard]] T& operator()(index_t i, index_t j) const noexcept {
-    return layout_ == Layout::col_major ? data_[i + j * ld_] : data_[i * ld_ + j];
-  }
+  [[nodiscard]] T& operator()(index_t i, index_t j) const noexcept { return data_[offset(i, j)]; }
 
   /// The logical transpose, sharing the data (the layout flips).
   [[nodiscard]] MatrixView transposed() const noexcept {
@@ -88,7 +86,7 @@ class MatrixView {
       throw Error(ErrorCode::invalid_argument, "MatrixView::block: block does not fit the matrix");
     }
     MatrixView b = *this;
-    b.data_ = (r == 0 || c == 0) ? data_ : &(*this)(i, j);
+    b.data_ = (r == 0 || c == 0) ? data_ : data_ + offset(i, j);  // no access: may be device memory
     b.rows_ = r;
     b.cols_ = c;
     return b;
@@ -98,6 +96,10 @@ class MatrixView {
   [[nodiscard]] MatrixView col(index_t j) const { return block(0, j, rows_, 1); }
 
  private:
+  [[nodiscard]] index_t offset(index_t i, index_t j) const noexcept {
+    return layout_ == Layout::col_major ? i + j * ld_ : i * ld_ + j;
+  }
+
   T* data_ = nullptr;
   index_t rows_ = 0;
   index_t cols_ = 0;

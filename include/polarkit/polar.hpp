@@ -23,9 +23,10 @@ struct PolarResult {
   PolarInfo info;
 };
 
-/// Polar decomposition of A (float or double, host memory, any layout). Throws Error for invalid
-/// arguments (codes invalid_argument, non_finite_input) and for backend failures; an iteration
-/// that does not reach the tolerance returns with info.converged = false.
+/// Polar decomposition of A (float or double, any layout). U and H are allocated in A's memory
+/// space (host, or CUDA device memory for a device view). Throws Error for invalid arguments
+/// (codes invalid_argument, non_finite_input) and for backend failures; an iteration that does
+/// not reach the tolerance returns with info.converged = false.
 template <class T>
 PolarResult<T> polar(MatrixView<const T> A, const PolarOptions& options = {});
 

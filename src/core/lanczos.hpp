@@ -28,7 +28,12 @@ class Lanczos {
         basis_(ops.allocate(n, k_ + 1)),
         w_(ops.allocate(n, 1)),
         h_(ops.allocate(k_ + 1, 1)),
-        start_(start_vector(n)) {}
+        start_(ops.allocate(n, 1)) {
+    // Made on the host and copied into the backend's memory once per Lanczos object, not once
+    // per extremes() call: a host-to-device copy may synchronise.
+    const Matrix<T> start = start_vector(n);
+    ops.backend().copy(1.0, start.view(), start_.view());
+  }
 
   /// Extreme eigenvalues of the symmetric operator y = apply(x) (x, y: n × 1 views).
   template <class Apply>
@@ -88,7 +93,7 @@ class Lanczos {
   Matrix<T> basis_;
   Matrix<T> w_;
   Matrix<T> h_;
-  Matrix<T> start_;
+  Matrix<T> start_;  ///< the normalised start vector, in the backend's memory
 };
 
 }  // namespace polarkit::detail

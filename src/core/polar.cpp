@@ -157,9 +157,10 @@ PolarInfo polar(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H,
 
 template <class T>
 PolarResult<T> polar(MatrixView<const T> A, const PolarOptions& options) {
+  Backend<T>& be = detail::backend_for<T>(A.space());  // U and H live where A does
   PolarResult<T> result;
-  result.U = Matrix<T>(A.rows(), A.cols());
-  if (options.compute_h) result.H = Matrix<T>(A.cols(), A.cols());
+  result.U = be.allocate(A.rows(), A.cols());
+  if (options.compute_h) result.H = be.allocate(A.cols(), A.cols());
   result.info = polar(A, result.U.view(), result.H.view(), options);
   return result;
 }

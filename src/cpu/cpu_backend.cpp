@@ -4,7 +4,7 @@
 #include <limits>
 #include <string>
 
-#include "core/backend.hpp"
+#include "core/backends.hpp"
 #include "cpu/blas.hpp"
 
 namespace polarkit::detail {
@@ -336,16 +336,12 @@ class CpuBackend final : public Backend<T> {
 }  // namespace
 
 template <class T>
-Backend<T>& backend_for(MemorySpace space) {
-  if (space == MemorySpace::host) {
-    static CpuBackend<T> cpu;
-    return cpu;
-  }
-  throw Error(ErrorCode::not_compiled,
-              "the CUDA backend is not compiled into this polarkit build (memory space 'cuda')");
+Backend<T>& cpu_backend() {
+  static CpuBackend<T> backend;
+  return backend;
 }
 
-template Backend<float>& backend_for<float>(MemorySpace);
-template Backend<double>& backend_for<double>(MemorySpace);
+template Backend<float>& cpu_backend<float>();
+template Backend<double>& cpu_backend<double>();
 
 }  // namespace polarkit::detail

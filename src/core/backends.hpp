@@ -1,0 +1,23 @@
+// The backends backend_for() chooses from (src/core/backend_for.cpp), each defined beside its
+// implementation: the CPU backend in src/cpu/, the CUDA backend in cuda/ when the build has it
+// (POLARKIT_HAVE_CUDA).
+#pragma once
+
+#include "core/backend.hpp"
+
+namespace polarkit::detail {
+
+template <class T>
+Backend<T>& cpu_backend();
+
+#ifdef POLARKIT_HAVE_CUDA
+/// The backend of the calling thread's current CUDA device. Throws Error(backend_failure)
+/// "no CUDA device: <reason>" when the CUDA runtime finds none.
+template <class T>
+Backend<T>& cuda_backend();
+
+/// Devices the CUDA runtime sees; 0 when there is none or no usable driver.
+int cuda_devices() noexcept;
+#endif
+
+}  // namespace polarkit::detail

@@ -1,0 +1,726 @@
+// The CUDA backend against the CPU backend (the reference) on the same inputs: every kernel, and
+// polar() on device views for every method. Built only with the CUDA backend; without a CUDA
+// device every device test skips with the reason (tools/gpu-check runs them on a GPU machine).
+#include <cuda_runtime_api.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "core/backend.hpp"
+#include "polarkit/device.hpp"
+#include "polarkit/polar.hpp"
+#include "support/matrices.hpp"
+
+namespace polarkit::detail {
+namespace {
+
+using testing::eps;
+
+// Why device tests cannot run here ("no CUDA device: ..."), or "" when they can.
+std::string no_device_reason() {
+  if (cuda_device_count() > 0) return "";
+  try {
+    (void)backend_for<double>(MemorySpace::cuda);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no CUDA device: cuda_device_count() is 0";
+}
+
+#define POLARKIT_REQUIRE_DEVICE()                               \
+  do {                                                          \
+    const std::string why = no_device_reason();                 \
+    if (!why.empty()) GTEST_SKIP() << why;                      \
+  } while (false)
+
+// A column-major device matrix's elements on the host (cudaMemcpy2D on the legacy default
+// stream, which waits for the backend's blocking stream).
+template <class T>
+Matrix<T> download(MatrixView<const T> D) {
+  EXPECT_TRUE(D.is_col_major());
+  Matrix<T> H(D.rows(), D.cols());
+  if (!D.empty()) {
+    const auto bytes = sizeof(T);
+    EXPECT_EQ(cudaMemcpy2D(H.data(), static_cast<std::size_t>(H.ld()) * bytes, D.data(),
+                           static_cast<std::size_t>(D.ld()) * bytes,
+                           static_cast<std::size_t>(D.rows()) * bytes,
+                           static_cast<std::size_t>(D.cols()), cudaMemcpyDeviceToHost),
+              cudaSuccess);
+  }
+  return H;
+}
+
+template <class T>
+Matrix<T> download(const Matrix<T>& D) {
+  return download(D.view());
+}
+
+// A host copy (Matrix is move-only).
+template <class T>
+Matrix<T> clone(const Matrix<T>& A) {
+  Matrix<T> B(A.rows(), A.cols());
+  for (index_t j = 0; j < A.cols(); ++j) {
+    for (index_t i = 0; i < A.rows(); ++i) B(i, j) = A(i, j);
+  }
+  return B;
+}
+
+template <class T>
+Matrix<T> transpose(const Matrix<T>& A) {
+  Matrix<T> B(A.cols(), A.rows());
+  for (index_t j = 0; j < A.cols(); ++j) {
+    for (index_t i = 0; i < A.rows(); ++i) B(j, i) = A(i, j);
+  }
+  return B;
+}
+
+template <class T>
+double relative_difference(const Matrix<T>& X, const Matrix<T>& Y) {
+  return testing::relative_difference<T>(X.view(), Y.view());
+}
+
+template <class T>
+void expect_equal(const Matrix<T>& got, const Matrix<T>& expected, const std::string& what) {
+  ASSERT_EQ(got.rows(), expected.rows()) << what;
+  ASSERT_EQ(got.cols(), expected.cols()) << what;
+  for (index_t j = 0; j < got.cols(); ++j) {
+    for (index_t i = 0; i < got.rows(); ++i) {
+      ASSERT_EQ(got(i, j), expected(i, j)) << what << " at (" << i << ", " << j << ")";
+    }
+  }
+}
+
+template <class T>
+class CudaBackendTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    POLARKIT_REQUIRE_DEVICE();
+    gpu = &backend_for<T>(MemorySpace::cuda);
+  }
+
+  // A device copy of a host matrix, made by the backend's copy from host memory.
+  Matrix<T> upload(const Matrix<T>& A) {
+    Matrix<T> D = gpu->allocate(A.rows(), A.cols());
+    gpu->copy(1.0, A.view(), D.view());
+    return D;
+  }
+
+  // The row-major device view of A: Aᵀ stored column-major in `storage`.
+  MatrixView<const T> row_major_view(const Matrix<T>& A, Matrix<T>& storage) {
+    storage = upload(transpose(A));
+    return std::as_const(storage).view().transposed();
+  }
+
+  Backend<T>& cpu = backend_for<T>(MemorySpace::host);
+  Backend<T>* gpu = nullptr;
+};
+
+using Scalars = ::testing::Types<float, double>;
+TYPED_TEST_SUITE(CudaBackendTest, Scalars);
+
+// ---- allocation and copies --------------------------------------------------------------------
+
+TYPED_TEST(CudaBackendTest, AllocateGivesZeroedDeviceMemory) {
+  using T = TypeParam;
+  const Matrix<T> D = this->gpu->allocate(37, 5);
+  EXPECT_EQ(D.space(), MemorySpace::cuda);
+  expect_equal(download(D), Matrix<T>(37, 5), "allocate");
+  EXPECT_TRUE(this->gpu->allocate(0, 5).empty());
+}
+
+TYPED_TEST(CudaBackendTest, CopyBetweenHostAndDeviceInEveryLayout) {
+  using T = TypeParam;
+  const auto A = testing::gaussian<T>(70, 45, 1);
+  const Matrix<T> At = transpose(A);
+  for (const double alpha : {1.0, 0.3, -2.0}) {
+    Matrix<T> expected(70, 45);
+    this->cpu.copy(alpha, A.view(), expected.view());
+    const std::string what = "alpha = " + std::to_string(alpha);
+    // host column-major → device column-major (cudaMemcpy2D, then the scaling kernel)
+    Matrix<T> D = this->gpu->allocate(70, 45);
+    this->gpu->copy(alpha, A.view(), D.view());
+    expect_equal(download(D), expected, "host col -> device col, " + what);
+    // host row-major → device column-major (staged, then transposed on the device)
+    Matrix<T> E = this->gpu->allocate(70, 45);
+    this->gpu->copy(alpha, At.view().transposed(), E.view());
+    expect_equal(download(E), expected, "host row -> device col, " + what);
+    // device column-major → device row-major (the tile kernel), and back
+    const Matrix<T> dA = this->upload(A);
+    Matrix<T> F = this->gpu->allocate(45, 70);
+    this->gpu->copy(alpha, dA.view(), F.view().transposed());
+    expect_equal(transpose(download(F)), expected, "device col -> device row, " + what);
+    Matrix<T> G = this->gpu->allocate(70, 45);
+    this->gpu->copy(1.0, std::as_const(F).view().transposed(), G.view());
+    expect_equal(download(G), expected, "device row -> device col, " + what);
+  }
+}
+
+TYPED_TEST(CudaBackendTest, CopyWithZeroAlphaWritesZerosWithoutReading) {
+  using T = TypeParam;
+  auto A = testing::gaussian<T>(20, 10, 2);
+  A(3, 4) = std::numeric_limits<T>::quiet_NaN();
+  Matrix<T> D = this->upload(testing::gaussian<T>(20, 10, 3));
+  this->gpu->copy(0.0, A.view(), D.view());  // src on the host, never read
+  expect_equal(download(D), Matrix<T>(20, 10), "alpha = 0");
+}
+
+TYPED_TEST(CudaBackendTest, CopyInPlaceScalesAndSubViewsKeepTheirLeadingDimension) {
+  using T = TypeParam;
+  const auto A = testing::gaussian<T>(33, 21, 4);
+  Matrix<T> D = this->upload(A);
+  const MatrixView<T> block = D.view().block(5, 3, 20, 11);
+  this->gpu->copy(0.5, MatrixView<const T>(block), block);
+  Matrix<T> expected = clone(A);
+  this->cpu.copy(0.5, MatrixView<const T>(expected.view().block(5, 3, 20, 11)),
+                 expected.view().block(5, 3, 20, 11));
+  expect_equal(download(D), expected, "in-place block scaling");
+}
+
+// ---- products -----------------------------------------------------------------------------------
+
+TYPED_TEST(CudaBackendTest, GemmMatchesTheCpuInEveryLayout) {
+  using T = TypeParam;
+  const index_t m = 67;
+  const index_t k = 41;
+  const auto A = testing::gaussian<T>(m, k, 5);
+  for (const index_t n : {index_t{29}, index_t{1}}) {
+    const auto B = testing::gaussian<T>(k, n, 6);
+    const auto C0 = testing::gaussian<T>(m, n, 7);
+    Matrix<T> expected = clone(C0);
+    this->cpu.gemm(1.5, A.view(), B.view(), -0.5, expected.view());
+    Matrix<T> a_store;
+    Matrix<T> b_store;
+    const Matrix<T> dA = this->upload(A);
+    const Matrix<T> dB = this->upload(B);
+    const MatrixView<const T> a_views[] = {dA.view(), this->row_major_view(A, a_store)};
+    const MatrixView<const T> b_views[] = {dB.view(), this->row_major_view(B, b_store)};
+    for (const auto& a : a_views) {
+      for (const auto& b : b_views) {
+        Matrix<T> C = this->upload(C0);
+        this->gpu->gemm(1.5, a, b, -0.5, C.view());
+        EXPECT_LE(relative_difference(download(C), expected), 10 * k * eps<T>) << "n = " << n;
+        Matrix<T> Ct = this->upload(transpose(C0));  // row-major output
+        this->gpu->gemm(1.5, a, b, -0.5, Ct.view().transposed());
+        EXPECT_LE(relative_difference(transpose(download(Ct)), expected), 10 * k * eps<T>);
+      }
+    }
+  }
+}
+
+TYPED_TEST(CudaBackendTest, GramIsSymmetricAndMatchesTheCpu) {
+  using T = TypeParam;
+  const index_t m = 90;
+  const index_t n = 37;
+  const auto X = testing::gaussian<T>(m, n, 8);
+  const auto G0 = testing::gaussian<T>(n, n, 9);
+  Matrix<T> expected = clone(G0);
+  this->cpu.gram(2.0, X.view(), 0.5, expected.view());
+  Matrix<T> x_store;
+  const Matrix<T> dX = this->upload(X);
+  for (const auto& x : {dX.view(), this->row_major_view(X, x_store)}) {
+    Matrix<T> G = this->upload(G0);
+    this->gpu->gram(2.0, x, 0.5, G.view());
+    const Matrix<T> g = download(G);
+    EXPECT_LE(relative_difference(g, expected), 10 * m * eps<T>);
+    expect_equal(g, transpose(g), "gram symmetry");
+  }
+}
+
+// ---- elementwise kernels ------------------------------------------------------------------------
+
+TYPED_TEST(CudaBackendTest, AddMatchesTheCpu) {
+  using T = TypeParam;
+  const auto A = testing::gaussian<T>(50, 40, 10);
+  const auto C0 = testing::gaussian<T>(50, 40, 11);
+  Matrix<T> a_store;
+  const Matrix<T> dA = this->upload(A);
+  for (const double beta : {0.0, 0.7}) {
+    Matrix<T> expected = clone(C0);
+    this->cpu.add(-1.25, A.view(), beta, expected.view());
+    for (const auto& a : {dA.view(), this->row_major_view(A, a_store)}) {
+      Matrix<T> C = this->upload(C0);
+      this->gpu->add(-1.25, a, beta, C.view());
+      // a·x + b·y may be one fused multiply-add on the device: within an ulp of the CPU's
+      EXPECT_LE(relative_difference(download(C), expected), 2 * eps<T>) << "beta = " << beta;
+    }
+  }
+}
+
+TYPED_TEST(CudaBackendTest, TriangleDiagonalAndColumnKernelsMatchTheCpu) {
+  using T = TypeParam;
+  for (const auto& [m, n] : {std::pair<index_t, index_t>{30, 30}, {45, 20}, {20, 45}}) {
+    const auto A = testing::gaussian<T>(m, n, 12);
+    std::vector<double> d(static_cast<std::size_t>(n));
+    for (std::size_t j = 0; j < d.size(); ++j) d[j] = 0.5 + double(j) / 8.0;
+    const std::string shape = std::to_string(m) + "x" + std::to_string(n);
+
+    Matrix<T> expected = clone(A);
+    Matrix<T> D = this->upload(A);
+    this->cpu.add_diagonal(3.5, expected.view());
+    this->gpu->add_diagonal(3.5, D.view());
+    expect_equal(download(D), expected, "add_diagonal " + shape);
+
+    this->cpu.zero_strict_lower(expected.view());
+    this->gpu->zero_strict_lower(D.view());
+    expect_equal(download(D), expected, "zero_strict_lower " + shape);
+
+    this->cpu.scale_columns(d, expected.view());
+    this->gpu->scale_columns(d, D.view());
+    expect_equal(download(D), expected, "scale_columns " + shape);
+
+    Matrix<T> S = this->upload(A);
+    Matrix<T> signs(m, n);
+    this->cpu.sign(0.25, A.view(), signs.view());
+    this->gpu->sign(0.25, std::as_const(S).view(), S.view());  // src may be dst
+    expect_equal(download(S), signs, "sign " + shape);
+  }
+  const auto B = testing::gaussian<T>(40, 40, 13);
+  Matrix<T> expected = clone(B);
+  Matrix<T> D = this->upload(B);
+  this->cpu.symmetrize(expected.view());
+  this->gpu->symmetrize(D.view());
+  expect_equal(download(D), expected, "symmetrize");
+}
+
+TYPED_TEST(CudaBackendTest, SignOfZeroIsZero) {
+  using T = TypeParam;
+  Matrix<T> A(4, 3);
+  A(1, 1) = T(-2);
+  A(2, 0) = T(5);
+  Matrix<T> D = this->upload(A);
+  this->gpu->sign(3.0, std::as_const(D).view(), D.view());
+  const Matrix<T> s = download(D);
+  EXPECT_EQ(s(1, 1), T(-3));
+  EXPECT_EQ(s(2, 0), T(3));
+  EXPECT_EQ(s(0, 0), T(0));
+}
+
+// ---- reductions ---------------------------------------------------------------------------------
+
+TYPED_TEST(CudaBackendTest, ReductionsMatchTheCpu) {
+  using T = TypeParam;
+  // Accumulated in double on both sides, in different orders.
+  const double tol = 1e-13;
+  for (const auto& [m, n] : {std::pair<index_t, index_t>{300, 200}, {1, 1}, {1000, 1}, {3, 700}}) {
+    const auto A = testing::gaussian<T>(m, n, 14);
+    const auto B = testing::gaussian<T>(m, n, 15);
+    Matrix<T> a_store;
+    const Matrix<T> dA = this->upload(A);
+    const Matrix<T> dB = this->upload(B);
+    const std::string shape = std::to_string(m) + "x" + std::to_string(n);
+    for (const auto& a : {dA.view(), this->row_major_view(A, a_store)}) {
+      Backend<T>& host = this->cpu;
+      Backend<T>& device = *this->gpu;
+      EXPECT_EQ(device.max_abs(a), host.max_abs(A.view())) << shape;
+      EXPECT_NEAR(device.norm_fro(a), host.norm_fro(A.view()), tol * host.norm_fro(A.view())) << shape;
+      EXPECT_NEAR(device.dot(a, dB.view()), host.dot(A.view(), B.view()),
+                  tol * host.norm_fro(A.view()) * host.norm_fro(B.view()))
+          << shape;
+      EXPECT_NEAR(device.norm_fro_difference(a, dB.view()), host.norm_fro_difference(A.view(), B.view()),
+                  tol * host.norm_fro_difference(A.view(), B.view()))
+          << shape;
+      EXPECT_NEAR(device.trace(a), host.trace(A.view()), tol * host.norm_fro(A.view())) << shape;
+      EXPECT_NEAR(device.norm_fro_minus_identity(a), host.norm_fro_minus_identity(A.view()),
+                  tol * host.norm_fro_minus_identity(A.view()))
+          << shape;
+      EXPECT_TRUE(device.all_finite(a)) << shape;
+      const auto expected = host.column_norms(A.view());
+      const auto got = device.column_norms(a);
+      ASSERT_EQ(got.size(), expected.size());
+      for (std::size_t j = 0; j < got.size(); ++j) {
+        EXPECT_NEAR(got[j], expected[j], tol * expected[j]) << shape << " column " << j;
+      }
+    }
+  }
+}
+
+TYPED_TEST(CudaBackendTest, NormsAreSafeAtTheEndsOfTheRange) {
+  using T = TypeParam;
+  const auto A = testing::gaussian<T>(64, 48, 16);
+  // Entries whose squares overflow or underflow double (T = double), or float's extremes.
+  const double big = std::is_same_v<T, double> ? 1e300 : 1e37;
+  const double small = std::is_same_v<T, double> ? 1e-300 : 1e-37;
+  for (const double c : {big, small}) {
+    Matrix<T> S(64, 48);
+    for (index_t j = 0; j < 48; ++j) {
+      for (index_t i = 0; i < 64; ++i) S(i, j) = static_cast<T>(A(i, j) * c);
+    }
+    const Matrix<T> dS = this->upload(S);
+    const Matrix<T> zero = this->gpu->allocate(64, 48);
+    const double expected = this->cpu.norm_fro(S.view());
+    ASSERT_TRUE(std::isfinite(expected) && expected > 0.0);
+    EXPECT_NEAR(this->gpu->norm_fro(dS.view()), expected, 1e-13 * expected) << c;
+    EXPECT_NEAR(this->gpu->norm_fro_difference(dS.view(), zero.view()), expected, 1e-13 * expected)
+        << c;
+    const auto columns = this->cpu.column_norms(S.view());
+    const auto got = this->gpu->column_norms(dS.view());
+    for (std::size_t j = 0; j < got.size(); ++j) {
+      EXPECT_NEAR(got[j], columns[j], 1e-13 * columns[j]) << c << " column " << j;
+    }
+  }
+}
+
+TYPED_TEST(CudaBackendTest, AllFiniteFindsNanAndInfinity) {
+  using T = TypeParam;
+  for (const T bad : {std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::infinity(),
+                      -std::numeric_limits<T>::infinity()}) {
+    auto A = testing::gaussian<T>(129, 77, 17);
+    A(128, 76) = bad;
+    const Matrix<T> D = this->upload(A);
+    EXPECT_FALSE(this->gpu->all_finite(D.view()));
+  }
+  EXPECT_TRUE(this->gpu->all_finite(this->gpu->allocate(0, 3).view()));
+  EXPECT_EQ(this->gpu->norm_fro(this->gpu->allocate(0, 3).view()), 0.0);
+}
+
+// ---- factorisations -----------------------------------------------------------------------------
+
+TYPED_TEST(CudaBackendTest, QrAndFormQReproduceTheMatrix) {
+  using T = TypeParam;
+  const index_t m = 120;
+  const index_t n = 50;
+  const auto A = testing::gaussian<T>(m, n, 18);
+  Matrix<T> F = this->upload(A);
+  Matrix<T> tau = this->gpu->allocate(n, 1);
+  this->gpu->qr(F.view(), tau.view());
+  Matrix<T> R = this->gpu->allocate(n, n);
+  this->gpu->copy(1.0, std::as_const(F).view().block(0, 0, n, n), R.view());
+  this->gpu->zero_strict_lower(R.view());
+  this->gpu->form_q(F.view(), std::as_const(tau).view());
+  const Matrix<T> Q = download(F);
+  const Matrix<T> r = download(R);
+  EXPECT_LE(testing::orthogonality_fro<T>(Q.view()), 10 * n * eps<T>);
+  Matrix<T> QR(m, n);
+  this->cpu.gemm(1.0, Q.view(), r.view(), 0.0, QR.view());
+  EXPECT_LE(relative_difference(QR, A), 10 * n * eps<T>);
+  // R is unique up to the signs of its rows; LAPACK's convention fixes them, as on the CPU.
+  Matrix<T> C = clone(A);
+  Matrix<T> ctau(n, 1);
+  this->cpu.qr(C.view(), ctau.view());
+  for (index_t i = 0; i < n; ++i) {
+    EXPECT_NEAR(std::abs(r(i, i)), std::abs(C(i, i)), 10 * n * eps<T> * std::abs(C(i, i)));
+  }
+}
+
+TYPED_TEST(CudaBackendTest, CholeskyMatchesTheCpuAndRefusesIndefiniteMatrices) {
+  using T = TypeParam;
+  const index_t n = 60;
+  const auto X = testing::gaussian<T>(2 * n, n, 19);
+  Matrix<T> S(n, n);
+  this->cpu.gram(1.0, X.view(), 0.0, S.view());
+  Matrix<T> expected = clone(S);
+  ASSERT_TRUE(this->cpu.cholesky(expected.view()));
+  this->cpu.zero_strict_lower(expected.view());
+  Matrix<T> D = this->upload(S);
+  ASSERT_TRUE(this->gpu->cholesky(D.view()));
+  this->gpu->zero_strict_lower(D.view());
+  EXPECT_LE(relative_difference(download(D), expected), 20 * n * eps<T>);
+
+  Matrix<T> indefinite = clone(S);
+  indefinite(n / 2, n / 2) = T(-1);
+  Matrix<T> E = this->upload(indefinite);
+  EXPECT_FALSE(this->gpu->cholesky(E.view()));
+}
+
+TYPED_TEST(CudaBackendTest, TriangularSolveAndInverseNormMatchTheCpu) {
+  using T = TypeParam;
+  const index_t n = 45;
+  auto R = testing::gaussian<T>(n, n, 20);
+  for (index_t i = 0; i < n; ++i) R(i, i) += (R(i, i) < T(0) ? T(-2) : T(2)) * static_cast<T>(n);
+  this->cpu.zero_strict_lower(R.view());
+  const Matrix<T> dR = this->upload(R);
+  const auto B0 = testing::gaussian<T>(70, n, 21);
+  for (const bool transpose : {false, true}) {
+    Matrix<T> expected = clone(B0);
+    this->cpu.solve_upper_right(R.view(), transpose, expected.view());
+    Matrix<T> B = this->upload(B0);
+    this->gpu->solve_upper_right(dR.view(), transpose, B.view());
+    EXPECT_LE(relative_difference(download(B), expected), 10 * n * eps<T>) << transpose;
+  }
+  for (const bool infinity : {false, true}) {  // the same host LAPACK call on the same R
+    EXPECT_EQ(this->gpu->inverse_norm_upper(dR.view(), infinity),
+              this->cpu.inverse_norm_upper(R.view(), infinity));
+  }
+  R(7, 7) = T(0);
+  EXPECT_EQ(this->gpu->inverse_norm_upper(this->upload(R).view(), false),
+            std::numeric_limits<double>::infinity());
+}
+
+TYPED_TEST(CudaBackendTest, InvertMatchesTheCpuAndReportsSingularity) {
+  using T = TypeParam;
+  const index_t n = 50;
+  const auto A = testing::with_singular_values<T>(n, n, testing::geometric_spectrum(n, 10.0), 22);
+  Matrix<T> expected = clone(A);
+  ASSERT_TRUE(this->cpu.invert(expected.view()));
+  Matrix<T> D = this->upload(A);
+  ASSERT_TRUE(this->gpu->invert(D.view()));
+  EXPECT_LE(relative_difference(download(D), expected), 10 * 10.0 * n * eps<T>);
+  Matrix<T> Z = this->upload(Matrix<T>(n, n));
+  EXPECT_FALSE(this->gpu->invert(Z.view()));
+}
+
+TYPED_TEST(CudaBackendTest, SvdMatchesTheCpu) {
+  using T = TypeParam;
+  const index_t m = 90;
+  const index_t n = 40;
+  const auto sigma = testing::geometric_spectrum(n, 1e2);
+  const auto A = testing::with_singular_values<T>(m, n, sigma, 23);
+  Matrix<T> a_store;
+  const Matrix<T> dA = this->upload(A);
+  for (const auto& a : {dA.view(), this->row_major_view(A, a_store)}) {
+    Matrix<T> W = this->gpu->allocate(m, n);
+    Matrix<T> Vt = this->gpu->allocate(n, n);
+    const auto s = this->gpu->svd(a, W.view(), Vt.view());
+    ASSERT_EQ(s.size(), std::size_t(n));
+    for (index_t i = 0; i < n; ++i) EXPECT_NEAR(s[std::size_t(i)], sigma[std::size_t(i)], 20 * eps<T>);
+    Matrix<T> w = download(W);
+    this->cpu.scale_columns(s, w.view());
+    Matrix<T> product(m, n);
+    this->cpu.gemm(1.0, w.view(), download(Vt).view(), 0.0, product.view());
+    EXPECT_LE(relative_difference(product, A), 20 * n * eps<T>);
+  }
+}
+
+TYPED_TEST(CudaBackendTest, SymmetricEigenMatchesTheCpu) {
+  using T = TypeParam;
+  const index_t n = 40;
+  const auto X = testing::gaussian<T>(2 * n, n, 24);  // S = XᵀX with κ(S) ≈ 30
+  Matrix<T> S(n, n);
+  this->cpu.gram(1.0, X.view(), 0.0, S.view());
+  Matrix<T> V(n, n);
+  const auto expected = this->cpu.symmetric_eigen(S.view(), V.view());
+  const Matrix<T> dS = this->upload(S);
+  Matrix<T> dV = this->gpu->allocate(n, n);
+  const auto lambda = this->gpu->symmetric_eigen(dS.view(), dV.view());
+  ASSERT_EQ(lambda.size(), expected.size());
+  for (std::size_t i = 0; i < lambda.size(); ++i) {
+    EXPECT_NEAR(lambda[i], expected[i], 20 * n * eps<T> * expected.back()) << i;
+  }
+  // S·V = V·Λ
+  const Matrix<T> v = download(dV);
+  Matrix<T> SV(n, n);
+  this->cpu.gemm(1.0, S.view(), v.view(), 0.0, SV.view());
+  Matrix<T> VL = clone(v);
+  this->cpu.scale_columns(lambda, VL.view());
+  EXPECT_LE(relative_difference(SV, VL), 50 * n * eps<T>);
+  EXPECT_LE(testing::orthogonality_fro<T>(v.view()), 20 * n * eps<T>);
+}
+
+TYPED_TEST(CudaBackendTest, HostViewsAndShapeMismatchesAreRefused) {
+  using T = TypeParam;
+  Matrix<T> host(4, 3);
+  Matrix<T> D = this->gpu->allocate(4, 3);
+  Matrix<T> E = this->gpu->allocate(3, 3);
+  EXPECT_THROW(this->gpu->copy(1.0, D.view(), host.view()), Error);  // dst on the host
+  EXPECT_THROW(this->gpu->add(1.0, host.view(), 1.0, D.view()), Error);
+  EXPECT_THROW(this->gpu->norm_fro(host.view()), Error);
+  EXPECT_THROW(this->gpu->gemm(1.0, D.view(), D.view(), 0.0, E.view()), Error);
+}
+
+// ---- polar() on device memory ------------------------------------------------------------------
+
+struct MethodCase {
+  Method method;
+  double kappa;
+};
+
+std::string case_name(const ::testing::TestParamInfo<MethodCase>& info) {
+  std::string name(method_name(info.param.method));
+  for (char& c : name) {
+    if (c == '-') c = '_';
+  }
+  return name + "_kappa_1e" + std::to_string(static_cast<int>(std::lround(std::log10(info.param.kappa))));
+}
+
+// The bars of tests/test_polar.cpp and tests/test_rational.cpp for each method: orthogonality
+// ‖UᵀU − I‖_F/√n and backward error ‖A − UH‖_F/‖A‖_F, in units of ε. Muon runs a fixed budget
+// and has none. A case the CPU itself does not meet is held to twice the CPU's value instead.
+struct Bars {
+  double ortho;
+  double backward;
+};
+
+Bars bars(Method method, index_t n) {
+  const double sqrt_n = 3.0 * std::sqrt(static_cast<double>(n));
+  switch (method) {
+    case Method::muon:
+      return {std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
+    case Method::svd:
+    case Method::newton:
+      return {sqrt_n, sqrt_n};
+    case Method::qdwh:
+    case Method::zolo:
+    case Method::automatic:
+      return {13.0, 13.0};
+    default:  // the Newton–Schulz family
+      return {13.0, sqrt_n};
+  }
+}
+
+template <class T>
+struct Measured {
+  Matrix<T> U;
+  double ortho;     // in units of ε
+  double backward;  // in units of ε
+  PolarInfo info;
+};
+
+template <class T>
+Measured<T> measure(const Matrix<T>& A, Matrix<T> U, const Matrix<T>& H, PolarInfo info) {
+  const double k = static_cast<double>(std::min(A.rows(), A.cols()));
+  const double ortho = testing::orthogonality_fro<T>(U.view()) / std::sqrt(k) / eps<T>;
+  const double backward = testing::backward_error<T>(A.view(), U.view(), H.view()) / eps<T>;
+  return {std::move(U), ortho, backward, std::move(info)};
+}
+
+// polar() of A on the CPU and on the device (A uploaded, U and H allocated by polar() in device
+// memory), each measured on the host.
+template <class T>
+std::pair<Measured<T>, Measured<T>> cpu_and_gpu(const Matrix<T>& A, const PolarOptions& o,
+                                                bool row_major = false) {
+  const PolarResult<T> c = polar(A, o);
+  Backend<T>& gpu = backend_for<T>(MemorySpace::cuda);
+  const Matrix<T> stored = row_major ? transpose(A) : clone(A);  // a row-major view stores Aᵀ
+  Matrix<T> dA = gpu.allocate(stored.rows(), stored.cols());
+  gpu.copy(1.0, stored.view(), dA.view());
+  const MatrixView<const T> a =
+      row_major ? std::as_const(dA).view().transposed() : std::as_const(dA).view();
+  const PolarResult<T> g = polar(a, o);
+  EXPECT_EQ(g.U.space(), MemorySpace::cuda);
+  EXPECT_EQ(g.H.space(), MemorySpace::cuda);
+  return {measure(A, clone(c.U), c.H, c.info), measure(A, download(g.U), download(g.H), g.info)};
+}
+
+template <class T>
+void expect_like_cpu(const Matrix<T>& A, Method method, double kappa, bool row_major = false) {
+  PolarOptions o;
+  o.method = method;
+  const auto [c, g] = cpu_and_gpu(A, o, row_major);
+  const std::string what = std::string(method_name(method)) + " " + std::to_string(A.rows()) + "x" +
+                           std::to_string(A.cols()) + " kappa " + std::to_string(kappa) +
+                           (row_major ? " row-major" : "");
+  const Bars b = bars(method, std::max(A.rows(), A.cols()));
+  if (c.info.converged) {
+    EXPECT_TRUE(g.info.converged) << what;
+  }
+  EXPECT_EQ(g.info.method_used, c.info.method_used) << what;
+  EXPECT_LE(g.ortho, std::max(b.ortho, 2.0 * c.ortho)) << what << " (CPU " << c.ortho << ")";
+  EXPECT_LE(g.backward, std::max(b.backward, 2.0 * c.backward)) << what << " (CPU " << c.backward << ")";
+  EXPECT_LE(relative_difference(g.U, c.U), 10.0 * kappa * eps<T>) << what;
+  EXPECT_NEAR(g.info.nuclear_norm, c.info.nuclear_norm,
+              100.0 * static_cast<double>(std::max(A.rows(), A.cols())) * eps<T> *
+                  c.info.nuclear_norm)
+      << what;
+}
+
+const Method all_methods[] = {Method::svd,        Method::newton_schulz, Method::quintic,
+                              Method::muon,       Method::polar_express, Method::polar_express_adaptive,
+                              Method::newton,     Method::qdwh,          Method::zolo,
+                              Method::automatic};
+
+std::vector<MethodCase> cases(std::initializer_list<double> kappas) {
+  std::vector<MethodCase> out;
+  for (const double kappa : kappas) {
+    for (const Method m : all_methods) out.push_back({m, kappa});
+  }
+  return out;
+}
+
+class CudaPolarDouble : public ::testing::TestWithParam<MethodCase> {
+ protected:
+  void SetUp() override { POLARKIT_REQUIRE_DEVICE(); }
+};
+
+TEST_P(CudaPolarDouble, SquareMatchesTheCpu) {
+  const index_t n = 200;
+  const auto [method, kappa] = GetParam();
+  const auto A = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, kappa), 7);
+  expect_like_cpu(A, method, kappa);
+}
+
+TEST_P(CudaPolarDouble, TallWideAndRowMajorMatchTheCpu) {
+  const auto [method, kappa] = GetParam();
+  const auto sigma = testing::geometric_spectrum(120, kappa);
+  expect_like_cpu(testing::with_singular_values<double>(200, 120, sigma, 8), method, kappa);
+  expect_like_cpu(testing::with_singular_values<double>(120, 200, sigma, 9), method, kappa);
+  expect_like_cpu(testing::with_singular_values<double>(200, 120, sigma, 10), method, kappa, true);
+}
+
+INSTANTIATE_TEST_SUITE_P(Methods, CudaPolarDouble, ::testing::ValuesIn(cases({1e2, 1e6})),
+                         case_name);
+
+class CudaPolarFloat : public ::testing::TestWithParam<MethodCase> {
+ protected:
+  void SetUp() override { POLARKIT_REQUIRE_DEVICE(); }
+};
+
+TEST_P(CudaPolarFloat, SquareTallAndWideMatchTheCpu) {
+  const auto [method, kappa] = GetParam();
+  const auto A = testing::with_singular_values<float>(200, 200, testing::geometric_spectrum(200, kappa), 11);
+  expect_like_cpu(A, method, kappa);
+  const auto sigma = testing::geometric_spectrum(120, kappa);
+  expect_like_cpu(testing::with_singular_values<float>(200, 120, sigma, 12), method, kappa);
+  expect_like_cpu(testing::with_singular_values<float>(120, 200, sigma, 13), method, kappa, true);
+}
+
+INSTANTIATE_TEST_SUITE_P(Methods, CudaPolarFloat, ::testing::ValuesIn(cases({1e2, 1e3})),
+                         case_name);
+
+// ---- the other entry points on device memory, and the errors without a device ------------------
+
+TEST(CudaEntryPoints, ZeroInputAndCallerOwnedOutputs) {
+  POLARKIT_REQUIRE_DEVICE();
+  Backend<double>& gpu = backend_for<double>(MemorySpace::cuda);
+  const Matrix<double> Z = gpu.allocate(6, 4);
+  const auto r = polar(Z.view());
+  EXPECT_TRUE(r.info.zero_input);
+  expect_equal(download(r.U), Matrix<double>(6, 4), "U of zero");
+
+  const auto A = testing::gaussian<double>(30, 20, 25);
+  Matrix<double> dA = gpu.allocate(30, 20);
+  gpu.copy(1.0, A.view(), dA.view());
+  Matrix<double> U = gpu.allocate(30, 20);
+  Matrix<double> H = gpu.allocate(20, 20);
+  const PolarInfo info = polar(std::as_const(dA).view(), U.view(), H.view());
+  const auto host = polar(A);
+  EXPECT_LE(relative_difference(download(U), host.U), 1e-12);
+  EXPECT_NEAR(info.backward_error, host.info.backward_error, 10 * eps<double>);
+}
+
+TEST(CudaEntryPoints, NonFiniteDeviceInputIsRejected) {
+  POLARKIT_REQUIRE_DEVICE();
+  Backend<float>& gpu = backend_for<float>(MemorySpace::cuda);
+  auto A = testing::gaussian<float>(10, 8, 26);
+  A(9, 7) = std::numeric_limits<float>::infinity();
+  Matrix<float> dA = gpu.allocate(10, 8);
+  gpu.copy(1.0, A.view(), dA.view());
+  try {
+    (void)polar(std::as_const(dA).view());
+    FAIL() << "no exception";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::non_finite_input);
+  }
+}
+
+// Runs where there is no device (this project's CI): device views are refused with the reason.
+TEST(CudaWithoutDevice, DeviceViewsThrowNoCudaDevice) {
+  if (cuda_device_count() > 0) GTEST_SKIP() << "a CUDA device is present";
+  try {
+    (void)backend_for<float>(MemorySpace::cuda);
+    FAIL() << "no exception";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::backend_failure);
+    EXPECT_EQ(std::string(e.what()).rfind("no CUDA device: ", 0), 0u) << e.what();
+  }
+  double storage[6] = {1, 2, 3, 4, 5, 6};
+  const MatrixView<const double> A(storage, 3, 2, 3, Layout::col_major, MemorySpace::cuda);
+  EXPECT_THROW((void)polar(A), Error);
+}
+
+}  // namespace
+}  // namespace polarkit::detail
