@@ -215,9 +215,10 @@ int run_polar(const PolarArgs& args) {
   options.steps = args.steps;
   // H is needed for --h and for the JSON report's backward error and nuclear norm.
   options.compute_h = !args.h_path.empty() || args.json;
-  if (args.device == "cuda") {
+  if (args.device == "cuda") {  // the library takes device views; this program reads host files
     throw Error(ErrorCode::not_compiled,
-                "--device cuda: the CUDA backend is not compiled into this build");
+                "--device cuda: not supported by the polarkit program yet (the C++ library "
+                "accepts CUDA device views)");
   }
   if (!args.u_path.empty()) check_destination("--u", args.u_path);
   if (!args.h_path.empty()) check_destination("--h", args.h_path);
