@@ -10,7 +10,8 @@
 //   BM_Polar/method:<name>/dtype:<f64|f32>/n:<n>     polar(A, U, {}, {method, compute_h = false})
 // for n ∈ {256, 1024, 2048}; <name> is polarkit::method_name (svd, newton-schulz, quintic, muon,
 // polar-express, polar-express-adaptive). A = P·diag(σ)·Qᵀ is n × n with Haar-random P, Q and
-// geometric singular values σ_i = κ^{-i/(n-1)}, κ = 1e3 (built once per n, not timed).
+// geometric singular values σ_i = κ^{-i/(n-1)}, κ = 1e3 (bench/test_matrix.hpp; built once per n,
+// not timed).
 //
 // Counters (per polar() call unless noted):
 //   gflops       info.flops / wall time (GFLOP/s; GEMM counted 2mnk, SYRK mnk by the library)
@@ -36,14 +37,14 @@
 #include <ctime>
 #include <exception>
 #include <map>
-#include <random>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "cpu/blas.hpp"  // the library's typed BLAS/LAPACK wrappers
+#include "common.hpp"  // median, bench_options, svd_seconds_cache
 #include "polarkit/polar.hpp"
+#include "test_matrix.hpp"  // A = P·diag(σ)·Qᵀ, shared with bench_cuda
 
 // OpenBLAS's thread count and build string, reported with the results.
 extern "C" {
@@ -60,9 +61,11 @@ using polarkit::Matrix;
 using polarkit::MatrixView;
 using polarkit::Method;
 using Clock = std::chrono::steady_clock;
+using polarkit::bench::bench_options;
+using polarkit::bench::median;
+using polarkit::bench::svd_seconds_cache;
+using polarkit::bench::test_matrix;
 
-constexpr double kappa = 1e3;
-constexpr std::uint64_t seed = 0x706F6C61726B6974ULL;  // "polarkit"
 constexpr double min_time_s = 0.5;
 constexpr index_t sizes[] = {256, 1024, 2048};
 constexpr Method methods[] = {Method::svd,        Method::newton_schulz,
@@ -116,71 +119,6 @@ void matvec(bool use_gemv, index_t n, const T* a, const T* x, T* y) {
   }
 }
 
-void check_lapack(int info, const char* routine) {
-  if (info != 0) {
-    throw std::runtime_error(std::string(routine) + " failed, info = " + std::to_string(info));
-  }
-}
-
-// A Haar-distributed orthogonal n × n matrix: the Q factor of a Gaussian matrix with the signs
-// of diag(R) folded in.
-Matrix<double> haar_orthogonal(index_t n, std::mt19937_64& rng) {
-  Matrix<double> Q(n, n);
-  std::normal_distribution<double> normal(0.0, 1.0);
-  for (index_t j = 0; j < n; ++j) {
-    for (index_t i = 0; i < n; ++i) Q(i, j) = normal(rng);
-  }
-  const int k = blas_int(n);
-  std::vector<double> tau(static_cast<std::size_t>(n));
-  check_lapack(polarkit::cpu::geqrf(k, k, Q.data(), k, tau.data()), "dgeqrf");
-  std::vector<double> sign(static_cast<std::size_t>(n));
-  for (index_t j = 0; j < n; ++j) sign[static_cast<std::size_t>(j)] = Q(j, j) < 0.0 ? -1.0 : 1.0;
-  check_lapack(polarkit::cpu::orgqr(k, k, k, Q.data(), k, tau.data()), "dorgqr");
-  for (index_t j = 0; j < n; ++j) {
-    for (index_t i = 0; i < n; ++i) Q(i, j) *= sign[static_cast<std::size_t>(j)];
-  }
-  return Q;
-}
-
-// A = P·diag(σ)·Qᵀ with σ_i = κ^{-i/(n-1)}: σ_max = 1, σ_min = 1/κ. Built once per n.
-const Matrix<double>& test_matrix_f64(index_t n) {
-  static std::map<index_t, Matrix<double>> cache;
-  if (auto it = cache.find(n); it != cache.end()) return it->second;
-  std::mt19937_64 rng(seed + static_cast<std::uint64_t>(n));
-  Matrix<double> P = haar_orthogonal(n, rng);
-  const Matrix<double> Q = haar_orthogonal(n, rng);
-  for (index_t j = 0; j < n; ++j) {
-    const double t = n > 1 ? static_cast<double>(j) / static_cast<double>(n - 1) : 0.0;
-    const double sigma = std::pow(kappa, -t);
-    for (index_t i = 0; i < n; ++i) P(i, j) *= sigma;
-  }
-  Matrix<double> A(n, n);
-  const int k = blas_int(n);
-  polarkit::cpu::gemm('N', 'T', k, k, k, 1.0, P.data(), k, Q.data(), k, 0.0, A.data(), k);
-  return cache.emplace(n, std::move(A)).first->second;
-}
-
-template <class T>
-const Matrix<T>& test_matrix(index_t n) {
-  if constexpr (sizeof(T) == sizeof(double)) {
-    return test_matrix_f64(n);
-  } else {
-    static std::map<index_t, Matrix<T>> cache;
-    if (auto it = cache.find(n); it != cache.end()) return it->second;
-    const Matrix<double>& A = test_matrix_f64(n);
-    Matrix<T> B(n, n);
-    for (index_t j = 0; j < n; ++j) {
-      for (index_t i = 0; i < n; ++i) B(i, j) = static_cast<T>(A(i, j));
-    }
-    return cache.emplace(n, std::move(B)).first->second;
-  }
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t h = v.size() / 2;
-  return v.size() % 2 == 1 ? v[h] : 0.5 * (v[h - 1] + v[h]);
-}
 
 // The GEMM reference for this (n, dtype): one warm-up call, then the median rate (GFLOP/s) of at
 // least 3 timed calls (more until 0.3 s have passed), and cpu_util over those calls. Measured
@@ -216,22 +154,9 @@ GemmReference gemm_reference(index_t n) {
   return ref;
 }
 
-polarkit::PolarOptions bench_options(Method method) {
-  polarkit::PolarOptions options;  // defaults: tol = 0 (working precision), Frobenius scaling
-  options.method = method;
-  options.compute_h = false;  // msign: U only
-  return options;
-}
-
 // Seconds per svd call for this (n, dtype). The BM_Polar/method:svd case of the same (n, dtype)
 // stores its measurement here (it is registered first); if it was filtered out, one call is
 // timed on demand.
-template <class T>
-std::map<index_t, double>& svd_seconds_cache() {
-  static std::map<index_t, double> cache;
-  return cache;
-}
-
 template <class T>
 double svd_seconds(index_t n) {
   auto& cache = svd_seconds_cache<T>();
@@ -317,19 +242,8 @@ void bm_polar(benchmark::State& state, Method method, index_t n) {
     const double per_call = elapsed / static_cast<double>(state.iterations());
     if (method == Method::svd) svd_seconds_cache<T>()[n] = per_call;
     state.counters["cpu_util"] = cpu_util(process_cpu_seconds() - cpu0, elapsed);
-    const double gflop = info.flops * 1e-9;
-    state.counters["gflops"] =
-        benchmark::Counter(gflop, benchmark::Counter::kIsIterationInvariantRate);
-    state.counters["iters"] = static_cast<double>(info.iterations);
-    state.counters["products"] = static_cast<double>(info.products);
-    state.counters["ms_per_iter"] =
-        info.iterations > 0 ? 1e3 * per_call / static_cast<double>(info.iterations) : 0.0;
-    state.counters["gemm_gflops"] = reference.gflops;
+    polarkit::bench::report_polar(state, info, method, per_call, reference.gflops, svd_s);
     state.counters["gemm_ref_util"] = reference.util;
-    state.counters["gemm_ratio"] = gflop / per_call / reference.gflops;
-    state.counters["vs_svd"] = (method == Method::svd ? per_call : svd_s) / per_call;
-    state.counters["ortho_err"] = info.ortho_error_fro;
-    state.counters["converged"] = info.converged ? 1.0 : 0.0;
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
   }

@@ -1,0 +1,357 @@
+// bench_cuda — Google Benchmark suite for the CUDA backend: msign(A) = polar(A) with
+// compute_h = false on device views, against the cuBLAS GEMM rate of the same GPU.
+// Built only with the CUDA backend (POLARKIT_WITH_CUDA). Without a CUDA device it prints
+// "bench_cuda: no CUDA device, nothing to run" and exits 0, registering nothing.
+//
+// Cases (names are '/'-separated key:value fields; Google Benchmark appends "/manual_time", and
+// "/min_time:<t>" when --benchmark_min_time is not the default):
+//   BM_CudaGemm/dtype:<f64|f32>/n:<n>                  C = A·A with cublas?gemm (2n³ flops), the
+//                                                      reference rate; default math mode, as the
+//                                                      library's handle (FP32 stays FP32, no TF32)
+//   BM_CudaPolar/method:<name>/dtype:<f64|f32>/n:<n>   polar(A, U, {}, {method, compute_h = false})
+//                                                      with A and U in device memory
+// for n ∈ {1024, 4096, 8192}; <name> is polarkit::method_name (svd, polar-express-adaptive, muon,
+// qdwh). n = 8192 is run for BM_CudaGemm in both dtypes but for BM_CudaPolar in f32 only: the f64
+// cusolverDn?gesvd (method svd, and vs_svd's reference) at 8192 alone would take a large share
+// of the 5 minutes tools/gpu-check allows the whole run. A = P·diag(σ)·Qᵀ is n × n with Haar-random
+// P, Q and geometric singular values σ_i = κ^{-i/(n-1)}, κ = 1e3 (bench/test_matrix.hpp, the
+// matrix of bench_polar), built once per n on the host and copied once to the device (not timed).
+//
+// Timing: the library exposes no stream (its Context, cuda/context.hpp, is internal), so every
+// timed call is bracketed by CUDA events recorded on the legacy default stream (cudaStreamLegacy)
+// after a cudaDeviceSynchronize(). polarkit's stream is a blocking one: its work waits for the
+// start event and the stop event waits for all of its work, so the event time is the call's
+// whole span on the GPU, including the gaps where polarkit works on the host (Lanczos scalars,
+// ?trcon on R). Reported through UseManualTime(). Every BM_CudaPolar case makes one untimed
+// warm-up call first (lazy kernel loading, handle creation, pool and workspace growth), except
+// method svd at n ≥ 4096, where a gesvd call takes seconds and those first-use costs are noise.
+//
+// Counters (per polar() call unless noted):
+//   gflops       info.flops / event time (GFLOP/s; GEMM counted 2mnk, SYRK mnk by the library)
+//   iters        info.iterations (0 for svd)
+//   ms_per_iter  event time per call / iters, in ms (0 for svd)
+//   gemm_gflops  the cuBLAS GEMM reference rate at this (n, dtype), timed once per process
+//   gemm_ratio   gflops / gemm_gflops (for BM_CudaGemm: this case against the cached reference,
+//                a measure of the run's noise)
+//   vs_svd       svd time / this method's time, same (n, dtype), same process
+//   ortho_err    info.ortho_error_fro = ‖UᵀU − I‖_F of the result
+//   converged    info.converged (muon runs a fixed 5 steps and is not expected to converge)
+//
+// Status: compiled and checked to exit cleanly without a GPU; not yet run on a GPU.
+#include <benchmark/benchmark.h>
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdio>
+#include <exception>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "polarkit/device.hpp"
+#include "common.hpp"  // median, bench_options, svd_seconds_cache
+#include "polarkit/polar.hpp"
+#include "test_matrix.hpp"  // A = P·diag(σ)·Qᵀ, shared with bench_polar
+
+namespace {
+
+using polarkit::index_t;
+using polarkit::Matrix;
+using polarkit::MatrixView;
+using polarkit::Method;
+using polarkit::bench::bench_options;
+using polarkit::bench::median;
+using polarkit::bench::svd_seconds_cache;
+using polarkit::bench::test_matrix;
+
+constexpr index_t sizes[] = {1024, 4096, 8192};
+constexpr index_t largest_f64_polar = 4096;  // see the header: f64 gesvd at 8192 is too slow
+constexpr Method methods[] = {Method::svd, Method::polar_express_adaptive, Method::muon,
+                              Method::qdwh};
+
+template <class T>
+std::string dtype_name() {
+  return sizeof(T) == sizeof(double) ? "f64" : "f32";
+}
+
+void check(cudaError_t status, const char* what) {
+  if (status != cudaSuccess) {
+    throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(status));
+  }
+}
+
+void check(cublasStatus_t status, const char* what) {
+  if (status != CUBLAS_STATUS_SUCCESS) {
+    throw std::runtime_error(std::string(what) + ": " + cublasGetStatusString(status));
+  }
+}
+
+// n × n column-major device memory (cudaMalloc), ld = n.
+template <class T>
+class DeviceMatrix {
+ public:
+  explicit DeviceMatrix(index_t n) : n_(n) {
+    void* p = nullptr;
+    check(cudaMalloc(&p, bytes()), "cudaMalloc");
+    data_ = static_cast<T*>(p);
+  }
+  DeviceMatrix(const DeviceMatrix&) = delete;
+  DeviceMatrix& operator=(const DeviceMatrix&) = delete;
+  DeviceMatrix(DeviceMatrix&& other) noexcept
+      : n_(other.n_), data_(std::exchange(other.data_, nullptr)) {}
+  DeviceMatrix& operator=(DeviceMatrix&&) = delete;
+  ~DeviceMatrix() {
+    if (data_ != nullptr) (void)cudaFree(data_);
+  }
+
+  [[nodiscard]] T* data() const noexcept { return data_; }
+  [[nodiscard]] std::size_t bytes() const noexcept {
+    return static_cast<std::size_t>(n_) * static_cast<std::size_t>(n_) * sizeof(T);
+  }
+  [[nodiscard]] MatrixView<const T> cview() const {
+    return MatrixView<const T>(data_, n_, n_, n_, polarkit::Layout::col_major,
+                               polarkit::MemorySpace::cuda);
+  }
+  [[nodiscard]] MatrixView<T> view() const {
+    return MatrixView<T>(data_, n_, n_, n_, polarkit::Layout::col_major,
+                         polarkit::MemorySpace::cuda);
+  }
+
+ private:
+  index_t n_;
+  T* data_ = nullptr;
+};
+
+// The test matrix in device memory, uploaded once per (n, dtype) and kept for the process.
+template <class T>
+const DeviceMatrix<T>& device_test_matrix(index_t n) {
+  static std::map<index_t, DeviceMatrix<T>> cache;
+  if (auto it = cache.find(n); it != cache.end()) return it->second;
+  const Matrix<T>& A = test_matrix<T>(n);
+  DeviceMatrix<T> D(n);
+  check(cudaMemcpy(D.data(), A.data(), D.bytes(), cudaMemcpyHostToDevice), "cudaMemcpy");
+  return cache.emplace(n, std::move(D)).first->second;
+}
+
+// A pair of CUDA events timing work on the legacy default stream (see the header).
+class EventTimer {
+ public:
+  EventTimer() {
+    check(cudaEventCreate(&start_), "cudaEventCreate");
+    check(cudaEventCreate(&stop_), "cudaEventCreate");
+  }
+  EventTimer(const EventTimer&) = delete;
+  EventTimer& operator=(const EventTimer&) = delete;
+  EventTimer(EventTimer&&) = delete;
+  EventTimer& operator=(EventTimer&&) = delete;
+  ~EventTimer() {
+    (void)cudaEventDestroy(start_);
+    (void)cudaEventDestroy(stop_);
+  }
+
+  void start() {
+    check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+    check(cudaEventRecord(start_, cudaStreamLegacy), "cudaEventRecord");
+  }
+  // Seconds since start(), once everything queued before now has finished.
+  double stop() {
+    check(cudaEventRecord(stop_, cudaStreamLegacy), "cudaEventRecord");
+    check(cudaEventSynchronize(stop_), "cudaEventSynchronize");
+    float ms = 0.0F;
+    check(cudaEventElapsedTime(&ms, start_, stop_), "cudaEventElapsedTime");
+    return 1e-3 * static_cast<double>(ms);
+  }
+
+ private:
+  cudaEvent_t start_ = nullptr;
+  cudaEvent_t stop_ = nullptr;
+};
+
+// The benchmark's own cuBLAS handle, on the legacy default stream, default math mode.
+cublasHandle_t cublas() {
+  static cublasHandle_t handle = [] {
+    cublasHandle_t h = nullptr;
+    check(cublasCreate(&h), "cublasCreate");
+    check(cublasSetStream(h, cudaStreamLegacy), "cublasSetStream");
+    return h;
+  }();
+  return handle;
+}
+
+// C = A·A for n × n column-major device matrices.
+template <class T>
+void gemm(index_t n, const T* a, T* c) {
+  const int k = polarkit::cpu::blas_int(n);
+  const T one = 1;
+  const T zero = 0;
+  if constexpr (sizeof(T) == sizeof(double)) {
+    check(cublasDgemm(cublas(), CUBLAS_OP_N, CUBLAS_OP_N, k, k, k, &one, a, k, a, k, &zero, c, k),
+          "cublasDgemm");
+  } else {
+    check(cublasSgemm(cublas(), CUBLAS_OP_N, CUBLAS_OP_N, k, k, k, &one, a, k, a, k, &zero, c, k),
+          "cublasSgemm");
+  }
+}
+
+double gemm_gflop(index_t n) {
+  const double dn = static_cast<double>(n);
+  return 2.0 * dn * dn * dn * 1e-9;
+}
+
+
+// The GEMM reference for this (n, dtype): one warm-up call, then the median rate (GFLOP/s) of at
+// least 3 event-timed calls (more until 0.1 s have passed). Measured once per process.
+template <class T>
+double gemm_reference(index_t n) {
+  static std::map<index_t, double> cache;
+  if (auto it = cache.find(n); it != cache.end()) return it->second;
+  const DeviceMatrix<T>& A = device_test_matrix<T>(n);
+  const DeviceMatrix<T> C(n);
+  EventTimer timer;
+  timer.start();
+  gemm(n, A.data(), C.data());
+  (void)timer.stop();
+  std::vector<double> rates;
+  double total = 0.0;
+  while (rates.size() < 3 || (total < 0.1 && rates.size() < 100)) {
+    timer.start();
+    gemm(n, A.data(), C.data());
+    const double s = timer.stop();
+    total += s;
+    rates.push_back(gemm_gflop(n) / s);
+  }
+  const double rate = median(rates);
+  cache.emplace(n, rate);
+  return rate;
+}
+
+// Seconds per svd call for this (n, dtype). The BM_CudaPolar/method:svd case of the same
+// (n, dtype) stores its measurement here (it is registered first); if it was filtered out, one
+// call is timed on demand (after one warm-up call at n < 4096).
+template <class T>
+double svd_seconds(index_t n) {
+  auto& cache = svd_seconds_cache<T>();
+  if (auto it = cache.find(n); it != cache.end()) return it->second;
+  const DeviceMatrix<T>& A = device_test_matrix<T>(n);
+  const DeviceMatrix<T> U(n);
+  const polarkit::PolarOptions options = bench_options(Method::svd);
+  if (n < 4096) (void)polarkit::polar(A.cview(), U.view(), MatrixView<T>(), options);
+  EventTimer timer;
+  timer.start();
+  (void)polarkit::polar(A.cview(), U.view(), MatrixView<T>(), options);
+  const double s = timer.stop();
+  cache.emplace(n, s);
+  return s;
+}
+
+template <class T>
+void bm_gemm(benchmark::State& state, index_t n) {
+  try {
+    const DeviceMatrix<T>& A = device_test_matrix<T>(n);
+    const double reference = gemm_reference<T>(n);
+    const DeviceMatrix<T> C(n);
+    EventTimer timer;
+    double elapsed = 0.0;
+    for (auto _ : state) {
+      timer.start();
+      gemm(n, A.data(), C.data());
+      const double s = timer.stop();
+      state.SetIterationTime(s);
+      elapsed += s;
+    }
+    const double per_call = elapsed / static_cast<double>(state.iterations());
+    state.counters["gflops"] = gemm_gflop(n) / per_call;
+    state.counters["gemm_gflops"] = reference;
+    state.counters["gemm_ratio"] = gemm_gflop(n) / per_call / reference;
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
+template <class T>
+void bm_polar(benchmark::State& state, Method method, index_t n) {
+  try {
+    const DeviceMatrix<T>& A = device_test_matrix<T>(n);
+    const double reference = gemm_reference<T>(n);
+    const double svd_s = method == Method::svd ? 0.0 : svd_seconds<T>(n);
+    const DeviceMatrix<T> U(n);
+    const polarkit::PolarOptions options = bench_options(method);
+    if (method != Method::svd || n < 4096) {  // warm-up (see the header)
+      (void)polarkit::polar(A.cview(), U.view(), MatrixView<T>(), options);
+    }
+    polarkit::PolarInfo info;
+    EventTimer timer;
+    double elapsed = 0.0;
+    for (auto _ : state) {
+      timer.start();
+      info = polarkit::polar(A.cview(), U.view(), MatrixView<T>(), options);
+      const double s = timer.stop();
+      state.SetIterationTime(s);
+      elapsed += s;
+    }
+    const double per_call = elapsed / static_cast<double>(state.iterations());
+    if (method == Method::svd) svd_seconds_cache<T>()[n] = per_call;
+    polarkit::bench::report_polar(state, info, method, per_call, reference, svd_s);
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
+template <class T>
+void register_dtype() {
+  const std::string dtype = "/dtype:" + dtype_name<T>();
+  for (const index_t n : sizes) {
+    const std::string size = "/n:" + std::to_string(n);
+    benchmark::RegisterBenchmark(("BM_CudaGemm" + dtype + size).c_str(),
+                                 [n](benchmark::State& state) { bm_gemm<T>(state, n); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseManualTime();
+    if (sizeof(T) == sizeof(double) && n > largest_f64_polar) continue;
+    for (const Method method : methods) {  // svd first: the others' vs_svd reuses its time
+      const std::string name =
+          "BM_CudaPolar/method:" + std::string(polarkit::method_name(method)) + dtype + size;
+      benchmark::RegisterBenchmark(
+          name.c_str(), [n, method](benchmark::State& state) { bm_polar<T>(state, method, n); })
+          ->Unit(benchmark::kMillisecond)
+          ->UseManualTime();
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  if (polarkit::cuda_device_count() == 0) {
+    std::puts("bench_cuda: no CUDA device, nothing to run");
+    return 0;
+  }
+  int device = 0;
+  cudaDeviceProp prop{};
+  if (cudaGetDevice(&device) == cudaSuccess &&
+      cudaGetDeviceProperties(&prop, device) == cudaSuccess) {
+    benchmark::AddCustomContext("cuda_device", prop.name);
+  }
+  int runtime = 0;
+  int driver = 0;
+  (void)cudaRuntimeGetVersion(&runtime);
+  (void)cudaDriverGetVersion(&driver);
+  benchmark::AddCustomContext("cuda_runtime", std::to_string(runtime));
+  benchmark::AddCustomContext("cuda_driver", std::to_string(driver));
+  benchmark::AddCustomContext("matrix", "n x n, A = P diag(sigma) Q^T, Haar P and Q, "
+                                        "geometric sigma, kappa = 1e3; device memory");
+  benchmark::AddCustomContext("options", "compute_h = false (msign), tol = 0, max_iter = 100, "
+                                         "Frobenius scaling, muon 5 steps");
+  benchmark::AddCustomContext("timing", "CUDA events on the legacy default stream around each "
+                                        "call, after cudaDeviceSynchronize (manual time)");
+  register_dtype<double>();
+  register_dtype<float>();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
