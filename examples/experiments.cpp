@@ -321,42 +321,37 @@ double MatrixCompletion::relative_error(const Params& X) const {
 // --- optimizers -----------------------------------------------------------------------------
 
 namespace {
-optim::Config polargrad_base() {
-  optim::Config c = optim::Config::polargrad();
-  c.momentum = 0.0;
-  c.weight_decay = 0.0;
-  return c;
+// PolarGrad without momentum or weight decay, step 1/(L·r).
+Optimizer polargrad(const char* name, optim::Nu nu, const PolarOptions& oracle) {
+  Optimizer o;
+  o.name = name;
+  o.config = optim::Config::polargrad();
+  o.config.momentum = 0.0;
+  o.config.weight_decay = 0.0;
+  o.config.nu = nu;
+  o.config.oracle = oracle;
+  o.rule = StepRule::inverse_l_rank;
+  return o;
+}
+
+PolarOptions oracle_with(Method method) {
+  PolarOptions o = optim::Config::polargrad().oracle;
+  o.method = method;
+  return o;
 }
 }  // namespace
 
 Optimizer polargrad_nuclear_svd() {
-  Optimizer o;
-  o.name = "PolarGrad, nu = nuclear (SVD)";
-  o.config = polargrad_base();
-  o.config.nu = optim::Nu::nuclear;
-  o.config.oracle.method = Method::svd;
-  o.rule = StepRule::inverse_l_rank;
-  return o;
+  return polargrad("PolarGrad, nu = nuclear (SVD)", optim::Nu::nuclear, oracle_with(Method::svd));
 }
 
 Optimizer polargrad_inner_qdwh() {
-  Optimizer o;
-  o.name = "PolarGrad, nu = inner (QDWH)";
-  o.config = polargrad_base();
-  o.config.nu = optim::Nu::inner;
-  o.config.oracle.method = Method::qdwh;
-  o.rule = StepRule::inverse_l_rank;
-  return o;
+  return polargrad("PolarGrad, nu = inner (QDWH)", optim::Nu::inner, oracle_with(Method::qdwh));
 }
 
 Optimizer polargrad_inner_jordan() {
-  Optimizer o;
-  o.name = "PolarGrad, nu = inner (Jordan 5 steps)";
-  o.config = polargrad_base();
-  o.config.nu = optim::Nu::inner;
-  o.config.oracle = optim::Config::muon_oracle();
-  o.rule = StepRule::inverse_l_rank;
-  return o;
+  return polargrad("PolarGrad, nu = inner (Jordan 5 steps)", optim::Nu::inner,
+                   optim::Config::muon_oracle());
 }
 
 Optimizer muon_constant(double lr, bool exact_oracle) {
@@ -385,6 +380,17 @@ Optimizer gradient_descent() {
   o.polar_step = false;
   o.rule = StepRule::inverse_l;
   return o;
+}
+
+std::vector<Optimizer> compared_optimizers(double muon_lr) {
+  return {
+      polargrad_nuclear_svd(),
+      polargrad_inner_qdwh(),
+      polargrad_inner_jordan(),
+      muon_constant(muon_lr, false),
+      muon_constant(muon_lr, true),
+      gradient_descent(),
+  };
 }
 
 Run run(const Problem& problem, const Optimizer& optimizer, int iterations) {

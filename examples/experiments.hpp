@@ -157,6 +157,9 @@ Optimizer polargrad_inner_jordan();
 Optimizer muon_constant(double lr, bool exact_oracle = false);
 /// X ← X − ∇f/L.
 Optimizer gradient_descent();
+/// The comparison both example programs run: the three PolarGrad variants, Muon with muon_lr
+/// (Jordan and SVD oracles) and gradient descent.
+std::vector<Optimizer> compared_optimizers(double muon_lr);
 
 /// One optimizer's trajectory.
 struct Run {

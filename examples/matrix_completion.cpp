@@ -41,16 +41,8 @@ int main(int argc, char** argv) {
                  static_cast<long long>(ex::numerical_rank(G[1])),
                  static_cast<long long>(problem.gradient_rank_bound()), problem.smoothness(X0));
 
-    const std::vector<ex::Optimizer> optimizers = {
-        ex::polargrad_nuclear_svd(),
-        ex::polargrad_inner_qdwh(),
-        ex::polargrad_inner_jordan(),
-        ex::muon_constant(options.muon_lr, false),
-        ex::muon_constant(options.muon_lr, true),
-        ex::gradient_descent(),
-    };
     std::vector<ex::Run> runs;
-    for (const ex::Optimizer& o : optimizers) {
+    for (const ex::Optimizer& o : ex::compared_optimizers(options.muon_lr)) {
       if (!options.only.empty() && o.name.find(options.only) == std::string::npos) continue;
       runs.push_back(ex::run(problem, o, options.iterations));
       const ex::Run& run = runs.back();

@@ -30,6 +30,7 @@
 #include "polarkit/io.hpp"
 #include "polarkit/matrix.hpp"
 #include "support/matrices.hpp"
+#include "support/npy_bytes.hpp"
 
 namespace fs = std::filesystem;
 namespace io = polarkit::io;
@@ -58,23 +59,8 @@ void write_file(const fs::path& p, const std::string& bytes) {
   ASSERT_TRUE(out.good()) << p;
 }
 
-/// A .npy version 1.0 file with the given header dict and raw data.
-std::string npy_bytes(const std::string& dict, const std::string& data) {
-  std::string header = dict;
-  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
-  header += '\n';
-  std::string out("\x93NUMPY\x01\x00", 8);
-  out += static_cast<char>(header.size() & 0xffU);
-  out += static_cast<char>((header.size() >> 8) & 0xffU);
-  return out + header + data;
-}
-
-template <class T>
-std::string raw(const std::vector<T>& values) {
-  std::string s(values.size() * sizeof(T), '\0');
-  if (!values.empty()) std::memcpy(s.data(), values.data(), s.size());
-  return s;
-}
+using polarkit::testing::npy_bytes;
+using polarkit::testing::raw;
 
 struct Outcome {
   int status = -1;

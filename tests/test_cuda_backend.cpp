@@ -60,9 +60,9 @@ Matrix<T> download(const Matrix<T>& D) {
   return download(D.view());
 }
 
-// A host copy (Matrix is move-only).
+// A column-major host copy of a host view (Matrix is move-only).
 template <class T>
-Matrix<T> clone(const Matrix<T>& A) {
+Matrix<T> clone(MatrixView<const T> A) {
   Matrix<T> B(A.rows(), A.cols());
   for (index_t j = 0; j < A.cols(); ++j) {
     for (index_t i = 0; i < A.rows(); ++i) B(i, j) = A(i, j);
@@ -71,12 +71,13 @@ Matrix<T> clone(const Matrix<T>& A) {
 }
 
 template <class T>
+Matrix<T> clone(const Matrix<T>& A) {
+  return clone(A.view());
+}
+
+template <class T>
 Matrix<T> transpose(const Matrix<T>& A) {
-  Matrix<T> B(A.cols(), A.rows());
-  for (index_t j = 0; j < A.cols(); ++j) {
-    for (index_t i = 0; i < A.rows(); ++i) B(j, i) = A(i, j);
-  }
-  return B;
+  return clone(A.view().transposed());
 }
 
 template <class T>
@@ -688,7 +689,8 @@ TEST(CudaEntryPoints, ZeroInputAndCallerOwnedOutputs) {
   Matrix<double> H = gpu.allocate(20, 20);
   const PolarInfo info = polar(std::as_const(dA).view(), U.view(), H.view());
   const auto host = polar(A);
-  EXPECT_LE(relative_difference(download(U), host.U), 1e-12);
+  // The bar of the other method tests: two backward-stable U agree to c·κ·ε.
+  EXPECT_LE(relative_difference(download(U), host.U), 10.0 * host.info.cond_estimate * eps<double>);
   EXPECT_NEAR(info.backward_error, host.info.backward_error, 10 * eps<double>);
 }
 

@@ -17,6 +17,7 @@
 #include "polarkit/io.hpp"
 #include "polarkit/matrix.hpp"
 #include "polarkit/matrix_view.hpp"
+#include "support/npy_bytes.hpp"
 
 namespace fs = std::filesystem;
 using polarkit::Error;
@@ -73,28 +74,8 @@ std::string read_bytes(const std::string& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-/// A .npy file: the given header dict text (padded to 64 bytes and ended by '\n') and data.
-std::string npy_bytes(const std::string& dict, const std::string& data, int major = 1) {
-  const std::size_t len_width = major == 1 ? 2 : 4;
-  const std::size_t fixed = 8 + len_width;
-  std::string header = dict;
-  while ((fixed + header.size() + 1) % 64 != 0) header += ' ';
-  header += '\n';
-  std::string out("\x93NUMPY", 6);
-  out += static_cast<char>(major);
-  out += '\0';
-  for (std::size_t k = 0; k < len_width; ++k) {
-    out += static_cast<char>((header.size() >> (8 * k)) & 0xffU);
-  }
-  return out + header + data;
-}
-
-template <class T>
-std::string raw(const std::vector<T>& values) {
-  std::string s(values.size() * sizeof(T), '\0');
-  if (!values.empty()) std::memcpy(s.data(), values.data(), s.size());
-  return s;
-}
+using polarkit::testing::npy_bytes;
+using polarkit::testing::raw;
 
 std::string f8_dict(const std::string& shape, bool fortran = false) {
   return "{'descr': '<f8', 'fortran_order': " + std::string(fortran ? "True" : "False") +

@@ -42,7 +42,9 @@ TEST_P(PolarDouble, SvdReferenceMeetsSqrtNBars) {
   const double bar = 3.0 * std::sqrt(double(n)) * eps<double>;
   EXPECT_LE(ortho(r.U), bar);
   EXPECT_LE(testing::backward_error(A.view(), r.U.view(), r.H.view()), bar);
-  EXPECT_NEAR(r.info.cond_estimate, kappa, 1e-6 * kappa);
+  // σ_min moves by up to c·n·u·σ_max (rounding in forming A, the SVD's backward error), so the
+  // exact κ of the computed SVD differs from the prescribed one by c·n·u·κ relatively.
+  EXPECT_NEAR(r.info.cond_estimate, kappa, 10.0 * double(n) * eps<double> * kappa * kappa);
   EXPECT_TRUE(r.info.converged);
 }
 

@@ -1,7 +1,6 @@
 // The C ABI of the optimizer steps: polarkit_optimizer_* (hyper-parameters in an opaque handle,
 // every buffer and all state owned by the caller).
 #include <array>
-#include <cmath>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -35,6 +34,16 @@ constexpr std::array<std::pair<optim::Scale, std::string_view>, 4> scales{{
     {optim::Scale::original, "original"},
     {optim::Scale::moonlight, "moonlight"},
     {optim::Scale::spectral, "spectral"},
+}};
+
+constexpr std::array<std::pair<optim::Nu, std::string_view>, 2> nus{{
+    {optim::Nu::nuclear, "nuclear"},
+    {optim::Nu::inner, "inner"},
+}};
+
+constexpr std::array<std::pair<optim::MomentumOrder, std::string_view>, 2> orders{{
+    {optim::MomentumOrder::momentum_first, "momentum-first"},
+    {optim::MomentumOrder::polar_first, "polar-first"},
 }};
 
 constexpr std::string_view optimizer_keys =
@@ -89,21 +98,9 @@ void set_hyper(Config& c, std::string_view key, std::string_view value) {
   } else if (key == "scale") {
     c.scale = parse_enum(scales, key, value);
   } else if (key == "nu") {
-    if (value == "nuclear") {
-      c.nu = optim::Nu::nuclear;
-    } else if (value == "inner") {
-      c.nu = optim::Nu::inner;
-    } else {
-      bad_value(key, value, "nuclear, inner");
-    }
+    c.nu = parse_enum(nus, key, value);
   } else if (key == "momentum_order") {
-    if (value == "momentum-first") {
-      c.order = optim::MomentumOrder::momentum_first;
-    } else if (value == "polar-first") {
-      c.order = optim::MomentumOrder::polar_first;
-    } else {
-      bad_value(key, value, "momentum-first, polar-first");
-    }
+    c.order = parse_enum(orders, key, value);
   } else if (key == "method") {
     const std::string accepted = method_names();
     try {
@@ -128,26 +125,11 @@ std::string get_hyper(const Config& c, std::string_view key) {
   if (key == "nesterov") return format_bool(c.nesterov);
   if (key == "weight_decay") return format_number(c.weight_decay);
   if (key == "scale") return enum_name(scales, c.scale);
-  if (key == "nu") return c.nu == optim::Nu::nuclear ? "nuclear" : "inner";
-  if (key == "momentum_order") {
-    return c.order == optim::MomentumOrder::polar_first ? "polar-first" : "momentum-first";
-  }
+  if (key == "nu") return enum_name(nus, c.nu);
+  if (key == "momentum_order") return enum_name(orders, c.order);
   if (key == "method") return std::string(method_name(c.oracle.method));
   if (key == "steps") return std::to_string(c.oracle.steps);
   bad_key("optimizer", key, "kind, " + std::string(optimizer_keys));
-}
-
-template <class T>
-void require_finite(const T* x, std::int64_t m, std::int64_t n, std::int64_t ld,
-                    const char* name) {
-  for (std::int64_t j = 0; j < n; ++j) {
-    for (std::int64_t i = 0; i < m; ++i) {
-      if (!std::isfinite(x[i + j * ld])) {
-        throw Error(ErrorCode::non_finite_input,
-                    std::string("the gradient ") + name + " contains NaN or Inf");
-      }
-    }
-  }
 }
 
 template <class T>
@@ -175,12 +157,12 @@ int step(const char* function, const polarkit_optimizer* opt, std::int64_t m, st
     require_disjoint(eg, ew);
     require_disjoint(eg, em);
     require_disjoint(em, ew);
-    require_finite(g, m, n, ldg, "g");  // before any work: w and momentum stay unchanged
 
     const MatrixView<T> W(w, m, n, ldw);
     const MatrixView<const T> G(g, m, n, ldg);
     const MatrixView<T> M = momentum != nullptr ? MatrixView<T>(momentum, m, n, ldm)
                                                 : MatrixView<T>();
+    // optim::step rejects a NaN/Inf gradient before any work: w and momentum stay unchanged.
     const optim::StepReport report = optim::step<T>(config, W, G, M);
     if (step_nu != nullptr) *step_nu = report.nu;
   });

@@ -21,7 +21,8 @@ ConditionEstimate estimate_condition(MatrixView<const T> A) {
   detail::Ops<T> ops(be);
   const MatrixView<const T> At = A.rows() < A.cols() ? A.transposed() : A;
   Matrix<T> X = ops.allocate(At.rows(), At.cols());
-  const double alpha = detail::normalise(ops, At, X.view(), amax, Scaling::spectral, 1.0);
+  // Frobenius scaling: the spectral one would run the Lanczos estimate below a second time.
+  const double alpha = detail::normalise(ops, At, X.view(), amax, Scaling::frobenius, 1.0);
   const double sigma_max = detail::sigma_max_estimate(ops, std::as_const(X).view());
   const double ell0 = detail::reduce_to_square(ops, X).ell0;
   out.sigma_max = alpha * sigma_max;

@@ -6,6 +6,14 @@
 
 namespace polarkit::detail {
 
+/// Flops of a Householder QR of an m × n matrix (geqrf); forming its explicit Q (orgqr) costs
+/// the same.
+inline double qr_flops(index_t m, index_t n) {
+  const double dm = static_cast<double>(m);
+  const double dn = static_cast<double>(n);
+  return 2.0 * dm * dn * dn - 2.0 * dn * dn * dn / 3.0;
+}
+
 template <class T>
 class Ops {
  public:

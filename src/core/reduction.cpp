@@ -7,12 +7,6 @@
 namespace polarkit::detail {
 namespace {
 
-double qr_flops(index_t m, index_t n) {
-  const double dm = static_cast<double>(m);
-  const double dn = static_cast<double>(n);
-  return 2.0 * dm * dn * dn - 2.0 * dn * dn * dn / 3.0;
-}
-
 template <class T>
 double lower_bound_from_r(Backend<T>& be, MatrixView<const T> R) {
   const double inv_one = be.inverse_norm_upper(R, false);

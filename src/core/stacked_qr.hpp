@@ -27,9 +27,7 @@ class StackedQr {
     be.add_diagonal(1.0, S.block(m, 0, n, n));
     be.qr(S, tau_.view());
     be.form_q(S, std::as_const(tau_).view());
-    const double rows = static_cast<double>(m + n);
-    const double dn = static_cast<double>(n);
-    ops_.add_flops(2.0 * (2.0 * rows * dn * dn - 2.0 * dn * dn * dn / 3.0));  // geqrf + orgqr
+    ops_.add_flops(2.0 * qr_flops(m + n, n));  // geqrf + orgqr
     const MatrixView<const T> Q = std::as_const(stack_).view();
     ops_.gemm(alpha, Q.block(0, 0, m, n), Q.block(m, 0, n, n).transposed(), 1.0, Y);
   }

@@ -9,6 +9,13 @@
 
 namespace polarkit::io::detail {
 
+/// The first bytes of a .npy file and of a Matrix Market file (read_matrix sniffs them).
+inline constexpr std::string_view npy_magic("\x93NUMPY", 6);
+inline constexpr std::string_view mm_banner = "%%MatrixMarket";
+
+/// The text of errno value err, or if_zero when err is 0 (the C library set no errno).
+[[nodiscard]] std::string errno_message(int err, std::string_view if_zero = "unknown error");
+
 /// s with every byte outside printable ASCII written as \xNN (so a message stays on one
 /// line), cut to max_chars bytes of input with "..." appended when longer.
 [[nodiscard]] std::string printable(std::string_view s, std::size_t max_chars = 4096);

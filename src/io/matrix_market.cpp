@@ -18,7 +18,7 @@ namespace {
 using detail::fail;
 using detail::quote_token;
 
-constexpr std::string_view banner_word = "%%MatrixMarket";
+constexpr std::string_view banner_word = detail::mm_banner;
 
 enum class Format { array, coordinate };
 enum class Field { real, integer };

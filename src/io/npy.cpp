@@ -27,7 +27,7 @@ namespace {
 using detail::fail;
 using detail::quote_token;
 
-constexpr std::string_view magic("\x93NUMPY", 6);
+constexpr std::string_view magic = detail::npy_magic;
 
 void require_little_endian(std::string_view name) {
   if (std::endian::native != std::endian::little) {
@@ -342,9 +342,7 @@ DenseFile read_npy(const std::string& path, index_t max_elements) {
 
 namespace {
 
-std::string errno_message(int err) {
-  return err != 0 ? std::generic_category().message(err) : std::string("unknown error");
-}
+using detail::errno_message;
 
 /// The magic, version, length and header of a version 1.0 file, padded to 64 bytes.
 std::string npy_preamble(const char* descr, bool fortran_order, index_t rows, index_t cols) {

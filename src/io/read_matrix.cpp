@@ -42,13 +42,15 @@ void fail(std::string_view name, const std::string& what) {
   throw Error(ErrorCode::io_error, printable(name) + ": " + what);
 }
 
+std::string errno_message(int err, std::string_view if_zero) {
+  return err != 0 ? std::generic_category().message(err) : std::string(if_zero);
+}
+
 namespace {
 
 struct FileCloser {
   void operator()(std::FILE* f) const noexcept { static_cast<void>(std::fclose(f)); }
 };
-
-std::string errno_message(int err) { return std::generic_category().message(err); }
 
 }  // namespace
 
@@ -57,8 +59,7 @@ std::string read_file(const std::string& path) {
   const std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) {
     const int err = errno;
-    fail(path, "cannot open file (" + (err != 0 ? errno_message(err) : std::string("unknown error")) +
-                   ")");
+    fail(path, "cannot open file (" + errno_message(err) + ")");
   }
   std::string bytes;
   char buffer[1 << 16];
@@ -69,8 +70,7 @@ std::string read_file(const std::string& path) {
     if (n < sizeof buffer) {
       if (std::ferror(file.get()) != 0) {
         const int err = errno;
-        fail(path,
-             "cannot read file (" + (err != 0 ? errno_message(err) : std::string("read error")) + ")");
+        fail(path, "cannot read file (" + errno_message(err, "read error") + ")");
       }
       break;
     }
@@ -96,18 +96,11 @@ Matrix<double> allocate(std::string_view name, index_t rows, index_t cols, index
 
 const char* dtype_name(DType dtype) noexcept { return dtype == DType::f32 ? "f32" : "f64"; }
 
-namespace {
-
-constexpr std::string_view npy_magic("\x93NUMPY", 6);
-constexpr std::string_view mm_banner = "%%MatrixMarket";
-
-}  // namespace
-
 DenseFile parse_matrix(std::string_view bytes, std::string_view name, index_t max_elements) {
-  if (bytes.starts_with(npy_magic)) {
+  if (bytes.starts_with(detail::npy_magic)) {
     return parse_npy(bytes, name, max_elements);
   }
-  if (bytes.starts_with(mm_banner)) {
+  if (bytes.starts_with(detail::mm_banner)) {
     return parse_matrix_market(bytes, name, max_elements);
   }
   detail::fail(name, bytes.empty() ? "not a .npy or Matrix Market file (the file is empty)"

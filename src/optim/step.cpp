@@ -133,17 +133,11 @@ void polargrad(Backend<T>& be, const Config& c, MatrixView<T> W, MatrixView<cons
   }
 }
 
-}  // namespace
-
+// The step itself, on operands already validated (step() and step_batched() check first).
 template <class T>
-StepReport step(const Config& config, MatrixView<T> W, MatrixView<const std::type_identity_t<T>> G,
-                MatrixView<T> M) {
-  validate(config);
-  validate_operands(config, W, G, M);
+StepReport checked_step(const Config& config, MatrixView<T> W, MatrixView<const T> G,
+                        MatrixView<T> M) {
   Backend<T>& be = polarkit::detail::backend_for<T>(W.space());
-  if (!be.all_finite(G)) {
-    throw Error(ErrorCode::non_finite_input, "step: the gradient G contains NaN or Inf");
-  }
   StepReport report;
   if (W.empty()) return report;
   const index_t m = W.rows();
@@ -176,6 +170,19 @@ StepReport step(const Config& config, MatrixView<T> W, MatrixView<const std::typ
     }
   }
   return report;
+}
+
+}  // namespace
+
+template <class T>
+StepReport step(const Config& config, MatrixView<T> W, MatrixView<const std::type_identity_t<T>> G,
+                MatrixView<T> M) {
+  validate(config);
+  validate_operands(config, W, G, M);
+  if (!polarkit::detail::backend_for<T>(W.space()).all_finite(G)) {
+    throw Error(ErrorCode::non_finite_input, "step: the gradient G contains NaN or Inf");
+  }
+  return checked_step<T>(config, W, G, M);
 }
 
 template <class T>
@@ -248,7 +255,7 @@ std::vector<StepReport> step_batched(const Config& config, std::span<const Matri
   std::vector<StepReport> reports;
   reports.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
-    reports.push_back(step<T>(config, W[i], G[i], state(i)));
+    reports.push_back(checked_step<T>(config, W[i], G[i], state(i)));
   }
   return reports;
 }
