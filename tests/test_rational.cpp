@@ -113,6 +113,21 @@ TEST(Newton, MeetsTheSqrtNBarsInAtMostNineIterations) {
 
 // ---- rank-deficient and extreme inputs ------------------------------------------------------
 
+// σ_min/σ_max = 1e-200 puts the certified ℓ₀ below the smallest ℓ the Zolotarev coefficients
+// exist for (1e-150): Zolo-PD must treat that singular value as zero, as for a singular input,
+// not throw. The other singular values still give exact columns.
+TEST(Zolo, LowerBoundBelowTheCoefficientRangeIsTreatedAsSingular) {
+  Matrix<double> A(3, 3);
+  A(0, 0) = 1.0;
+  A(1, 1) = 1e-200;
+  A(2, 2) = 0.5;
+  PolarResult<double> r;
+  ASSERT_NO_THROW(r = run(A, Method::zolo));
+  EXPECT_NEAR(r.U(0, 0), 1.0, 4 * eps<double>);
+  EXPECT_NEAR(r.U(2, 2), 1.0, 4 * eps<double>);
+  EXPECT_LE(testing::backward_error<double>(A.view(), r.U.view(), r.H.view()), 13 * eps<double>);
+}
+
 // A = P·diag(1, …, 1, 0, …)·Qᵀ with known Q, so range(Aᵀ) = span(Q[:, :rank]).
 TEST(RankDeficient, OrthogonalOnTheRangeAndReconstructs) {
   struct Case {

@@ -34,7 +34,10 @@ void solve_zolo(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
                 PolarInfo& info) {
   Backend<T>& be = ops.backend();
   const double u = std::numeric_limits<T>::epsilon() / 2;
-  double ell = design_lower_bound<T>(ell0, info);
+  // The coefficients exist down to zolotarev_min_ell only. A certified ℓ₀ below it (far under
+  // u·σ_max) is designed for as a singular X₀ is: those singular values are zero to working
+  // precision, and a design for ℓ = zolotarev_min_ell leaves σ = 1 off by 1e-6 after two steps.
+  double ell = design_lower_bound<T>(ell0 >= zolotarev_min_ell ? ell0 : 0.0, info);
   const int r = two_step_order(ell, u);
   const int max_steps = std::min(2, options.max_iter);
 
