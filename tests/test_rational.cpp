@@ -116,6 +116,19 @@ TEST(Newton, MeetsTheSqrtNBarsInAtMostNineIterations) {
 // σ_min/σ_max = 1e-200 puts the certified ℓ₀ below the smallest ℓ the Zolotarev coefficients
 // exist for (1e-150): Zolo-PD must treat that singular value as zero, as for a singular input,
 // not throw. The other singular values still give exact columns.
+// κ = 2e200: ‖X₀⁻¹‖ ≈ 1e200, whose Gram products overflowed the β estimate (NaN, 100 steps).
+// A full-rank diagonal A has U = I.
+TEST(Newton, HugeConditionNumberStaysFinite) {
+  Matrix<double> A(3, 3);
+  A(0, 0) = 1.0;
+  A(1, 1) = 1e-200;
+  A(2, 2) = 0.5;
+  const auto r = run(A, Method::newton);
+  EXPECT_TRUE(r.info.converged);
+  for (index_t i = 0; i < 3; ++i) EXPECT_NEAR(r.U(i, i), 1.0, 4 * eps<double>) << i;
+  EXPECT_LE(testing::backward_error<double>(A.view(), r.U.view(), r.H.view()), 13 * eps<double>);
+}
+
 TEST(Zolo, LowerBoundBelowTheCoefficientRangeIsTreatedAsSingular) {
   Matrix<double> A(3, 3);
   A(0, 0) = 1.0;

@@ -65,7 +65,11 @@ void solve_newton(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& op
       // margin). The QR bound ℓ₀ rests on trcon estimates, which are unreliable for κ near 1/u
       // — where rounding in A itself moves σ_min — and each factor β is off costs Byers–Xu
       // steps; the smaller of the two keeps β a lower bound in practice.
-      const double inverse_norm = sigma_max_estimate(ops, std::as_const(inverse).view());
+      // X₀⁻¹ reaches 1/σ_min: its Gram products would overflow from κ ≈ 1e150 (double) unless
+      // scaled by the power of two of its largest entry.
+      int exponent = 0;
+      std::frexp(be.max_abs(std::as_const(inverse).view()), &exponent);
+      const double inverse_norm = sigma_max_estimate(ops, std::as_const(inverse).view(), exponent);
       if (inverse_norm > 0.0) scaling.set_beta(std::min(info.lower_bound, 0.98 / inverse_norm));
     }
     const double zeta = scaling.next();

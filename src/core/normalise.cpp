@@ -21,14 +21,15 @@ void copy_scaled_by_power_of_two(Backend<T>& be, MatrixView<const T> src, Matrix
 }  // namespace
 
 template <class T>
-double sigma_max_estimate(Ops<T>& ops, MatrixView<const T> X) {
+double sigma_max_estimate(Ops<T>& ops, MatrixView<const T> X, int exponent) {
   detail::Lanczos<T> lanczos(ops, X.cols());
   Matrix<T> t = ops.allocate(X.rows(), 1);
+  const double scale = std::ldexp(1.0, -exponent);  // exact: a power of two
   const auto ext = lanczos.extremes([&](MatrixView<const T> x, MatrixView<T> y) {
-    ops.gemm(1.0, X, x, 0.0, t.view());
-    ops.gemm(1.0, X.transposed(), std::as_const(t).view(), 0.0, y);
+    ops.gemm(scale, X, x, 0.0, t.view());
+    ops.gemm(scale, X.transposed(), std::as_const(t).view(), 0.0, y);
   });
-  return std::sqrt(std::max(ext.max, 0.0));
+  return std::ldexp(std::sqrt(std::max(ext.max, 0.0)), exponent);
 }
 
 template <class T>
@@ -52,7 +53,7 @@ double normalise(Ops<T>& ops, MatrixView<const T> A, MatrixView<T> X, double ama
 #define POLARKIT_INSTANTIATE(T)                                                                 \
   template double normalise<T>(Ops<T>&, MatrixView<const T>, MatrixView<T>, double, Scaling,   \
                                double);                                                         \
-  template double sigma_max_estimate<T>(Ops<T>&, MatrixView<const T>);
+  template double sigma_max_estimate<T>(Ops<T>&, MatrixView<const T>, int);
 POLARKIT_INSTANTIATE(float)
 POLARKIT_INSTANTIATE(double)
 #undef POLARKIT_INSTANTIATE

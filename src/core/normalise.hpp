@@ -14,8 +14,9 @@ template <class T>
 double normalise(Ops<T>& ops, MatrixView<const T> A, MatrixView<T> X, double amax, Scaling scaling,
                  double safety);
 
-/// Lanczos estimate (from below) of σ_max(X).
+/// Lanczos estimate (from below) of σ_max(X), computed on X·2^-exponent (exactly scaled) so
+/// that a large X does not overflow its Gram products.
 template <class T>
-double sigma_max_estimate(Ops<T>& ops, MatrixView<const T> X);
+double sigma_max_estimate(Ops<T>& ops, MatrixView<const T> X, int exponent = 0);
 
 }  // namespace polarkit::detail
