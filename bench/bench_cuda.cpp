@@ -8,8 +8,17 @@
 //   BM_CudaGemm/dtype:<f64|f32>/n:<n>                  C = A·A with cublas?gemm (2n³ flops), the
 //                                                      reference rate; default math mode, as the
 //                                                      library's handle (FP32 stays FP32, no TF32)
+//   BM_CudaGemm/dtype:<tf32|bf16>/n:<n>                C = A·A with cublasGemmEx: float data with
+//                                                      TF32 inputs, or bf16 data; float
+//                                                      accumulation (the reduced cases' reference)
 //   BM_CudaPolar/method:<name>/dtype:<f64|f32>/n:<n>   polar(A, U, {}, {method, compute_h = false})
 //                                                      with A and U in device memory
+//   BM_CudaPolar/method:<name>/dtype:<tf32|bf16|bf16+refine>/n:<n>
+//                                                      the same on the float A with
+//                                                      options.precision (and refine): Newton–Schulz
+//                                                      methods only; gemm_ratio against the GEMM of
+//                                                      that format. Their Gram products are full
+//                                                      GEMMs (no 16-bit SYRK), counted as 2mn².
 // for n ∈ {1024, 4096, 8192}; <name> is polarkit::method_name (svd, polar-express-adaptive, muon,
 // qdwh). n = 8192 is run for BM_CudaGemm in both dtypes but for BM_CudaPolar in f32 only: the f64
 // cusolverDn?gesvd (method svd, and vs_svd's reference) at 8192 alone would take a large share
@@ -44,7 +53,9 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <map>
 #include <stdexcept>
@@ -72,6 +83,25 @@ constexpr index_t sizes[] = {1024, 4096, 8192};
 constexpr index_t largest_f64_polar = 4096;  // see the header: f64 gesvd at 8192 is too slow
 constexpr Method methods[] = {Method::svd, Method::polar_express_adaptive, Method::muon,
                               Method::qdwh};
+
+// The GEMM a rate refers to: the scalar type's own, or cublasGemmEx in TF32 or bf16.
+enum class Gemm { typed, tf32, bf16 };
+
+// A reduced-precision polar case on the float matrix.
+struct Reduced {
+  const char* dtype;
+  polarkit::Precision precision;
+  bool refine;
+  Gemm reference;
+  std::vector<Method> methods;
+};
+
+const Reduced reduced_cases[] = {
+    {"bf16", polarkit::Precision::bf16, false, Gemm::bf16,
+     {Method::muon, Method::polar_express, Method::polar_express_adaptive}},
+    {"bf16+refine", polarkit::Precision::bf16, true, Gemm::bf16, {Method::polar_express_adaptive}},
+    {"tf32", polarkit::Precision::tf32, false, Gemm::tf32, {Method::polar_express_adaptive}},
+};
 
 template <class T>
 std::string dtype_name() {
@@ -182,9 +212,45 @@ cublasHandle_t cublas() {
   return handle;
 }
 
-// C = A·A for n × n column-major device matrices.
+// bf16 encodings (truncated float bits: the values only set the GEMM's data) of the float
+// test matrix, in device memory, once per n.
+const DeviceMatrix<std::uint16_t>& device_bf16_matrix(index_t n) {
+  static std::map<index_t, DeviceMatrix<std::uint16_t>> cache;
+  if (auto it = cache.find(n); it != cache.end()) return it->second;
+  const Matrix<float>& A = test_matrix<float>(n);
+  std::vector<std::uint16_t> bits(static_cast<std::size_t>(n * n));
+  for (std::size_t i = 0; i < bits.size(); ++i) {
+    std::uint32_t b = 0;
+    std::memcpy(&b, A.data() + i, sizeof b);
+    bits[i] = static_cast<std::uint16_t>(b >> 16);
+  }
+  DeviceMatrix<std::uint16_t> D(n);
+  check(cudaMemcpy(D.data(), bits.data(), D.bytes(), cudaMemcpyHostToDevice), "cudaMemcpy");
+  return cache.emplace(n, std::move(D)).first->second;
+}
+
+// C = A·A with cublasGemmEx, float scalars and accumulation.
+void gemm_ex(index_t n, const void* a, void* c, cudaDataType_t type, cublasComputeType_t compute) {
+  const int k = polarkit::cpu::blas_int(n);
+  const float one = 1.0F;
+  const float zero = 0.0F;
+  check(cublasGemmEx(cublas(), CUBLAS_OP_N, CUBLAS_OP_N, k, k, k, &one, a, type, k, a, type, k,
+                     &zero, c, type, k, compute, CUBLAS_GEMM_DEFAULT),
+        "cublasGemmEx");
+}
+
+// C = A·A for n × n column-major device matrices, by the GEMM `kind` names (T = float for the
+// reduced kinds; bf16 runs on its own copy of the data, c is scratch).
 template <class T>
-void gemm(index_t n, const T* a, T* c) {
+void gemm(index_t n, const T* a, T* c, Gemm kind = Gemm::typed) {
+  if (kind == Gemm::tf32) {
+    gemm_ex(n, a, c, CUDA_R_32F, CUBLAS_COMPUTE_32F_FAST_TF32);
+    return;
+  }
+  if (kind == Gemm::bf16) {
+    gemm_ex(n, device_bf16_matrix(n).data(), c, CUDA_R_16BF, CUBLAS_COMPUTE_32F);
+    return;
+  }
   const int k = polarkit::cpu::blas_int(n);
   const T one = 1;
   const T zero = 0;
@@ -206,26 +272,26 @@ double gemm_gflop(index_t n) {
 // The GEMM reference for this (n, dtype): one warm-up call, then the median rate (GFLOP/s) of at
 // least 3 event-timed calls (more until 0.1 s have passed). Measured once per process.
 template <class T>
-double gemm_reference(index_t n) {
-  static std::map<index_t, double> cache;
-  if (auto it = cache.find(n); it != cache.end()) return it->second;
+double gemm_reference(index_t n, Gemm kind = Gemm::typed) {
+  static std::map<std::pair<index_t, Gemm>, double> cache;
+  if (auto it = cache.find({n, kind}); it != cache.end()) return it->second;
   const DeviceMatrix<T>& A = device_test_matrix<T>(n);
   const DeviceMatrix<T> C(n);
   EventTimer timer;
   timer.start();
-  gemm(n, A.data(), C.data());
+  gemm(n, A.data(), C.data(), kind);
   (void)timer.stop();
   std::vector<double> rates;
   double total = 0.0;
   while (rates.size() < 3 || (total < 0.1 && rates.size() < 100)) {
     timer.start();
-    gemm(n, A.data(), C.data());
+    gemm(n, A.data(), C.data(), kind);
     const double s = timer.stop();
     total += s;
     rates.push_back(gemm_gflop(n) / s);
   }
   const double rate = median(rates);
-  cache.emplace(n, rate);
+  cache.emplace(std::pair{n, kind}, rate);
   return rate;
 }
 
@@ -249,16 +315,16 @@ double svd_seconds(index_t n) {
 }
 
 template <class T>
-void bm_gemm(benchmark::State& state, index_t n) {
+void bm_gemm(benchmark::State& state, index_t n, Gemm kind = Gemm::typed) {
   try {
     const DeviceMatrix<T>& A = device_test_matrix<T>(n);
-    const double reference = gemm_reference<T>(n);
+    const double reference = gemm_reference<T>(n, kind);
     const DeviceMatrix<T> C(n);
     EventTimer timer;
     double elapsed = 0.0;
     for (auto _ : state) {
       timer.start();
-      gemm(n, A.data(), C.data());
+      gemm(n, A.data(), C.data(), kind);
       const double s = timer.stop();
       state.SetIterationTime(s);
       elapsed += s;
@@ -272,14 +338,16 @@ void bm_gemm(benchmark::State& state, index_t n) {
   }
 }
 
+// options: bench_options(method), with a reduced precision for the Reduced cases.
 template <class T>
-void bm_polar(benchmark::State& state, Method method, index_t n) {
+void bm_polar(benchmark::State& state, const polarkit::PolarOptions& options, index_t n,
+              Gemm reference_kind = Gemm::typed) {
+  const Method method = options.method;
   try {
     const DeviceMatrix<T>& A = device_test_matrix<T>(n);
-    const double reference = gemm_reference<T>(n);
+    const double reference = gemm_reference<T>(n, reference_kind);
     const double svd_s = method == Method::svd ? 0.0 : svd_seconds<T>(n);
     const DeviceMatrix<T> U(n);
-    const polarkit::PolarOptions options = bench_options(method);
     if (method != Method::svd || n < 4096) {  // warm-up (see the header)
       (void)polarkit::polar(A.cview(), U.view(), MatrixView<T>(), options);
     }
@@ -314,10 +382,41 @@ void register_dtype() {
     for (const Method method : methods) {  // svd first: the others' vs_svd reuses its time
       const std::string name =
           "BM_CudaPolar/method:" + std::string(polarkit::method_name(method)) + dtype + size;
-      benchmark::RegisterBenchmark(
-          name.c_str(), [n, method](benchmark::State& state) { bm_polar<T>(state, method, n); })
+      benchmark::RegisterBenchmark(name.c_str(),
+                                   [n, method](benchmark::State& state) {
+                                     bm_polar<T>(state, bench_options(method), n);
+                                   })
           ->Unit(benchmark::kMillisecond)
           ->UseManualTime();
+    }
+  }
+}
+
+// The reduced-precision cases, on the float matrix, after the float ones (svd's time is reused).
+void register_reduced() {
+  for (const index_t n : sizes) {
+    const std::string size = "/n:" + std::to_string(n);
+    for (const auto& [kind, name] : {std::pair{Gemm::tf32, "tf32"}, std::pair{Gemm::bf16, "bf16"}}) {
+      benchmark::RegisterBenchmark(
+          ("BM_CudaGemm/dtype:" + std::string(name) + size).c_str(),
+          [n, kind = kind](benchmark::State& state) { bm_gemm<float>(state, n, kind); })
+          ->Unit(benchmark::kMillisecond)
+          ->UseManualTime();
+    }
+    for (const Reduced& r : reduced_cases) {
+      for (const Method method : r.methods) {
+        polarkit::PolarOptions options = bench_options(method);
+        options.precision = r.precision;
+        options.refine = r.refine;
+        const std::string name = "BM_CudaPolar/method:" + std::string(polarkit::method_name(method)) +
+                                 "/dtype:" + r.dtype + size;
+        benchmark::RegisterBenchmark(name.c_str(),
+                                     [n, options, kind = r.reference](benchmark::State& state) {
+                                       bm_polar<float>(state, options, n, kind);
+                                     })
+            ->Unit(benchmark::kMillisecond)
+            ->UseManualTime();
+      }
     }
   }
 }
@@ -351,6 +450,7 @@ int main(int argc, char** argv) {
                                         "call, after cudaDeviceSynchronize (manual time)");
   register_dtype<double>();
   register_dtype<float>();
+  register_reduced();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -12,26 +12,33 @@ namespace {
 constexpr int tile = 32;
 constexpr int tile_rows = 8;
 
+// Each computes in compute_t<T> (float for the 16-bit formats) and rounds once.
 template <class T>
 struct Scale {
+  using C = compute_t<T>;
   static constexpr bool reads_dst = false;
-  T alpha;
-  __device__ T operator()(T s, T) const { return alpha * s; }
+  C alpha;
+  __device__ T operator()(T s, T) const { return T(alpha * C(s)); }
 };
 
 template <class T>
 struct Axpby {
+  using C = compute_t<T>;
   static constexpr bool reads_dst = true;
-  T alpha;
-  T beta;
-  __device__ T operator()(T s, T d) const { return alpha * s + beta * d; }
+  C alpha;
+  C beta;
+  __device__ T operator()(T s, T d) const { return T(alpha * C(s) + beta * C(d)); }
 };
 
 template <class T>
 struct Sign {
+  using C = compute_t<T>;
   static constexpr bool reads_dst = false;
-  T alpha;
-  __device__ T operator()(T s, T) const { return s > T(0) ? alpha : s < T(0) ? -alpha : T(0); }
+  C alpha;
+  __device__ T operator()(T s, T) const {
+    const C v = C(s);
+    return T(v > C(0) ? alpha : v < C(0) ? -alpha : C(0));
+  }
 };
 
 template <class T, class Op>
@@ -100,8 +107,19 @@ void launch_each(F f, index_t rows, index_t cols, cudaStream_t stream, const cha
 template <class T>
 struct AddDiagonal {
   Strided<T> A;
-  T gamma;
-  __device__ void operator()(index_t i, index_t) const { at(A, i, i) += gamma; }
+  compute_t<T> gamma;
+  __device__ void operator()(index_t i, index_t) const {
+    at(A, i, i) = T(compute_t<T>(at(A, i, i)) + gamma);
+  }
+};
+
+template <class From, class To>
+struct Convert {
+  Strided<const From> src;
+  Strided<To> dst;
+  __device__ void operator()(index_t i, index_t j) const {
+    at(dst, i, j) = To(static_cast<float>(static_cast<compute_t<From>>(at(src, i, j))));
+  }
 };
 
 template <class T>
@@ -146,7 +164,8 @@ template <class T>
 void map(Map op, double alpha, double beta, Strided<const T> src, Strided<T> dst,
          cudaStream_t stream) {
   if (dst.rows == 0 || dst.cols == 0) return;
-  const T a = static_cast<T>(alpha);
+  using C = compute_t<T>;
+  const C a = static_cast<C>(alpha);
   switch (op) {
     case Map::scale:
       launch_map(Scale<T>{a}, src, dst, alpha != 0.0, stream);
@@ -155,7 +174,7 @@ void map(Map op, double alpha, double beta, Strided<const T> src, Strided<T> dst
       if (beta == 0.0) {
         launch_map(Scale<T>{a}, src, dst, true, stream);
       } else {
-        launch_map(Axpby<T>{a, static_cast<T>(beta)}, src, dst, true, stream);
+        launch_map(Axpby<T>{a, static_cast<C>(beta)}, src, dst, true, stream);
       }
       break;
     case Map::sign:
@@ -166,7 +185,7 @@ void map(Map op, double alpha, double beta, Strided<const T> src, Strided<T> dst
 
 template <class T>
 void add_diagonal(double gamma, Strided<T> A, cudaStream_t stream) {
-  launch_each(AddDiagonal<T>{A, static_cast<T>(gamma)}, std::min(A.rows, A.cols), 1, stream,
+  launch_each(AddDiagonal<T>{A, static_cast<compute_t<T>>(gamma)}, std::min(A.rows, A.cols), 1, stream,
               "add_diagonal kernel launch");
 }
 
@@ -190,6 +209,11 @@ void scale_columns(const T* d, Strided<T> A, cudaStream_t stream) {
   launch_each(ScaleColumns<T>{A, d}, A.rows, A.cols, stream, "scale_columns kernel launch");
 }
 
+template <class From, class To>
+void convert(Strided<const From> src, Strided<To> dst, cudaStream_t stream) {
+  launch_each(Convert<From, To>{src, dst}, dst.rows, dst.cols, stream, "convert kernel launch");
+}
+
 #define POLARKIT_INSTANTIATE(T)                                                               \
   template void map<T>(Map, double, double, Strided<const T>, Strided<T>, cudaStream_t);     \
   template void add_diagonal<T>(double, Strided<T>, cudaStream_t);                           \
@@ -199,6 +223,18 @@ void scale_columns(const T* d, Strided<T> A, cudaStream_t stream) {
   template void scale_columns<T>(const T*, Strided<T>, cudaStream_t);
 POLARKIT_INSTANTIATE(float)
 POLARKIT_INSTANTIATE(double)
+#undef POLARKIT_INSTANTIATE
+
+// The 16-bit formats need what the Newton–Schulz loop does (ProductBackend) and conversions.
+#define POLARKIT_INSTANTIATE(S)                                                               \
+  template void map<S>(Map, double, double, Strided<const S>, Strided<S>, cudaStream_t);     \
+  template void add_diagonal<S>(double, Strided<S>, cudaStream_t);                           \
+  template void convert<float, S>(Strided<const float>, Strided<S>, cudaStream_t);           \
+  template void convert<double, S>(Strided<const double>, Strided<S>, cudaStream_t);         \
+  template void convert<S, float>(Strided<const S>, Strided<float>, cudaStream_t);           \
+  template void convert<S, double>(Strided<const S>, Strided<double>, cudaStream_t);
+POLARKIT_INSTANTIATE(bfloat16)
+POLARKIT_INSTANTIATE(float16)
 #undef POLARKIT_INSTANTIATE
 
 }  // namespace polarkit::cuda

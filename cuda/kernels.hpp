@@ -1,8 +1,11 @@
 // The backend's own kernels (elementwise.cu, reductions.cu), as host functions that queue them
-// on a stream. Shared by nvcc and the host compiler: no polarkit types beyond a strided matrix.
+// on a stream. Shared by nvcc and the host compiler: no polarkit types beyond a strided matrix and
+// the 16-bit storage formats (core/half.hpp), which the kernels widen to float.
 #pragma once
 
 #include <cuda_runtime_api.h>
+
+#include "core/half.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +13,9 @@
 namespace polarkit::cuda {
 
 using index_t = std::int64_t;
+using detail::bfloat16;
+using detail::compute_t;
+using detail::float16;
 
 /// A matrix as the kernels address it: element (i, j) at data[i·row_stride + j·col_stride], so
 /// one kernel serves both layouts (column-major: 1 and ld; row-major: ld and 1).
@@ -34,6 +40,10 @@ enum class Map {
 template <class T>
 void map(Map op, double alpha, double beta, Strided<const T> src, Strided<T> dst,
          cudaStream_t stream);
+
+/// dst = src converted to To (through float, rounded to nearest), for src and dst of one shape.
+template <class From, class To>
+void convert(Strided<const From> src, Strided<To> dst, cudaStream_t stream);
 
 /// A(i, i) += gamma for i < min(rows, cols).
 template <class T>

@@ -75,7 +75,7 @@ __device__ void coordinates(const Strided<const T>& A, index_t k, index_t& i, in
 
 template <class T>
 __device__ double value(const Strided<const T>& A, index_t i, index_t j) {
-  return static_cast<double>(at(A, i, j));
+  return static_cast<double>(static_cast<compute_t<T>>(at(A, i, j)));
 }
 
 // Squares of values v(i, j) (times the norm's scale) and their magnitudes.
@@ -306,6 +306,8 @@ void column_norms(Strided<const T> A, double* norms, cudaStream_t stream) {
   template void column_norms<T>(Strided<const T>, double*, cudaStream_t);
 POLARKIT_INSTANTIATE(float)
 POLARKIT_INSTANTIATE(double)
+POLARKIT_INSTANTIATE(bfloat16)
+POLARKIT_INSTANTIATE(float16)
 #undef POLARKIT_INSTANTIATE
 
 }  // namespace polarkit::cuda

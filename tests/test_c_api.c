@@ -151,6 +151,8 @@ static void test_options(void) {
   expect_option(o, "steps", "0");
   expect_option(o, "scaling", "frobenius");
   expect_option(o, "compute_h", "true");
+  expect_option(o, "precision", "working");
+  expect_option(o, "refine", "false");
   expect_option(o, "device", "cpu");
 
   /* Set then get, every key. */
@@ -172,6 +174,15 @@ static void test_options(void) {
   expect_option(o, "compute_h", "false");
   CHECK_OK(polarkit_options_set(o, "compute_h", "1"));
   expect_option(o, "compute_h", "true");
+  CHECK_OK(polarkit_options_set(o, "precision", "bf16"));
+  expect_option(o, "precision", "bf16");
+  CHECK_OK(polarkit_options_set(o, "refine", "true"));
+  expect_option(o, "refine", "true");
+  CHECK_FAILS(polarkit_options_set(o, "precision", "fp8"), POLARKIT_ERROR_INVALID_ARGUMENT,
+              "invalid value 'fp8' for key 'precision'");
+  expect_option(o, "precision", "bf16");
+  CHECK_OK(polarkit_options_set(o, "precision", "working"));
+  CHECK_OK(polarkit_options_set(o, "refine", "false"));
   CHECK_OK(polarkit_options_set(o, "device", "cuda"));
   expect_option(o, "device", "cuda");
   CHECK_OK(polarkit_options_set(o, "device", "cpu"));
@@ -180,8 +191,8 @@ static void test_options(void) {
   /* Bad keys and values: code 1, the key and the accepted values named; options unchanged. */
   CHECK_FAILS(polarkit_options_set(o, "colour", "red"), POLARKIT_ERROR_INVALID_ARGUMENT,
               "unknown option key 'colour'");
-  CHECK(strstr(polarkit_last_error(), "method, tol, max_iter, steps, scaling, compute_h, device") !=
-        NULL);
+  CHECK(strstr(polarkit_last_error(),
+               "method, tol, max_iter, steps, scaling, compute_h, precision, refine, device") != NULL);
   CHECK(strstr(polarkit_last_error(), "polarkit_options_set") != NULL);
   CHECK_FAILS(polarkit_options_set(o, "method", "cholesky"), POLARKIT_ERROR_INVALID_ARGUMENT,
               "invalid value 'cholesky' for key 'method'");
@@ -381,6 +392,23 @@ static void test_polar_s(void) {
   CHECK(info.ortho_error < 1e-5);
   CHECK(info.backward_error < 1e-5);
   CHECK(info.nuclear_norm > 0.0);
+
+  /* bf16 iterations refined in float: float-level orthogonality, bf16-level backward error
+     (u_bf16 = 2^-8); qdwh has no reduced precision. */
+  {
+    polarkit_options* o = polarkit_options_new();
+    CHECK_OK(polarkit_options_set(o, "precision", "bf16"));
+    CHECK_OK(polarkit_options_set(o, "refine", "true"));
+    CHECK_OK(polarkit_polar_s(M, N, a, LDA, u, M, h, N, o, &info));
+    for (i = 0; i < M * N; ++i) ud[i] = u[i];
+    CHECK(ortho_defect_d(M, N, ud, M) < 1e-5);
+    CHECK(info.converged == 1);
+    CHECK(info.backward_error < 4.0 / 256);
+    CHECK_OK(polarkit_options_set(o, "method", "qdwh"));
+    CHECK_FAILS(polarkit_polar_s(M, N, a, LDA, u, M, h, N, o, &info),
+                POLARKIT_ERROR_INVALID_ARGUMENT, "precision 'bf16'");
+    polarkit_options_free(o);
+  }
 
   /* Float error paths share the double ones' checks. */
   a[4] = (float)NAN;

@@ -349,6 +349,22 @@ TEST_F(cli, OnlyRequestedOutputsAreWritten) {
   EXPECT_EQ(entries(), (std::vector<std::string>{"A.npy", "U.npy"})) << "stray temporary files";
 }
 
+TEST_F(cli, ReducedPrecisionStepsAreMarkedAndRefined) {
+  const Matrix<float> A = polarkit::testing::gaussian<float>(40, 30, 8);
+  io::write_npy(path("A.npy"), A);
+  const Outcome r = run({"polar", path("A.npy"), "--precision", "bf16", "--refine", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  const std::string steps = j["steps"];
+  EXPECT_EQ(steps.front(), 'L') << steps;
+  EXPECT_EQ(steps.back(), 'P') << steps;
+  EXPECT_EQ(j["converged"], true);
+  EXPECT_LT(j["ortho_error"].get<double>(), 100.0 * 30 * std::numeric_limits<float>::epsilon());
+  const Outcome bad = run({"polar", path("A.npy"), "--precision", "bf16", "--method", "qdwh"});
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.err.find("precision 'bf16'"), std::string::npos) << bad.err;
+}
+
 TEST_F(cli, JsonReportHasEveryField) {
   const index_t m = 10;
   const index_t n = 6;

@@ -672,6 +672,67 @@ TEST_P(CudaPolarFloat, SquareTallAndWideMatchTheCpu) {
 INSTANTIATE_TEST_SUITE_P(Methods, CudaPolarFloat, ::testing::ValuesIn(cases({1e2, 1e3})),
                          case_name);
 
+// ---- reduced precision: 16-bit storage (cublasGemmEx) and TF32 products --------------------------
+
+// The device's conversions are the host's bit manipulation: equal encodings for every value.
+template <class S>
+void expect_conversions_like_cpu() {
+  StorageBackend<S>& gpu = storage_backend_for<S>(MemorySpace::cuda);
+  StorageBackend<S>& cpu = storage_backend_for<S>(MemorySpace::host);
+  auto A = testing::gaussian<float>(64, 48, 41);
+  for (index_t j = 0; j < 48; ++j) A(7, j) *= std::ldexp(1.0f, -20 - static_cast<int>(j % 8));
+  Matrix<float> dA = backend_for<float>(MemorySpace::cuda).allocate(64, 48);
+  backend_for<float>(MemorySpace::cuda).copy(1.0, A.view(), dA.view());
+  Matrix<S> dS = gpu.allocate(64, 48);
+  gpu.load(std::as_const(dA).view(), dS.view());
+  Matrix<S> hS = cpu.allocate(64, 48);
+  cpu.load(A.view(), hS.view());
+  const Matrix<S> got = download(dS);
+  for (index_t j = 0; j < 48; ++j) {
+    for (index_t i = 0; i < 64; ++i) EXPECT_EQ(got(i, j).bits, hS(i, j).bits) << i << "," << j;
+  }
+}
+
+TEST(CudaReduced, ConversionsMatchTheCpuBitForBit) {
+  POLARKIT_REQUIRE_DEVICE();
+  expect_conversions_like_cpu<bfloat16>();
+  expect_conversions_like_cpu<float16>();
+}
+
+// Every format: U orthogonal to the format's rounding level (the CPU bar, 4·u), and with
+// refinement to ≤ 10·u_f32; the CPU emulation rounds the same way, so the reports agree.
+TEST(CudaReduced, PolarMeetsTheReducedPrecisionBars) {
+  POLARKIT_REQUIRE_DEVICE();
+  const index_t n = 256;
+  const auto A = testing::with_singular_values<float>(n, n, testing::geometric_spectrum(n, 1e2), 42);
+  const std::pair<Precision, double> formats[] = {{Precision::bf16, unit_roundoff<bfloat16>},
+                                                  {Precision::fp16, unit_roundoff<float16>},
+                                                  {Precision::tf32, tf32_unit_roundoff}};
+  for (const auto& [precision, u] : formats) {
+    for (const bool refine : {false, true}) {
+      PolarOptions o;
+      o.precision = precision;
+      o.refine = refine;
+      const auto [c, g] = cpu_and_gpu(A, o);
+      const std::string what = std::string(precision_name(precision)) + (refine ? " refined" : "");
+      EXPECT_TRUE(g.info.converged) << what;
+      const double bar = refine ? 10.0 * unit_roundoff<float> : 4.0 * u;
+      EXPECT_LE(g.ortho * eps<float>, bar) << what << " (CPU " << c.ortho * eps<float> << ")";
+      EXPECT_LE(g.backward * eps<float>, 4.0 * u) << what;
+      EXPECT_EQ(g.info.steps.front(), StepKind::reduced) << what;
+    }
+  }
+  // The fixed Muon budget in bf16 on the device, as torch.optim.Muon runs it.
+  PolarOptions muon;
+  muon.method = Method::muon;
+  muon.precision = Precision::bf16;
+  const auto [c, g] = cpu_and_gpu(A, muon);
+  EXPECT_EQ(g.info.iterations, 5);
+  // Not orthogonal by design; summation order differs from the CPU's, so U agrees to rounding
+  // that the polynomials amplify, and its orthogonality to a few u.
+  EXPECT_NEAR(g.ortho, c.ortho, 0.05 * c.ortho + 4.0 * unit_roundoff<bfloat16> / eps<float>);
+}
+
 // ---- the other entry points on device memory, and the errors without a device ------------------
 
 TEST(CudaEntryPoints, ZeroInputAndCallerOwnedOutputs) {

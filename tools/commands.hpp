@@ -20,6 +20,8 @@ struct PolarArgs {
   double tol = 0.0;
   int max_iter = 100;
   int steps = 0;
+  std::string precision = "working";
+  bool refine = false;
   std::string device = "cpu";
   std::string u_path;
   std::string h_path;

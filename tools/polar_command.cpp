@@ -133,7 +133,8 @@ void print_text(const Run& run, const PolarArgs& args) {
                          (info.zero_input ? ", zero input: U = 0, H = 0" : ""));
   if (!info.steps.empty()) {
     line("steps", step_string(info.steps) +
-                      " (P polynomial, Q QDWH QR, C QDWH Cholesky, N Newton, Z Zolo-PD)");
+                      " (P polynomial, L polynomial in reduced precision, Q QDWH QR, C QDWH "
+                      "Cholesky, N Newton, Z Zolo-PD)");
   }
   line("orthogonality", "||U^T U - I||_2 ~ " + num(info.ortho_error) +
                             ", ||U^T U - I||_F = " + num(info.ortho_error_fro));
@@ -198,6 +199,13 @@ CLI::App* add_polar_command(CLI::App& app, PolarArgs& args) {
       ->capture_default_str();
   cmd->add_option("--steps", args.steps, "Run exactly N iterations (0: iterate to tolerance)")
       ->capture_default_str();
+  cmd->add_option("--precision", args.precision,
+                  "Newton-Schulz methods: iterate in working, tf32, bf16 or fp16 (16-bit storage, "
+                  "float accumulation)")
+      ->check(CLI::IsMember({"working", "tf32", "bf16", "fp16"}))
+      ->capture_default_str();
+  cmd->add_flag("--refine", args.refine,
+                "After a reduced-precision iteration, continue in the input's precision");
   cmd->add_option("--device", args.device, "cpu or cuda")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
@@ -213,6 +221,8 @@ int run_polar(const PolarArgs& args) {
   options.tol = args.tol;
   options.max_iter = args.max_iter;
   options.steps = args.steps;
+  options.precision = parse_precision(args.precision);
+  options.refine = args.refine;
   // H is needed for --h and for the JSON report's backward error and nuclear norm.
   options.compute_h = !args.h_path.empty() || args.json;
   if (args.device == "cuda") {  // the library takes device views; this program reads host files

@@ -15,6 +15,7 @@ enum class StepKind : char {
   cholesky = 'C',    ///< a QDWH step through the Cholesky factor of I + c·XᵀX
   newton = 'N',      ///< a scaled Newton step (explicit inverse)
   zolotarev = 'Z',   ///< a Zolo-PD step (r QRs)
+  reduced = 'L',     ///< a Newton–Schulz-family step in reduced precision (options.precision)
 };
 
 /// What a polar solve did and how good its result is. Quantities that were not computed are NaN.

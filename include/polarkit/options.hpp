@@ -26,6 +26,16 @@ enum class Scaling {
   spectral,   ///< α = Lanczos estimate of σ_max · safety, capped by ‖A‖_F: tighter, so fewer steps
 };
 
+/// The format a Newton–Schulz-family iteration runs in. The 16-bit formats are storage only:
+/// X₀ = A/α is formed in the input's precision and rounded once, every product accumulates in
+/// float, and U comes back in the input's precision. Other methods accept only `working`.
+enum class Precision {
+  working,  ///< the input's own precision (float or double)
+  tf32,     ///< float storage, products with TF32 inputs (CUDA tensor cores; float input only)
+  bf16,     ///< bfloat16 storage (8 significand bits, float's range)
+  fp16,     ///< IEEE binary16 storage (11 significand bits, |x| ≤ 65504)
+};
+
 struct PolarOptions {
   Method method = Method::polar_express_adaptive;
   /// Stop once ‖XⱼᵀXⱼ − I‖_F ≤ tol. 0 means "to working precision": iterate until one more step
@@ -42,6 +52,11 @@ struct PolarOptions {
   /// Optional lower bound on σ_min(A)/σ_max(A) (1/κ) known to the caller; 0 = unknown. Used by
   /// polar_express_adaptive for its first steps (the rational methods estimate their own).
   double lower_bound = 0.0;
+  /// Reduced-precision iteration for the Newton–Schulz family (see Precision).
+  Precision precision = Precision::working;
+  /// After a reduced-precision iteration, continue in the input's precision (adaptive Polar
+  /// Express steps) until U is orthogonal to working precision. Ignored for `working`.
+  bool refine = false;
 };
 
 /// Canonical name of a method ("svd", "newton-schulz", "quintic", "muon", "polar-express",
@@ -50,5 +65,11 @@ std::string_view method_name(Method method);
 
 /// Parses a canonical method name. Throws Error(invalid_argument) naming the accepted values.
 Method parse_method(std::string_view name);
+
+/// Canonical name of a precision ("working", "tf32", "bf16", "fp16").
+std::string_view precision_name(Precision precision);
+
+/// Parses a canonical precision name. Throws Error(invalid_argument) naming the accepted values.
+Precision parse_precision(std::string_view name);
 
 }  // namespace polarkit

@@ -81,7 +81,8 @@ POLARKIT_API const char* polarkit_last_error(void) POLARKIT_NOEXCEPT;
 typedef struct polarkit_options polarkit_options; /* opaque */
 
 /** New options with the defaults of polarkit::PolarOptions: method "polar-express-adaptive",
- *  tol 0, max_iter 100, steps 0, scaling "frobenius", compute_h true, device "cpu".
+ *  tol 0, max_iter 100, steps 0, scaling "frobenius", compute_h true, precision "working",
+ *  refine false, device "cpu".
  *  Returns NULL (and sets the last error) only if memory cannot be allocated. */
 POLARKIT_API polarkit_options* polarkit_options_new(void) POLARKIT_NOEXCEPT;
 
@@ -101,6 +102,13 @@ POLARKIT_API void polarkit_options_free(polarkit_options* opts) POLARKIT_NOEXCEP
  *                sigma_max, tighter): the normalisation X0 = A/alpha of Newton-Schulz methods
  *    "compute_h" "true"/"1" or "false"/"0": also form H, the backward error and the nuclear
  *                norm (default "true")
+ *    "precision" "working" (default), "tf32", "bf16" or "fp16": the format a Newton-Schulz
+ *                method iterates in (16-bit storage with float accumulation, or float with TF32
+ *                products; polarkit::Precision); other methods refuse anything but "working"
+ *                at polar time (POLARKIT_ERROR_INVALID_ARGUMENT), as does "tf32" for double
+ *    "refine"    "true"/"1" or "false"/"0": after a reduced-precision iteration, continue in
+ *                the input's precision until U is orthogonal to working precision (default
+ *                "false")
  *    "device"    "cpu" (default: a, u and h are host memory) or "cuda" (a, u and h are CUDA
  *                device memory; polar returns POLARKIT_ERROR_NOT_COMPILED when this build has
  *                no CUDA backend)

@@ -18,7 +18,8 @@ struct polarkit_options {
 namespace polarkit::c_api {
 namespace {
 
-constexpr std::string_view option_keys = "method, tol, max_iter, steps, scaling, compute_h, device";
+constexpr std::string_view option_keys =
+    "method, tol, max_iter, steps, scaling, compute_h, precision, refine, device";
 
 void set_option(polarkit_options& o, std::string_view key, std::string_view value) {
   if (key == "method") {
@@ -53,6 +54,14 @@ void set_option(polarkit_options& o, std::string_view key, std::string_view valu
     }
   } else if (key == "compute_h") {
     o.polar.compute_h = parse_bool(key, value);
+  } else if (key == "precision") {
+    try {
+      o.polar.precision = parse_precision(value);
+    } catch (const Error&) {
+      bad_value(key, value, "working, tf32, bf16, fp16");
+    }
+  } else if (key == "refine") {
+    o.polar.refine = parse_bool(key, value);
   } else if (key == "device") {
     if (value == "cpu") {
       o.space = MemorySpace::host;
@@ -73,6 +82,8 @@ std::string get_option(const polarkit_options& o, std::string_view key) {
   if (key == "steps") return std::to_string(o.polar.steps);
   if (key == "scaling") return o.polar.scaling == Scaling::spectral ? "spectral" : "frobenius";
   if (key == "compute_h") return format_bool(o.polar.compute_h);
+  if (key == "precision") return std::string(precision_name(o.polar.precision));
+  if (key == "refine") return format_bool(o.polar.refine);
   if (key == "device") return o.space == MemorySpace::cuda ? "cuda" : "cpu";
   bad_key("option", key, option_keys);
 }

@@ -1,26 +1,40 @@
 // The few kernels the solvers need, implemented once per backend (Ginkgo's executor/kernel split).
 //
-// Solvers in src/core/ are written against this interface only. Matrices are views: a row-major
-// view is the transpose of a column-major one, so gemm(alpha, A.transposed(), B, ...) computes
-// AᵀB without a copy. Outputs (C, G, dst of arithmetic kernels) must be column-major.
+// Solvers in src/core/ are written against these interfaces only: the Newton–Schulz loop against
+// ProductBackend (which the 16-bit formats and TF32 products also implement), the rest against
+// Backend. Matrices are views: a row-major view is the transpose of a column-major one, so
+// gemm(alpha, A.transposed(), B, ...) computes AᵀB without a copy. Outputs (C, G, dst of arithmetic kernels) must be column-major.
 #pragma once
 
 #include <span>
 #include <vector>
 
+#include "core/half.hpp"
 #include "polarkit/matrix.hpp"
 
 namespace polarkit::detail {
 
+/// How a backend's products round: u of the operands they multiply, and whether they accumulate
+/// in a wider format than that (16-bit storage and TF32 inputs accumulate in float). The
+/// iterations' stopping tests and rounding floors are derived from it.
+struct Rounding {
+  double unit_roundoff;
+  bool wide_accumulation;
+};
+
+/// The kernels of the polynomial (Newton–Schulz) iterations: products, sums and norms. Every
+/// storage format has them, the 16-bit ones and TF32 products included (ReducedBackend).
 template <class T>
-class Backend {
+class ProductBackend {
  public:
-  Backend() = default;
-  Backend(const Backend&) = delete;
-  Backend& operator=(const Backend&) = delete;
-  virtual ~Backend() = default;
+  ProductBackend() = default;
+  ProductBackend(const ProductBackend&) = delete;
+  ProductBackend& operator=(const ProductBackend&) = delete;
+  virtual ~ProductBackend() = default;
 
   [[nodiscard]] virtual MemorySpace space() const = 0;
+
+  [[nodiscard]] virtual Rounding rounding() const { return {unit_roundoff<T>, false}; }
 
   /// A zero-filled rows × cols column-major matrix in this backend's memory.
   virtual Matrix<T> allocate(index_t rows, index_t cols) = 0;
@@ -36,12 +50,33 @@ class Backend {
   /// G = alpha · XᵀX + beta · G, both triangles filled (SYRK and a mirror).
   virtual void gram(double alpha, MatrixView<const T> X, double beta, MatrixView<T> G) = 0;
 
+  /// True when gram() is a full GEMM (2mn² flops, not SYRK's mn²): cuBLAS has no SYRK for the
+  /// 16-bit formats or TF32. The flop counts report what ran.
+  [[nodiscard]] virtual bool gram_by_gemm() const { return false; }
+
   /// C = alpha · A + beta · C.
   virtual void add(double alpha, MatrixView<const T> A, double beta, MatrixView<T> C) = 0;
 
   /// C = C + gamma · I.
   virtual void add_diagonal(double gamma, MatrixView<T> C) = 0;
 
+  /// ‖A‖_F without overflow or harmful underflow.
+  virtual double norm_fro(MatrixView<const T> A) = 0;
+
+  /// ‖G − I‖_F for square G.
+  virtual double norm_fro_minus_identity(MatrixView<const T> G) = 0;
+
+  /// ⟨A, B⟩_F = Σ a_ij b_ij.
+  virtual double dot(MatrixView<const T> A, MatrixView<const T> B) = 0;
+
+  /// ‖A − B‖_F.
+  virtual double norm_fro_difference(MatrixView<const T> A, MatrixView<const T> B) = 0;
+};
+
+/// Every kernel the solvers need, for the working precisions float and double.
+template <class T>
+class Backend : public ProductBackend<T> {
+ public:
   /// Sets the strictly lower triangle of A to zero.
   virtual void zero_strict_lower(MatrixView<T> A) = 0;
 
@@ -54,22 +89,10 @@ class Backend {
   /// max |a_ij| (0 for an empty matrix).
   virtual double max_abs(MatrixView<const T> A) = 0;
 
-  /// ‖A‖_F without overflow or harmful underflow.
-  virtual double norm_fro(MatrixView<const T> A) = 0;
-
-  /// ‖G − I‖_F for square G.
-  virtual double norm_fro_minus_identity(MatrixView<const T> G) = 0;
-
-  /// ⟨A, B⟩_F = Σ a_ij b_ij.
-  virtual double dot(MatrixView<const T> A, MatrixView<const T> B) = 0;
-
   virtual double trace(MatrixView<const T> A) = 0;
 
   /// False when A holds a NaN or an infinity.
   virtual bool all_finite(MatrixView<const T> A) = 0;
-
-  /// ‖A − B‖_F.
-  virtual double norm_fro_difference(MatrixView<const T> A, MatrixView<const T> B) = 0;
 
   /// Householder QR in place (R in the upper triangle, reflectors below); tau: min(m, n) × 1.
   virtual void qr(MatrixView<T> A, MatrixView<T> tau) = 0;
@@ -107,9 +130,29 @@ class Backend {
   virtual std::vector<double> symmetric_eigen(MatrixView<const T> A, MatrixView<T> V) = 0;
 };
 
+/// A backend of a 16-bit storage format S: the product kernels and the conversions from and to
+/// the working precisions (rounded to nearest; S's range is float's for bfloat16, ±65504 for
+/// float16).
+template <class S>
+class StorageBackend : public ProductBackend<S> {
+ public:
+  virtual void load(MatrixView<const float> src, MatrixView<S> dst) = 0;
+  virtual void load(MatrixView<const double> src, MatrixView<S> dst) = 0;
+  virtual void store(MatrixView<const S> src, MatrixView<float> dst) = 0;
+  virtual void store(MatrixView<const S> src, MatrixView<double> dst) = 0;
+};
+
 /// The backend that owns memory of the given space. Throws Error(not_compiled) for a space whose
 /// backend is not part of this build.
 template <class T>
 Backend<T>& backend_for(MemorySpace space);
+
+/// The 16-bit backend of a memory space (S = bfloat16 or float16).
+template <class S>
+StorageBackend<S>& storage_backend_for(MemorySpace space);
+
+/// The float backend of a memory space whose products round their inputs to TF32 (on the host,
+/// an emulation: inputs rounded, then an ordinary float product).
+ProductBackend<float>& tf32_backend_for(MemorySpace space);
 
 }  // namespace polarkit::detail

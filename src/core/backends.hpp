@@ -10,11 +10,21 @@ namespace polarkit::detail {
 template <class T>
 Backend<T>& cpu_backend();
 
+/// The host's reduced-precision backends (src/cpu/reduced_backends.cpp): emulations that round
+/// as the GPU does.
+template <class S>
+StorageBackend<S>& cpu_storage_backend();
+ProductBackend<float>& cpu_tf32_backend();
+
 #ifdef POLARKIT_HAVE_CUDA
 /// The backend of the calling thread's current CUDA device. Throws Error(backend_failure)
 /// "no CUDA device: <reason>" when the CUDA runtime finds none.
 template <class T>
 Backend<T>& cuda_backend();
+
+template <class S>
+StorageBackend<S>& cuda_storage_backend();
+ProductBackend<float>& cuda_tf32_backend();
 
 /// Devices the CUDA runtime sees; 0 when there is none or no usable driver.
 int cuda_devices() noexcept;

@@ -16,13 +16,14 @@
 
 namespace polarkit::detail {
 
-template <class T>
+template <class T, class Be = Backend<T>>
 class Lanczos {
  public:
   static constexpr int default_steps = 40;
 
-  Lanczos(Ops<T>& ops, index_t n, int max_steps = default_steps)
+  Lanczos(Ops<T, Be>& ops, index_t n, int max_steps = default_steps)
       : ops_(ops),
+        breakdown_(breakdown_level(ops.rounding(), n)),
         n_(n),
         k_(static_cast<int>(std::min<index_t>(n, max_steps))),
         basis_(ops.allocate(n, k_ + 1)),
@@ -38,7 +39,7 @@ class Lanczos {
   /// Extreme eigenvalues of the symmetric operator y = apply(x) (x, y: n × 1 views).
   template <class Apply>
   Extremes extremes(Apply&& apply) {
-    Backend<T>& be = ops_.backend();
+    Be& be = ops_.backend();
     const MatrixView<T> Q = basis_.view();
     const MatrixView<T> w = w_.view();
     be.copy(1.0, std::as_const(start_).view(), Q.col(0));
@@ -58,7 +59,7 @@ class Lanczos {
       }
       const double beta = be.norm_fro(w);
       const double size = std::max(std::abs(diag.back()), off.empty() ? 0.0 : off.back());
-      if (j + 1 == k_ || !(beta > static_cast<double>(n_) * unit_roundoff * size)) {
+      if (j + 1 == k_ || !(beta > breakdown_ * size)) {
         break;  // k steps done, or an invariant subspace: the Ritz values are exact
       }
       off.push_back(beta);
@@ -68,7 +69,13 @@ class Lanczos {
   }
 
  private:
-  static constexpr double unit_roundoff = std::numeric_limits<T>::epsilon() / 2;
+  // β below this times ‖Aq‖ is rounding noise: an invariant subspace has been found. Products that
+  // round in the stored precision leave about n·u; products that accumulate wider (16-bit
+  // storage) leave the rounding of w's own entries, a few u (n·u would be above 1 there, and stop
+  // every run after one step).
+  static double breakdown_level(Rounding r, index_t n) {
+    return (r.wide_accumulation ? 4.0 : static_cast<double>(n)) * r.unit_roundoff;
+  }
 
   // A fixed start vector with pseudo-random signs and magnitudes, normalised: deterministic
   // results, and no structured input (diagonal, alternating) is orthogonal to it.
@@ -79,15 +86,15 @@ class Lanczos {
     for (index_t i = 0; i < n; ++i) {
       state = state * 6364136223846793005ULL + 1442695040888963407ULL;
       const double r = static_cast<double>(state >> 11) / 9007199254740992.0;  // [0, 1)
-      const double x = (r < 0.5 ? -1.0 : 1.0) * (0.5 + 2.0 * std::abs(r - 0.5));
-      v(i, 0) = static_cast<T>(x);
-      norm2 += static_cast<double>(v(i, 0)) * static_cast<double>(v(i, 0));
+      v(i, 0) = narrow<T>((r < 0.5 ? -1.0 : 1.0) * (0.5 + 2.0 * std::abs(r - 0.5)));
+      norm2 += widen(v(i, 0)) * widen(v(i, 0));
     }
-    for (index_t i = 0; i < n; ++i) v(i, 0) = static_cast<T>(static_cast<double>(v(i, 0)) / std::sqrt(norm2));
+    for (index_t i = 0; i < n; ++i) v(i, 0) = narrow<T>(widen(v(i, 0)) / std::sqrt(norm2));
     return v;
   }
 
-  Ops<T>& ops_;
+  Ops<T, Be>& ops_;
+  double breakdown_;
   index_t n_;
   int k_;
   Matrix<T> basis_;

@@ -14,12 +14,15 @@ inline double qr_flops(index_t m, index_t n) {
   return 2.0 * dm * dn * dn - 2.0 * dn * dn * dn / 3.0;
 }
 
-template <class T>
+/// Be: the backend interface the solver needs; the Newton–Schulz loop asks for ProductBackend<T>
+/// only, so it runs in the 16-bit formats too.
+template <class T, class Be = Backend<T>>
 class Ops {
  public:
-  explicit Ops(Backend<T>& backend) : backend_(backend) {}
+  explicit Ops(Be& backend) : backend_(backend) {}
 
-  [[nodiscard]] Backend<T>& backend() const noexcept { return backend_; }
+  [[nodiscard]] Be& backend() const noexcept { return backend_; }
+  [[nodiscard]] Rounding rounding() const { return backend_.rounding(); }
   [[nodiscard]] double flops() const noexcept { return flops_; }
   /// GEMM/SYRK calls whose operands are matrices on both sides (matrix–vector products used by
   /// the Lanczos estimates are counted in flops only).
@@ -36,9 +39,17 @@ class Ops {
   /// Work done inside a backend call that is not a product (an SVD, a factorisation).
   void add_flops(double flops) { flops_ += flops; }
 
+  /// Work done by another Ops (a phase of the solve in another precision).
+  template <class Other>
+  void add_work(const Other& other) {
+    flops_ += other.flops();
+    products_ += other.products();
+  }
+
   void gram(double alpha, MatrixView<const T> X, double beta, MatrixView<T> G) {
     backend_.gram(alpha, X, beta, G);
-    count(d(G.rows()) * d(G.rows()) * d(X.rows()), G.rows() > 1);
+    const double syrk = d(G.rows()) * d(G.rows()) * d(X.rows());
+    count(backend_.gram_by_gemm() ? 2.0 * syrk : syrk, G.rows() > 1);
   }
 
  private:
@@ -48,7 +59,7 @@ class Ops {
     products_ += is_product ? 1 : 0;
   }
 
-  Backend<T>& backend_;
+  Be& backend_;
   double flops_ = 0.0;
   std::int64_t products_ = 0;
 };

@@ -21,24 +21,46 @@ constexpr std::array<std::pair<Method, std::string_view>, 10> method_names{{
     {Method::automatic, "auto"},
 }};
 
-}  // namespace
+constexpr std::array<std::pair<Precision, std::string_view>, 4> precision_names{{
+    {Precision::working, "working"},
+    {Precision::tf32, "tf32"},
+    {Precision::bf16, "bf16"},
+    {Precision::fp16, "fp16"},
+}};
 
-std::string_view method_name(Method method) {
-  for (const auto& [m, name] : method_names) {
-    if (m == method) return name;
+template <class Enum, std::size_t N>
+std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& names, Enum value) {
+  for (const auto& [v, name] : names) {
+    if (v == value) return name;
   }
   return "unknown";
 }
 
-Method parse_method(std::string_view name) {
+template <class Enum, std::size_t N>
+Enum parse(const std::array<std::pair<Enum, std::string_view>, N>& names, std::string_view name,
+           const char* what) {
   std::string accepted;
-  for (const auto& [m, known] : method_names) {
-    if (known == name) return m;
+  for (const auto& [v, known] : names) {
+    if (known == name) return v;
     accepted += accepted.empty() ? "" : ", ";
     accepted += known;
   }
-  throw Error(ErrorCode::invalid_argument,
-              "unknown method '" + std::string(name) + "' (accepted: " + accepted + ")");
+  throw Error(ErrorCode::invalid_argument, std::string("unknown ") + what + " '" +
+                                               std::string(name) + "' (accepted: " + accepted + ")");
+}
+
+}  // namespace
+
+std::string_view method_name(Method method) { return name_of(method_names, method); }
+
+Method parse_method(std::string_view name) { return parse(method_names, name, "method"); }
+
+std::string_view precision_name(Precision precision) {
+  return name_of(precision_names, precision);
+}
+
+Precision parse_precision(std::string_view name) {
+  return parse(precision_names, name, "precision");
 }
 
 }  // namespace polarkit

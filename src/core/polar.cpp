@@ -5,9 +5,11 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "core/normalise.hpp"
+#include "core/reduced_precision.hpp"
 #include "core/reduction.hpp"
 #include "core/schedule.hpp"
 #include "core/solvers.hpp"
@@ -24,6 +26,11 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 std::string shape(index_t r, index_t c) { return std::to_string(r) + "x" + std::to_string(c); }
 
 void invalid(const std::string& message) { throw Error(ErrorCode::invalid_argument, message); }
+
+bool is_newton_schulz_family(Method m) {
+  return m == Method::newton_schulz || m == Method::quintic || m == Method::muon ||
+         m == Method::polar_express || m == Method::polar_express_adaptive;
+}
 
 template <class T>
 void validate(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H, const PolarOptions& o) {
@@ -45,6 +52,18 @@ void validate(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H, const Pol
   if (!(o.lower_bound >= 0.0 && o.lower_bound < 1.0)) {
     invalid("polar: lower_bound must be in [0, 1), got " + std::to_string(o.lower_bound));
   }
+  if (o.precision != Precision::working) {
+    const std::string precision(precision_name(o.precision));
+    if (!is_newton_schulz_family(o.method)) {
+      invalid("polar: precision '" + precision +
+              "' applies to the Newton-Schulz methods (newton-schulz, quintic, muon, "
+              "polar-express, polar-express-adaptive), not to '" +
+              std::string(method_name(o.method)) + "'");
+    }
+    if (o.precision == Precision::tf32 && !std::is_same_v<T, float>) {
+      invalid("polar: precision 'tf32' needs float input");
+    }
+  }
 }
 
 template <class T>
@@ -58,11 +77,6 @@ void finish_with_h(Ops<T>& ops, MatrixView<const T> A, MatrixView<const T> U, Ma
   be.copy(1.0, A, R.view());
   ops.gemm(-1.0, U, MatrixView<const T>(H), 1.0, R.view());
   info.backward_error = be.norm_fro(std::as_const(R).view()) / be.norm_fro(A);
-}
-
-bool is_newton_schulz_family(Method m) {
-  return m == Method::newton_schulz || m == Method::quintic || m == Method::muon ||
-         m == Method::polar_express || m == Method::polar_express_adaptive;
 }
 
 // Normalises X = At/α and runs the method (for auto, the one the κ estimate selects).
@@ -80,7 +94,7 @@ void solve(Ops<T>& ops, MatrixView<const T> At, double amax, Matrix<T>& X,
     const auto schedule = detail::make_schedule(requested, options);
     info.scale =
         normalise(ops, At, X.view(), amax, options.scaling, schedule->normalisation_safety());
-    detail::solve_newton_schulz(ops, X, *schedule, options, info);
+    detail::solve_reduced_precision(ops, X, *schedule, options, info);
     return;
   }
   // The rational methods (and auto) share one QR: ℓ₀, and the square problem for a tall A.

@@ -12,16 +12,17 @@ namespace polarkit::detail {
 template <class T>
 void solve_svd(Ops<T>& ops, Matrix<T>& X, PolarInfo& info);
 
-template <class T>
-void solve_newton_schulz(Ops<T>& ops, Matrix<T>& X, Schedule& schedule,
+/// Be: Backend<T>, or ProductBackend<T> for the reduced-precision formats (reduced_precision.hpp).
+template <class T, class Be>
+void solve_newton_schulz(Ops<T, Be>& ops, Matrix<T>& X, Schedule& schedule,
                          const PolarOptions& options, PolarInfo& info);
 
 /// Newton–Schulz steps from an iterate that `meter` has just measured as `s` (and that is
 /// already recorded in info): the tail other solvers hand over to once X is nearly orthogonal.
-template <class T>
-void continue_newton_schulz(Ops<T>& ops, Matrix<T>& X, Schedule& schedule,
+template <class T, class Be>
+void continue_newton_schulz(Ops<T, Be>& ops, Matrix<T>& X, Schedule& schedule,
                             const PolarOptions& options, PolarInfo& info,
-                            OrthogonalityMeter<T>& meter, GramSpectrum s);
+                            OrthogonalityMeter<T, Be>& meter, GramSpectrum s);
 
 /// The rational iterations work on a square, nonsingular-in-practice X (see reduction.hpp);
 /// ell0 is a lower bound on σ_min(X), σ_max(X) ≲ 1.
