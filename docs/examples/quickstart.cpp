@@ -18,5 +18,16 @@ int main() {
   polarkit::PolarOptions opt{.method = polarkit::Method::muon};
   auto O = polarkit::msign(polarkit::row_major<const float>(g.data(), 64, 32, 32), opt).U;
   std::printf("muon: O is %lldx%lld\n", static_cast<long long>(O.rows()), static_cast<long long>(O.cols()));
-  return info.converged ? 0 : 1;
+
+  // bf16 iterations (as GPU Muon runs them), then float steps back to float orthogonality.
+  polarkit::Matrix<float> Af(500, 200);
+  for (polarkit::index_t j = 0; j < 200; ++j) {
+    for (polarkit::index_t i = 0; i < 500; ++i) Af(i, j) = static_cast<float>(A(i, j));
+  }
+  polarkit::PolarOptions low{.method = polarkit::Method::polar_express_adaptive,
+                             .precision = polarkit::Precision::bf16, .refine = true};
+  auto refined = polarkit::msign(Af, low).info;
+  std::printf("bf16 + refine: %d iterations, ‖UᵀU − I‖₂ ≈ %.1e\n", refined.iterations,
+              refined.ortho_error);
+  return info.converged && refined.converged ? 0 : 1;
 }
