@@ -35,8 +35,10 @@ TEST(Lanczos, ExactForSmallMatricesAndDiagonalOnes) {
   Matrix<double> D(30, 30);
   for (index_t i = 0; i < 30; ++i) D(i, i) = 1.0 + double(i) / 10.0;
   const auto e = lanczos_of(D);
-  EXPECT_NEAR(e.min, 1.0, 1e-12);
-  EXPECT_NEAR(e.max, 3.9, 1e-12);
+  // Exact up to the rounding of the recurrence and of the bisection: c·n·u·‖D‖.
+  const double bar = 4.0 * 30 * testing::eps<double> * 3.9;
+  EXPECT_NEAR(e.min, 1.0, bar);
+  EXPECT_NEAR(e.max, 3.9, bar);
 }
 
 TEST(Lanczos, TightOnAGramMatrixOfSize300) {
@@ -46,13 +48,16 @@ TEST(Lanczos, TightOnAGramMatrixOfSize300) {
   Ops<double> ops(be);
   OrthogonalityMeter<double> meter(ops, n);
   const GramSpectrum s = meter.measure(X.view());
-  // σ from 1 down to 1/30: λ(XᵀX) in [1/900, 1]; Ritz values are inside and close.
-  EXPECT_LE(s.lambda_max, 1.0 + 1e-12);
+  // σ from 1 down to 1/30: λ(XᵀX) in [1/900, 1]; Ritz values are inside (up to the rounding of
+  // G = XᵀX, n·u) and, after 40 steps on this geometric spectrum, within 1% of the ends
+  // (docs/algorithms.md promises 10% for e_j's 2-norm estimate in general).
+  const double rounding = double(n) * testing::eps<double>;
+  EXPECT_LE(s.lambda_max, 1.0 + rounding);
   EXPECT_GE(s.lambda_max, 0.99);
-  EXPECT_GE(s.lambda_min, 1.0 / 900 - 1e-12);
+  EXPECT_GE(s.lambda_min, 1.0 / 900 - rounding);
   EXPECT_LE(s.lambda_min, 2.0 / 900);
-  EXPECT_NEAR(s.e_two, 1.0 - 1.0 / 900, 1e-3);
-  EXPECT_NEAR(s.e_fro, testing::orthogonality_fro<double>(X.view()), 1e-12);
+  EXPECT_NEAR(s.e_two, 1.0 - 1.0 / 900, 0.01 * (1.0 - 1.0 / 900));
+  EXPECT_NEAR(s.e_fro, testing::orthogonality_fro<double>(X.view()), rounding * s.e_fro);
 }
 
 }  // namespace
