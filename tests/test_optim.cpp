@@ -19,6 +19,17 @@ namespace {
 using Mat = Matrix<double>;
 using testing::eps;
 
+// Tolerances (the largest values measured are noted; see the tests for the sizes):
+// - the same arithmetic in another order (layouts, update formulas written out): a few roundings
+//   of O(1) quantities per entry (measured ≤ 2ε);
+constexpr double reordered = 8 * eps<double>;
+// - two codes whose length-n products round differently (an independent Newton–Schulz, ⟨U, G⟩
+//   against tr(H), LAPACK's singular values): c·n·ε (measured ≤ 7ε at n = 25);
+double products_bar(index_t n) { return 8.0 * static_cast<double>(n) * eps<double>; }
+// - two backward-stable polar factors (ours against LAPACK's SVD), as in tests/test_polar.cpp:
+//   10·κ·ε (measured ≤ 14ε at κ = 10).
+double polar_bar(double kappa) { return 10.0 * kappa * eps<double>; }
+
 // ---- plain-loop helpers ------------------------------------------------------------------------
 
 template <class T>
@@ -246,9 +257,9 @@ TEST_P(MuonReference, ThreeStepsMatchTheFormulasTo1e12) {
     const StepReport r = step(c, W.view(), G.view(), M.view());
     const double norm_ref = reference_muon_step(c, W_ref, G, M_ref);
     EXPECT_TRUE(identical(G.view(), G_before.view())) << "G was modified";
-    EXPECT_LE(rel(W, W_ref), 1e-12) << "step " << t;
-    EXPECT_LE(rel(M, M_ref), 1e-12) << "step " << t;
-    EXPECT_NEAR(r.update_norm, norm_ref, 1e-12 * norm_ref) << "step " << t;
+    EXPECT_LE(rel(W, W_ref), products_bar(std::max(k.rows, k.cols))) << "step " << t;
+    EXPECT_LE(rel(M, M_ref), reordered) << "step " << t;
+    EXPECT_NEAR(r.update_norm, norm_ref, products_bar(std::max(k.rows, k.cols)) * norm_ref) << "step " << t;
     EXPECT_DOUBLE_EQ(r.scale, reference_scale(k.scale, double(k.rows), double(k.cols)));
     EXPECT_EQ(r.nu, 1.0);
     EXPECT_EQ(r.oracle.iterations, 5);
@@ -281,7 +292,7 @@ TEST(Muon, NoMomentumTakesTheGradientAndAcceptsAnEmptyState) {
   step(c, W.view(), G.view(), MatrixView<double>());
   Mat M_ref(20, 12);
   reference_muon_step(c, W_ref, G, M_ref);
-  EXPECT_LE(rel(W, W_ref), 1e-12);
+  EXPECT_LE(rel(W, W_ref), products_bar(20));
 }
 
 // ---- PolarGrad ---------------------------------------------------------------------------------
@@ -301,16 +312,16 @@ TEST_P(PolarGradExact, NuclearNuIsTheNuclearNormFromLapack) {
     const StepReport r = step(c, W.view(), G.view(), MatrixView<double>());
     const auto s = lapack_svd(G.view()).s;
     const double nuclear = std::accumulate(s.begin(), s.end(), 0.0);
-    EXPECT_NEAR(r.nu, nuclear, 1e-12 * nuclear) << m << "x" << n;
-    EXPECT_NEAR(r.oracle.nuclear_norm, nuclear, 1e-12 * nuclear);
+    EXPECT_NEAR(r.nu, nuclear, products_bar(25) * nuclear) << m << "x" << n;
+    EXPECT_NEAR(r.oracle.nuclear_norm, nuclear, products_bar(25) * nuclear);
     // W ← W − lr·ν·U with U the polar factor (orthonormal: ‖U‖_F = √min(m, n)).
     const Mat U = from_svd(lapack_svd(G.view()), [](double) { return 1.0; });
     Mat expected = clone(W0);
     for (index_t j = 0; j < n; ++j) {
       for (index_t i = 0; i < m; ++i) expected(i, j) -= c.lr * nuclear * U(i, j);
     }
-    EXPECT_LE(rel(W, expected), 1e-12);
-    EXPECT_NEAR(r.update_norm, c.lr * nuclear * std::sqrt(25.0), 1e-12 * r.update_norm);
+    EXPECT_LE(rel(W, expected), polar_bar(100));
+    EXPECT_NEAR(r.update_norm, c.lr * nuclear * std::sqrt(25.0), products_bar(25) * r.update_norm);
   }
 }
 INSTANTIATE_TEST_SUITE_P(Optim, PolarGradExact, ::testing::Values(Method::svd, Method::qdwh),
@@ -330,7 +341,7 @@ TEST(PolarGrad, InnerNuIsTheInnerProductWithTheReturnedOracleDirection) {
     for (index_t j = 0; j < n; ++j) {
       for (index_t i = 0; i < m; ++i) nu += Ut(i, j) * G(i, j);
     }
-    EXPECT_NEAR(r.nu, nu, 1e-14 * nu);
+    EXPECT_NEAR(r.nu, nu, reordered * nu);
     // Ũ is inexact, so ν differs visibly from ‖G‖_*.
     const auto s = lapack_svd(G.view()).s;
     EXPECT_GT(std::abs(nu - std::accumulate(s.begin(), s.end(), 0.0)), 1e-6 * nu);
@@ -338,11 +349,11 @@ TEST(PolarGrad, InnerNuIsTheInnerProductWithTheReturnedOracleDirection) {
     for (index_t j = 0; j < n; ++j) {
       for (index_t i = 0; i < m; ++i) expected(i, j) -= c.lr * nu * Ut(i, j);
     }
-    EXPECT_LE(rel(W, expected), 1e-14);
+    EXPECT_LE(rel(W, expected), reordered);
     // ν = tr(H) = tr(ŨᵀG) is the same number: the nuclear option agrees up to rounding.
     c.nu = Nu::nuclear;
     Mat W2 = clone(W0);
-    EXPECT_NEAR(step(c, W2.view(), G.view(), MatrixView<double>()).nu, nu, 1e-13 * nu);
+    EXPECT_NEAR(step(c, W2.view(), G.view(), MatrixView<double>()).nu, nu, products_bar(n) * nu);
   }
 }
 
@@ -384,8 +395,8 @@ TEST(PolarGrad, MomentumOrders) {
         for (index_t i = 0; i < m; ++i) W_ref(i, j) -= c.lr * nu * U(i, j);
       }
     }
-    EXPECT_LE(rel(M, M_ref), 1e-13);
-    EXPECT_LE(rel(W, W_ref), 1e-12) << "momentum-first, nesterov " << nesterov;
+    EXPECT_LE(rel(M, M_ref), reordered);
+    EXPECT_LE(rel(W, W_ref), reordered) << "momentum-first, nesterov " << nesterov;
 
     // polar-first: UH = polar(G), M ← βM + (1−β)·ν·U, W ← W − lr·(M or βM + (1−β)·ν·U).
     c.order = MomentumOrder::polar_first;
@@ -397,7 +408,7 @@ TEST(PolarGrad, MomentumOrders) {
       const StepReport r = step(c, W2.view(), G->view(), M2.view());
       const Mat U = polar_factor(*G);
       const double nu = inner(U, *G);
-      EXPECT_NEAR(r.nu, nu, 1e-13 * nu);
+      EXPECT_NEAR(r.nu, nu, reordered * nu);
       for (index_t j = 0; j < n; ++j) {
         for (index_t i = 0; i < m; ++i) {
           M2_ref(i, j) = 0.9 * M2_ref(i, j) + 0.1 * nu * U(i, j);
@@ -406,8 +417,8 @@ TEST(PolarGrad, MomentumOrders) {
         }
       }
     }
-    EXPECT_LE(rel(M2, M2_ref), 1e-12);
-    EXPECT_LE(rel(W2, W2_ref), 1e-12) << "polar-first, nesterov " << nesterov;
+    EXPECT_LE(rel(M2, M2_ref), reordered);
+    EXPECT_LE(rel(W2, W2_ref), reordered) << "polar-first, nesterov " << nesterov;
   }
 }
 
@@ -429,8 +440,8 @@ TEST(PolarGrad, WeightDecayUsesTheUnadjustedLearningRate) {
       expected(i, j) = W0(i, j) + delta(i, j);
     }
   }
-  EXPECT_LE(rel(W, expected), 1e-13);
-  EXPECT_NEAR(r.update_norm, fro(delta), 1e-12 * fro(delta));
+  EXPECT_LE(rel(W, expected), reordered);
+  EXPECT_NEAR(r.update_norm, fro(delta), reordered * fro(delta));
 }
 
 TEST(PolarGrad, OnAVectorItIsPlainGradientDescent) {
@@ -444,11 +455,11 @@ TEST(PolarGrad, OnAVectorItIsPlainGradientDescent) {
     Mat expected = clone(W);
     for (index_t i = 0; i < 10; ++i) expected(i, 0) -= c.lr * G(i, 0);
     step(c, W.view(), G.view(), MatrixView<double>());
-    EXPECT_LE(rel(W, expected), 1e-14);
+    EXPECT_LE(rel(W, expected), reordered);
     const Mat Gt = transpose(G);  // a row vector too
     Mat Wt = transpose(testing::gaussian<double>(10, 1, 44));
     step(c, Wt.view(), Gt.view(), MatrixView<double>());
-    EXPECT_LE(rel(Wt, transpose(expected)), 1e-14);
+    EXPECT_LE(rel(Wt, transpose(expected)), reordered);
   }
 }
 
@@ -473,7 +484,7 @@ TEST(NullGradient, PolarGradUpdateIsLinearInTheGradientScale) {
         ASSERT_GT(r.update_norm, 0.0) << "t = " << t;
         const double ratio = r.update_norm / t;
         if (k == 1) first = ratio;
-        EXPECT_NEAR(ratio, first, 1e-10 * first) << "t = " << t;
+        EXPECT_NEAR(ratio, first, products_bar(30) * first) << "t = " << t;
       }
     }
   }
@@ -495,7 +506,7 @@ TEST(NullGradient, MuonUpdateStaysFiniteAndNonZero) {
     ASSERT_GT(r.update_norm, 0.0);
     EXPECT_FALSE(identical(W.view(), W0.view()));
     if (k == 1) first = r.update_norm;
-    EXPECT_NEAR(r.update_norm, first, 1e-10 * first) << "msign is scale-invariant; t = " << t;
+    EXPECT_NEAR(r.update_norm, first, reordered * first) << "msign is scale-invariant; t = " << t;
   }
 }
 
@@ -586,10 +597,10 @@ TEST(ConvFlatten, AMuonStepOnTheViewEqualsTheStepOnTheMatrix) {
     const StepReport a = step(c, W, G, M);
     const StepReport b = step(c, W2.view(), Gm.view(), M2.view());
     EXPECT_EQ(a.scale, b.scale);
-    EXPECT_NEAR(a.update_norm, b.update_norm, 1e-13 * b.update_norm);
+    EXPECT_NEAR(a.update_norm, b.update_norm, reordered * b.update_norm);
   }
-  EXPECT_LE(rel(W, W2.view()), 1e-13);
-  EXPECT_LE(rel(M, M2.view()), 1e-15);
+  EXPECT_LE(rel(W, W2.view()), reordered);
+  EXPECT_LE(rel(M, M2.view()), reordered);
 }
 
 // ---- LMOs --------------------------------------------------------------------------------------
@@ -652,8 +663,8 @@ TEST(Lmo, ColNormRowNormAndSignMatchTheirDefinitions) {
     for (index_t i = 0; i < m; ++i) D(i, 3) = 0.0;  // a zero column
     for (index_t j = 0; j < n; ++j) D(5, j) = 0.0;  // a zero row
     D(7, 9) = 0.0;
-    expect_lmo(Kind::colnorm, D, column_norm_definition(D), 1e-15);
-    expect_lmo(Kind::rownorm, D, row_norm_definition(D), 1e-15);
+    expect_lmo(Kind::colnorm, D, column_norm_definition(D), reordered);
+    expect_lmo(Kind::rownorm, D, row_norm_definition(D), reordered);
     expect_lmo(Kind::sign, D, sign_definition(D), 0.0);
     // Zero lines stay exactly zero.
     Mat out(m, n);
@@ -674,10 +685,14 @@ TEST(Lmo, ColumnNormalisationIsSafeForTinyAndHugeColumns) {
   Mat out(12, 6);
   lmo(Kind::colnorm, D.view(), out.view());
   ASSERT_TRUE(all_finite(out.view()));
+  // Column 0 is subnormal: its entries carry a relative precision of 2^-1074/1e-310 ≈ 5e-14 only.
+  const double subnormal_ulp = std::ldexp(1.0, -1074) / 1e-310;
   for (index_t j = 0; j < 6; ++j) {
     double s = 0.0;
     for (index_t i = 0; i < 12; ++i) s += out(i, j) * out(i, j);
-    EXPECT_NEAR(std::sqrt(s), std::sqrt(12.0), j == 0 ? 1e-6 : 1e-14) << "column " << j;
+    EXPECT_NEAR(std::sqrt(s), std::sqrt(12.0),
+                (j == 0 ? 4.0 * subnormal_ulp : reordered) * std::sqrt(12.0))
+        << "column " << j;
   }
   // Float: a column of subnormals still reaches √d_out.
   Matrix<float> F(4, 2);
@@ -687,10 +702,13 @@ TEST(Lmo, ColumnNormalisationIsSafeForTinyAndHugeColumns) {
   }
   Matrix<float> outf(4, 2);
   lmo(Kind::colnorm, F.view(), outf.view());
+  // Float subnormals near 1e-42 carry a relative precision of 2^-149/1e-42 ≈ 1.4e-3 only.
+  const double float_subnormal_ulp = std::ldexp(1.0, -149) / 1e-42;
   for (index_t j = 0; j < 2; ++j) {
     double s = 0.0;
     for (index_t i = 0; i < 4; ++i) s += double(outf(i, j)) * double(outf(i, j));
-    EXPECT_NEAR(std::sqrt(s), 2.0, 1e-2) << "float column " << j;
+    EXPECT_NEAR(std::sqrt(s), 2.0, (j == 0 ? 4.0 * float_subnormal_ulp : 8.0 * eps<float>) * 2.0)
+        << "float column " << j;
   }
 }
 
@@ -700,13 +718,13 @@ TEST(Lmo, SpectralIsTheScaledPolarFactorFromLapack) {
         m, n, testing::geometric_spectrum(std::min(m, n), 10), 73);
     Mat expected = from_svd(lapack_svd(D.view()), [](double) { return 1.0; });
     expected = scaled(expected, std::sqrt(double(m) / double(n)));
-    expect_lmo(Kind::spectral, D, expected, 1e-12);
+    expect_lmo(Kind::spectral, D, expected, polar_bar(10));
     PolarOptions qdwh;
     qdwh.method = Method::qdwh;
     Mat out(m, n);
     const PolarInfo info = lmo(Kind::spectral, D.view(), out.view(), qdwh);
     EXPECT_EQ(info.method_used, Method::qdwh);
-    EXPECT_LE(rel(out, expected), 1e-12);
+    EXPECT_LE(rel(out, expected), polar_bar(10));
   }
 }
 
@@ -730,7 +748,7 @@ TEST(Lmo, StepsWithLmoKinds) {
       for (index_t i = 0; i < 20; ++i)
         expected(i, j) = W0(i, j) * (1.0 - 0.1 * 0.2) - 0.1 * L(i, j);
     }
-    EXPECT_LE(rel(W, expected), 1e-14) << "kind " << int(kind);
+    EXPECT_LE(rel(W, expected), reordered) << "kind " << int(kind);
     EXPECT_EQ(r.scale, kind == Kind::spectral ? std::sqrt(20.0 / 12.0) : 1.0);
     EXPECT_EQ(r.nu, 1.0);
   }
@@ -750,13 +768,13 @@ TEST(SpectralPower, MatchesTheSvdDefinition) {
         o.method = method;
         Mat out(m, n);
         spectral_power(A.view(), p, out.view(), o);
-        EXPECT_LE(rel(out, expected), 1e-12)
+        EXPECT_LE(rel(out, expected), polar_bar(10))
             << m << "x" << n << ", p = " << p << ", " << method_name(method);
       }
       std::vector<double> buffer(static_cast<std::size_t>(m * n));
       const MatrixView<double> outr = row_major(buffer.data(), m, n, n);
       spectral_power(A.view(), p, outr);
-      EXPECT_LE(rel(outr, expected.view()), 1e-12) << "row-major out, p = " << p;
+      EXPECT_LE(rel(outr, expected.view()), polar_bar(10)) << "row-major out, p = " << p;
     }
   }
 }
@@ -793,12 +811,12 @@ TEST(SpectralPower, RankDeficientInputUsesTheFallback) {
       o.method = method;
       Mat out(m, n);
       spectral_power(A.view(), p, out.view(), o);
-      EXPECT_LE(rel(out, expected), 1e-12) << "p = " << p << ", " << method_name(method);
+      EXPECT_LE(rel(out, expected), polar_bar(10)) << "p = " << p << ", " << method_name(method);
       // The wide case: Aᵀ.
       const Mat At = transpose(A);
       Mat outt(n, m);
       spectral_power(At.view(), p, outt.view(), o);
-      EXPECT_LE(rel(outt, transpose(expected)), 1e-12) << "wide, p = " << p;
+      EXPECT_LE(rel(outt, transpose(expected)), polar_bar(10)) << "wide, p = " << p;
     }
   }
 }
@@ -825,7 +843,8 @@ TEST(SpectralPower, FloatRuns) {
     for (index_t j = 0; j < 16; ++j) {
       for (index_t i = 0; i < 24; ++i) outd(i, j) = double(out(i, j));
     }
-    EXPECT_LE(rel(outd, expected), 1e-5) << "p = " << p;
+    // Float against the double SVD definition: two backward-stable results, 10·κ·ε_f (κ = 10).
+    EXPECT_LE(rel(outd, expected), 10.0 * 10.0 * eps<float>) << "p = " << p;
   }
 }
 
@@ -1020,8 +1039,10 @@ TEST(Float, StepsAgreeWithDouble) {
     for (index_t j = 0; j < 16; ++j) {
       for (index_t i = 0; i < 24; ++i) back(i, j) = double(Wf(i, j));
     }
-    EXPECT_LE(rel(back, Wd), 1e-5);
-    EXPECT_NEAR(rf.update_norm, rd.update_norm, 1e-4 * rd.update_norm);
+    // A float step against a double one: float rounding of length-n products (c·n·ε_f, n = 24).
+    const double float_bar = 8.0 * 24 * eps<float>;
+    EXPECT_LE(rel(back, Wd), float_bar);
+    EXPECT_NEAR(rf.update_norm, rd.update_norm, float_bar * rd.update_norm);
   }
 }
 
