@@ -539,7 +539,7 @@ SweepCsv read_sweep_csv(const std::string& path) {
   csv.header = split(all[0], ',');
   for (std::size_t i = 1; i < all.size(); ++i) {
     std::vector<std::string> f = split(all[i], ',');
-    if (!all[i].empty() && all[i].back() == ',') f.emplace_back();  // empty last field (steps of svd)
+    if (!all[i].empty() && all[i].back() == ',') f.emplace_back();  // an empty last field
     csv.rows.push_back(f);
   }
   return csv;
@@ -547,7 +547,7 @@ SweepCsv read_sweep_csv(const std::string& path) {
 
 constexpr const char* sweep_csv_header =
     "spectrum,kappa,dtype,m,n,method,iterations,products,flops,converged,ortho_eps,"
-    "backward_eps,forward_error,cond_estimate,seconds,method_used,steps";
+    "backward_eps,forward_error,cond_estimate,seconds,method_used,steps,precision";
 
 /// Every row: as many fields as the header, steps one StepKind letter per iteration (and the
 /// letters the method can take), method_used the method itself except for auto.
@@ -567,7 +567,7 @@ void expect_consistent_rows(const SweepCsv& csv) {
     if (used == "qdwh") allowed = "QC";
     if (used == "zolo") allowed = "Z";
     if (used == "newton") allowed = "NP";  // scaled Newton, then a Newton–Schulz tail
-    if (is_newton_schulz_family(used)) allowed = "P";
+    if (is_newton_schulz_family(used)) allowed = csv.text(i, "precision") == "working" ? "P" : "LP";
     EXPECT_EQ(steps.find_first_not_of(allowed), std::string::npos)
         << "steps '" << steps << "' of " << used;
     if (used == "qdwh") {  // QR steps first, then Cholesky steps
@@ -576,6 +576,28 @@ void expect_consistent_rows(const SweepCsv& csv) {
           << steps;
     }
   }
+}
+
+TEST_F(cli, SweepInReducedPrecisionMarksAndRefinesTheNewtonSchulzRows) {
+  const Outcome r = run({"sweep", "--n", "24", "--dtype", "f32", "--kappa", "1,1e2", "--spectrum",
+                         "geometric", "--methods", "polar-express-adaptive,qdwh", "--precision",
+                         "bf16", "--refine", "--csv", path("bf16.csv")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("iterate in bf16"), std::string::npos) << r.out;
+  const SweepCsv csv = read_sweep_csv(path("bf16.csv"));
+  ASSERT_EQ(csv.rows.size(), 4U);
+  expect_consistent_rows(csv);
+  for (std::size_t i = 0; i < csv.rows.size(); ++i) {
+    const bool ns = csv.text(i, "method") == "polar-express-adaptive";
+    EXPECT_EQ(csv.text(i, "precision"), ns ? "bf16" : "working");
+    EXPECT_EQ(csv.text(i, "converged"), "true");
+    if (ns) {
+      EXPECT_EQ(csv.text(i, "steps").front(), 'L');
+      EXPECT_EQ(csv.text(i, "steps").back(), 'P');
+      EXPECT_LE(csv.number(i, "ortho_eps"), 5.0);  // the refinement's bar, 10·u_f32 = 5ε
+    }
+  }
+  EXPECT_NE(run({"sweep", "--n", "8", "--precision", "tf32"}).status, 0) << "tf32 needs f32";
 }
 
 TEST_F(cli, SweepWritesTableAndCsv) {

@@ -42,6 +42,8 @@ struct SweepArgs {
   std::uint64_t seed = 1;
   double tol = 0.0;
   int max_iter = 300;
+  std::string precision = "working";  // for the Newton–Schulz methods; the others use dtype
+  bool refine = false;
   std::string csv_path;
   std::string plot_path;
 };

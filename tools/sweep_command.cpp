@@ -36,6 +36,7 @@ struct SweepRow {
   double forward = 0.0;       // ‖U − U_svd‖_F / ‖U_svd‖_F
   double cond_estimate = 0.0;
   double seconds = 0.0;
+  Precision precision = Precision::working;  // what the row's iterations ran in
 };
 
 struct Setup {
@@ -45,6 +46,8 @@ struct Setup {
   index_t m = 0;
   index_t n = 0;
   std::string dtype;
+  Precision precision = Precision::working;  // of the Newton–Schulz methods
+  bool refine = false;
 };
 
 std::string format(const char* spec, double x) {
@@ -82,6 +85,11 @@ Setup validate(const SweepArgs& args) {
     if (std::find(setup.spectra.begin(), setup.spectra.end(), s) == setup.spectra.end()) {
       setup.spectra.push_back(s);
     }
+  }
+  setup.precision = parse_precision(args.precision);
+  setup.refine = args.refine;
+  if (setup.precision == Precision::tf32 && args.dtype != "f32") {
+    throw Error(ErrorCode::invalid_argument, "--precision tf32 needs --dtype f32");
   }
   if (args.max_iter < 1) {
     throw Error(ErrorCode::invalid_argument, "--max-iter must be at least 1, got " + std::to_string(args.max_iter));
@@ -155,8 +163,15 @@ void print_preamble(const Setup& setup, const SweepArgs& args, double eps) {
   std::printf("  backward = ||A - U H||_F / ||A||_F / eps\n");
   std::printf("  forward  = ||U - U_svd||_F / ||U_svd||_F\n");
   std::printf("  steps    = kind of each iteration: P polynomial (Newton-Schulz family), Q QDWH QR,\n"
-              "             C QDWH Cholesky, N Newton, Z Zolo-PD; runs of more than 12 as kind+count (P29)\n");
+              "             C QDWH Cholesky, N Newton, Z Zolo-PD, L polynomial in --precision; runs of\n"
+              "             more than 12 as kind+count (P29)\n");
   std::printf("  used     = the method auto ran ('-': the method itself)\n");
+  if (setup.precision != Precision::working) {
+    std::printf("  the Newton-Schulz methods iterate in %s (steps L)%s; the others in %s\n",
+                std::string(precision_name(setup.precision)).c_str(),
+                setup.refine ? ", then refine in the input's precision (steps P)" : "",
+                setup.dtype.c_str());
+  }
 }
 
 void print_block_header(const std::string& spectrum_name, double kappa) {
@@ -201,9 +216,12 @@ std::vector<SweepRow> run(const Setup& setup, const SweepArgs& args) {
           row = measure(spectrum_name, kappa, A, reference, reference.U, svd_seconds);
         } else {
           options.method = method;
+          options.precision = is_newton_schulz(method) ? setup.precision : Precision::working;
+          options.refine = setup.refine;
           double seconds = 0.0;
           const PolarResult<T> result = timed_polar(A, options, seconds);
           row = measure(spectrum_name, kappa, A, result, reference.U, seconds);
+          row.precision = options.precision;
         }
         print_row(row);
         rows.push_back(row);
@@ -217,7 +235,7 @@ std::vector<SweepRow> run(const Setup& setup, const SweepArgs& args) {
 std::string csv_text(const std::vector<SweepRow>& rows, const Setup& setup) {
   std::ostringstream csv;
   csv << "spectrum,kappa,dtype,m,n,method,iterations,products,flops,converged,ortho_eps,"
-         "backward_eps,forward_error,cond_estimate,seconds,method_used,steps\n";
+         "backward_eps,forward_error,cond_estimate,seconds,method_used,steps,precision\n";
   for (const SweepRow& r : rows) {
     csv << r.spectrum << ',' << format("%.17g", r.kappa) << ',' << setup.dtype << ',' << setup.m
         << ',' << setup.n << ',' << method_name(r.method) << ',' << r.iterations << ','
@@ -225,7 +243,7 @@ std::string csv_text(const std::vector<SweepRow>& rows, const Setup& setup) {
         << ',' << format("%.6e", r.ortho_eps) << ',' << format("%.6e", r.backward_eps) << ','
         << format("%.6e", r.forward) << ',' << format("%.6e", r.cond_estimate) << ','
         << format("%.6e", r.seconds) << ',' << method_name(r.method_used) << ',' << r.steps
-        << '\n';
+        << ',' << precision_name(r.precision) << '\n';
   }
   return csv.str();
 }
@@ -318,6 +336,13 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args) {
   cmd->add_option("--seed", args.seed, "Seed of the random singular vectors")->capture_default_str();
   cmd->add_option("--tol", args.tol, "Tolerance (0: working precision)")->capture_default_str();
   cmd->add_option("--max-iter", args.max_iter, "Most iterations per solve")->capture_default_str();
+  cmd->add_option("--precision", args.precision,
+                  "Format the Newton-Schulz methods iterate in: working, tf32, bf16, fp16 (the "
+                  "others run in --dtype; errors are in units of --dtype's eps)")
+      ->check(CLI::IsMember({"working", "tf32", "bf16", "fp16"}))
+      ->capture_default_str();
+  cmd->add_flag("--refine", args.refine,
+                "After a reduced-precision iteration, continue in --dtype to working precision");
   cmd->add_option("--csv", args.csv_path, "Write the results as CSV to this file");
   cmd->add_option("--plot", args.plot_path, "Write an SVG plot to this file");
   return cmd;

@@ -66,6 +66,10 @@ std::string_view method_name(Method method);
 /// Parses a canonical method name. Throws Error(invalid_argument) naming the accepted values.
 Method parse_method(std::string_view name);
 
+/// True for the Newton–Schulz family (newton-schulz, quintic, muon, polar-express,
+/// polar-express-adaptive): matrix products only, the methods PolarOptions::precision applies to.
+bool is_newton_schulz(Method method);
+
 /// Canonical name of a precision ("working", "tf32", "bf16", "fp16").
 std::string_view precision_name(Precision precision);
 

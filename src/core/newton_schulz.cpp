@@ -107,8 +107,9 @@ void solve_newton_schulz(Ops<T, Be>& ops, Matrix<T>& X, Schedule& schedule,
   OrthogonalityMeter<T, Be> meter(ops, X.cols());
   const GramSpectrum s = meter.measure(std::as_const(X).view());
   OrthogonalityMeter<T, Be>::record(s, info);
-  info.cond_estimate = s.lambda_min > 0.0 ? std::sqrt(s.lambda_max / s.lambda_min)
-                                          : std::numeric_limits<double>::infinity();
+  // Lanczos approaches λ_min from above; below G's rounding floor its value is noise (often ≤ 0
+  // in the 16-bit formats), so the floor stands in: a lower estimate of κ either way.
+  info.cond_estimate = std::sqrt(s.lambda_max / std::max(s.lambda_min, s.lambda_floor));
   continue_newton_schulz(ops, X, schedule, options, info, meter, s);
   info.lower_bound = schedule.design_lower_bound();
 }

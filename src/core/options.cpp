@@ -55,6 +55,11 @@ std::string_view method_name(Method method) { return name_of(method_names, metho
 
 Method parse_method(std::string_view name) { return parse(method_names, name, "method"); }
 
+bool is_newton_schulz(Method m) {
+  return m == Method::newton_schulz || m == Method::quintic || m == Method::muon ||
+         m == Method::polar_express || m == Method::polar_express_adaptive;
+}
+
 std::string_view precision_name(Precision precision) {
   return name_of(precision_names, precision);
 }

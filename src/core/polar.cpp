@@ -27,10 +27,6 @@ std::string shape(index_t r, index_t c) { return std::to_string(r) + "x" + std::
 
 void invalid(const std::string& message) { throw Error(ErrorCode::invalid_argument, message); }
 
-bool is_newton_schulz_family(Method m) {
-  return m == Method::newton_schulz || m == Method::quintic || m == Method::muon ||
-         m == Method::polar_express || m == Method::polar_express_adaptive;
-}
 
 template <class T>
 void validate(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H, const PolarOptions& o) {
@@ -54,7 +50,7 @@ void validate(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H, const Pol
   }
   if (o.precision != Precision::working) {
     const std::string precision(precision_name(o.precision));
-    if (!is_newton_schulz_family(o.method)) {
+    if (!is_newton_schulz(o.method)) {
       invalid("polar: precision '" + precision +
               "' applies to the Newton-Schulz methods (newton-schulz, quintic, muon, "
               "polar-express, polar-express-adaptive), not to '" +
@@ -90,7 +86,7 @@ void solve(Ops<T>& ops, MatrixView<const T> At, double amax, Matrix<T>& X,
     detail::solve_svd(ops, X, info);
     return;
   }
-  if (is_newton_schulz_family(requested)) {
+  if (is_newton_schulz(requested)) {
     const auto schedule = detail::make_schedule(requested, options);
     info.scale =
         normalise(ops, At, X.view(), amax, options.scaling, schedule->normalisation_safety());
