@@ -1,4 +1,5 @@
 #include "check.hpp"
+#include "libraries.hpp"
 
 #include <string>
 
@@ -37,7 +38,8 @@ void check(cudaError_t status, const char* call) {
 
 void check(cublasStatus_t status, const char* call) {
   if (status != CUBLAS_STATUS_SUCCESS) {
-    fail(call, std::string(cublasGetStatusName(status)) + " (" + cublasGetStatusString(status) + ")");
+    fail(call, std::string(cublas().cublasGetStatusName(status)) + " (" +
+                  cublas().cublasGetStatusString(status) + ")");
   }
 }
 

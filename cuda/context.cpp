@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "libraries.hpp"
 #include "polarkit/error.hpp"
 
 namespace polarkit::cuda {
@@ -100,11 +101,11 @@ cublasHandle_t Context::Session::blas() {
   Context& c = context_;
   if (c.blas_ == nullptr) {
     cublasHandle_t handle = nullptr;
-    check(cublasCreate(&handle), "cublasCreate");
+    check(cublas().cublasCreate(&handle), "cublasCreate");
     // The default math mode keeps float products in FP32 (no TF32 tensor-core rounding), which
     // the solvers' accuracy bars in units of float's u assume.
-    const cublasStatus_t status = cublasSetStream(handle, c.stream_);
-    if (status != CUBLAS_STATUS_SUCCESS) (void)cublasDestroy(handle);
+    const cublasStatus_t status = cublas().cublasSetStream(handle, c.stream_);
+    if (status != CUBLAS_STATUS_SUCCESS) (void)cublas().cublasDestroy(handle);
     check(status, "cublasSetStream");
     c.blas_ = handle;
   }
@@ -115,9 +116,9 @@ cusolverDnHandle_t Context::Session::solver() {
   Context& c = context_;
   if (c.solver_ == nullptr) {
     cusolverDnHandle_t handle = nullptr;
-    check(cusolverDnCreate(&handle), "cusolverDnCreate");
-    const cusolverStatus_t status = cusolverDnSetStream(handle, c.stream_);
-    if (status != CUSOLVER_STATUS_SUCCESS) (void)cusolverDnDestroy(handle);
+    check(cusolver().cusolverDnCreate(&handle), "cusolverDnCreate");
+    const cusolverStatus_t status = cusolver().cusolverDnSetStream(handle, c.stream_);
+    if (status != CUSOLVER_STATUS_SUCCESS) (void)cusolver().cusolverDnDestroy(handle);
     check(status, "cusolverDnSetStream");
     c.solver_ = handle;
   }

@@ -7,8 +7,16 @@
 
 #include "check.hpp"
 #include "kernels.hpp"
+#include "libraries.hpp"
 
 namespace polarkit::cuda {
+
+// A static member function `name` forwarding to the loaded entry point `entry` of `library()`.
+#define POLARKIT_FORWARD(name, library, entry)        \
+  template <class... Args>                              \
+  static auto name(Args... args) {                      \
+    return library().entry(args...);                    \
+  }
 
 template <class T>
 struct Cublas;
@@ -16,17 +24,17 @@ struct Cublas;
 template <>
 struct Cublas<float> {
   static constexpr const char* prefix = "cublasS";
-  static constexpr auto gemm = &cublasSgemm;
-  static constexpr auto syrk = &cublasSsyrk;
-  static constexpr auto trsm = &cublasStrsm;
+  POLARKIT_FORWARD(gemm, cublas, cublasSgemm)
+  POLARKIT_FORWARD(syrk, cublas, cublasSsyrk)
+  POLARKIT_FORWARD(trsm, cublas, cublasStrsm)
 };
 
 template <>
 struct Cublas<double> {
   static constexpr const char* prefix = "cublasD";
-  static constexpr auto gemm = &cublasDgemm;
-  static constexpr auto syrk = &cublasDsyrk;
-  static constexpr auto trsm = &cublasDtrsm;
+  POLARKIT_FORWARD(gemm, cublas, cublasDgemm)
+  POLARKIT_FORWARD(syrk, cublas, cublasDsyrk)
+  POLARKIT_FORWARD(trsm, cublas, cublasDtrsm)
 };
 
 /// The transpose that multiplies a stored operand by its own op: XᵀX = op(X)·op'(X).
@@ -68,8 +76,8 @@ struct GemmExProducts {
                    int ldc) {
     const auto a = static_cast<float>(alpha);
     const auto b = static_cast<float>(beta);
-    check(cublasGemmEx(handle, ta, tb, m, n, k, &a, A, Type, lda, B, Type, ldb, &b, C, Type, ldc,
-                       Compute, CUBLAS_GEMM_DEFAULT),
+    check(cublas().cublasGemmEx(handle, ta, tb, m, n, k, &a, A, Type, lda, B, Type, ldb, &b, C,
+                                Type, ldc, Compute, CUBLAS_GEMM_DEFAULT),
           "cublasGemmEx");
   }
 

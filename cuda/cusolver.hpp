@@ -3,6 +3,9 @@
 
 #include <cusolverDn.h>
 
+#include "cublas.hpp"  // POLARKIT_FORWARD
+#include "libraries.hpp"
+
 namespace polarkit::cuda {
 
 template <class T>
@@ -11,37 +14,37 @@ struct Cusolver;
 template <>
 struct Cusolver<float> {
   static constexpr const char* prefix = "cusolverDnS";
-  static constexpr auto geqrf_buffer_size = &cusolverDnSgeqrf_bufferSize;
-  static constexpr auto geqrf = &cusolverDnSgeqrf;
-  static constexpr auto orgqr_buffer_size = &cusolverDnSorgqr_bufferSize;
-  static constexpr auto orgqr = &cusolverDnSorgqr;
-  static constexpr auto potrf_buffer_size = &cusolverDnSpotrf_bufferSize;
-  static constexpr auto potrf = &cusolverDnSpotrf;
-  static constexpr auto getrf_buffer_size = &cusolverDnSgetrf_bufferSize;
-  static constexpr auto getrf = &cusolverDnSgetrf;
-  static constexpr auto getrs = &cusolverDnSgetrs;
-  static constexpr auto gesvd_buffer_size = &cusolverDnSgesvd_bufferSize;
-  static constexpr auto gesvd = &cusolverDnSgesvd;
-  static constexpr auto syevd_buffer_size = &cusolverDnSsyevd_bufferSize;
-  static constexpr auto syevd = &cusolverDnSsyevd;
+  POLARKIT_FORWARD(geqrf_buffer_size, cusolver, cusolverDnSgeqrf_bufferSize)
+  POLARKIT_FORWARD(geqrf, cusolver, cusolverDnSgeqrf)
+  POLARKIT_FORWARD(orgqr_buffer_size, cusolver, cusolverDnSorgqr_bufferSize)
+  POLARKIT_FORWARD(orgqr, cusolver, cusolverDnSorgqr)
+  POLARKIT_FORWARD(potrf_buffer_size, cusolver, cusolverDnSpotrf_bufferSize)
+  POLARKIT_FORWARD(potrf, cusolver, cusolverDnSpotrf)
+  POLARKIT_FORWARD(getrf_buffer_size, cusolver, cusolverDnSgetrf_bufferSize)
+  POLARKIT_FORWARD(getrf, cusolver, cusolverDnSgetrf)
+  POLARKIT_FORWARD(getrs, cusolver, cusolverDnSgetrs)
+  POLARKIT_FORWARD(gesvd_buffer_size, cusolver, cusolverDnSgesvd_bufferSize)
+  POLARKIT_FORWARD(gesvd, cusolver, cusolverDnSgesvd)
+  POLARKIT_FORWARD(syevd_buffer_size, cusolver, cusolverDnSsyevd_bufferSize)
+  POLARKIT_FORWARD(syevd, cusolver, cusolverDnSsyevd)
 };
 
 template <>
 struct Cusolver<double> {
   static constexpr const char* prefix = "cusolverDnD";
-  static constexpr auto geqrf_buffer_size = &cusolverDnDgeqrf_bufferSize;
-  static constexpr auto geqrf = &cusolverDnDgeqrf;
-  static constexpr auto orgqr_buffer_size = &cusolverDnDorgqr_bufferSize;
-  static constexpr auto orgqr = &cusolverDnDorgqr;
-  static constexpr auto potrf_buffer_size = &cusolverDnDpotrf_bufferSize;
-  static constexpr auto potrf = &cusolverDnDpotrf;
-  static constexpr auto getrf_buffer_size = &cusolverDnDgetrf_bufferSize;
-  static constexpr auto getrf = &cusolverDnDgetrf;
-  static constexpr auto getrs = &cusolverDnDgetrs;
-  static constexpr auto gesvd_buffer_size = &cusolverDnDgesvd_bufferSize;
-  static constexpr auto gesvd = &cusolverDnDgesvd;
-  static constexpr auto syevd_buffer_size = &cusolverDnDsyevd_bufferSize;
-  static constexpr auto syevd = &cusolverDnDsyevd;
+  POLARKIT_FORWARD(geqrf_buffer_size, cusolver, cusolverDnDgeqrf_bufferSize)
+  POLARKIT_FORWARD(geqrf, cusolver, cusolverDnDgeqrf)
+  POLARKIT_FORWARD(orgqr_buffer_size, cusolver, cusolverDnDorgqr_bufferSize)
+  POLARKIT_FORWARD(orgqr, cusolver, cusolverDnDorgqr)
+  POLARKIT_FORWARD(potrf_buffer_size, cusolver, cusolverDnDpotrf_bufferSize)
+  POLARKIT_FORWARD(potrf, cusolver, cusolverDnDpotrf)
+  POLARKIT_FORWARD(getrf_buffer_size, cusolver, cusolverDnDgetrf_bufferSize)
+  POLARKIT_FORWARD(getrf, cusolver, cusolverDnDgetrf)
+  POLARKIT_FORWARD(getrs, cusolver, cusolverDnDgetrs)
+  POLARKIT_FORWARD(gesvd_buffer_size, cusolver, cusolverDnDgesvd_bufferSize)
+  POLARKIT_FORWARD(gesvd, cusolver, cusolverDnDgesvd)
+  POLARKIT_FORWARD(syevd_buffer_size, cusolver, cusolverDnDsyevd_bufferSize)
+  POLARKIT_FORWARD(syevd, cusolver, cusolverDnDsyevd)
 };
 
 }  // namespace polarkit::cuda

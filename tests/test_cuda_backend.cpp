@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <limits>
 #include <string>
 #include <type_traits>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "core/backend.hpp"
+#include "libraries.hpp"  // cuda/
 #include "polarkit/device.hpp"
 #include "polarkit/polar.hpp"
 #include "support/matrices.hpp"
@@ -731,6 +733,51 @@ TEST(CudaReduced, PolarMeetsTheReducedPrecisionBars) {
   // Not orthogonal by design; summation order differs from the CPU's, so U agrees to rounding
   // that the polynomials amplify, and its orthogonality to a few u.
   EXPECT_NEAR(g.ortho, c.ortho, 0.05 * c.ortho + 4.0 * unit_roundoff<bfloat16> / eps<float>);
+}
+
+// ---- cuBLAS and cuSOLVER are loaded on first use (cuda/libraries.hpp) -----------------------------
+
+// Whether a shared library whose path contains `name` is mapped into this process.
+bool mapped(const std::string& name) {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    if (line.find(name) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Before main(): what the dynamic loader mapped for the program's links.
+const bool loaded_at_start = mapped("libcublas") || mapped("libcusolver");
+
+TEST(CudaLibraries, HostWorkDoesNotLoadThem) {
+  ASSERT_FALSE(loaded_at_start) << "cuBLAS or cuSOLVER is linked: every process loads it";
+  // ctest runs every test in its own process; run with others, an earlier test may have loaded
+  // the libraries already, and then there is nothing more to check.
+  if (mapped("libcublas") || mapped("libcusolver")) {
+    GTEST_SKIP() << "an earlier test in this process loaded cuBLAS or cuSOLVER";
+  }
+  const auto A = testing::gaussian<double>(30, 20, 51);
+  PolarOptions o;
+  o.method = Method::qdwh;  // products, QR and Cholesky: every kind of host kernel
+  (void)polar(A, o);
+  EXPECT_FALSE(mapped("libcublas"));
+  EXPECT_FALSE(mapped("libcusolver"));
+}
+
+// No device needed: the libraries load, every entry point resolves, and they are the versions the
+// headers describe.
+TEST(CudaLibraries, LoadOnFirstUseWithEveryEntryPoint) {
+  const cuda::CublasApi& blas = cuda::cublas();
+  const cuda::CusolverApi& solver = cuda::cusolver();
+  int major = -1;
+  ASSERT_EQ(blas.cublasGetProperty(MAJOR_VERSION, &major), CUBLAS_STATUS_SUCCESS);
+  EXPECT_EQ(major, CUBLAS_VER_MAJOR);
+  ASSERT_EQ(solver.cusolverGetProperty(MAJOR_VERSION, &major), CUSOLVER_STATUS_SUCCESS);
+  EXPECT_EQ(major, CUSOLVER_VER_MAJOR);
+  EXPECT_TRUE(mapped("libcublas"));
+  EXPECT_TRUE(mapped("libcusolver"));
+  EXPECT_EQ(&cuda::cublas(), &blas) << "loaded once";
 }
 
 // ---- the other entry points on device memory, and the errors without a device ------------------
