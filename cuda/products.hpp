@@ -108,7 +108,10 @@ class CudaProducts : public Base {
 
   void copy(double alpha, MatrixView<const T> src, MatrixView<T> dst) override {
     require(src.rows() == dst.rows() && src.cols() == dst.cols(), "copy: shape mismatch");
-    require_device(dst, "copy: dst");
+    if (dst.space() == MemorySpace::host) {
+      download(alpha, src, dst);
+      return;
+    }
     if (dst.empty()) return;
     auto session = context_.session();
     const cudaStream_t stream = session.stream();
@@ -202,6 +205,26 @@ class CudaProducts : public Base {
   }
 
  protected:
+  // dst (host memory) = alpha · src (device memory), staged on the device in dst's layout when it
+  // needs a transposition or a scaling; returns once dst holds the values (the caller reads it).
+  void download(double alpha, MatrixView<const T> src, MatrixView<T> dst) {
+    if (dst.empty()) return;
+    if (alpha != 0.0) require_device(src, "copy: src");
+    auto session = context_.session();
+    const cudaStream_t stream = session.stream();
+    MatrixView<const T> from = src;
+    if (alpha != 1.0 || src.layout() != dst.layout()) {
+      const index_t packed_ld = std::max<index_t>(1, dst.is_col_major() ? dst.rows() : dst.cols());
+      auto* staged = static_cast<T*>(session.workspace(count(dst.rows() * dst.cols()) * sizeof(T)));
+      const MatrixView<T> stage(staged, dst.rows(), dst.cols(), packed_ld, dst.layout(),
+                                MemorySpace::cuda);
+      cuda::map<T>(cuda::Map::scale, alpha, 0.0, strided(src), strided(stage), stream);
+      from = stage;
+    }
+    copy_lines(from, dst, cudaMemcpyDeviceToHost, stream);
+    session.wait();
+  }
+
   // In place: dst = alpha · dst.
   static void scale(double alpha, MatrixView<T> dst, cudaStream_t stream) {
     cuda::map<T>(cuda::Map::scale, alpha, 0.0, strided(MatrixView<const T>(dst)), strided(dst),

@@ -27,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "polarkit/device.hpp"
 #include "polarkit/io.hpp"
 #include "polarkit/matrix.hpp"
 #include "support/matrices.hpp"
@@ -259,11 +260,23 @@ TEST_F(cli, UnknownMethod) {
   expect_polar_fails(path("A.npy"), {"--method", "bogus"}, "unknown method 'bogus'");
 }
 
-TEST_F(cli, CudaDeviceNotSupportedByTheProgramYet) {
-  write_matrix<double>("A.npy", 5, 3);
-  expect_polar_fails(path("A.npy"), {"--device", "cuda"},
-                     "--device cuda: not supported by the polarkit program yet (the C++ library "
-                     "accepts CUDA device views)");
+// Without a usable GPU both commands stop with the reason ("no CUDA device: …", or that the CUDA
+// backend is not compiled in) before writing anything; with one, the program's U and H from the
+// device are polar factors to the same bars as the CPU's.
+TEST_F(cli, CudaDeviceRunsOnTheGpuOrSaysWhyNot) {
+  const Matrix<double> A = write_matrix<double>("A.npy", 30, 20);
+  if (polarkit::cuda_device_count() == 0) {
+    expect_polar_fails(path("A.npy"), {"--device", "cuda"}, "CUDA");
+    expect_fails({"sweep", "--n", "8", "--device", "cuda"}, "CUDA");
+    return;
+  }
+  const Outcome r = run({"polar", path("A.npy"), "--device", "cuda", "--u", path("U.npy"), "--h",
+                         path("H.npy")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  expect_polar_factors(A, io::read_matrix(path("U.npy")), io::read_matrix(path("H.npy")),
+                       io::DType::f64);
+  const Outcome sweep = run({"sweep", "--n", "16", "--kappa", "1,1e4", "--device", "cuda"});
+  EXPECT_EQ(sweep.status, 0) << sweep.err;
 }
 
 TEST_F(cli, CommandLineErrors) {

@@ -802,6 +802,25 @@ TEST(CudaEntryPoints, ZeroInputAndCallerOwnedOutputs) {
   EXPECT_NEAR(info.backward_error, host.info.backward_error, 10 * eps<double>);
 }
 
+// polarkit::copy and copy_to (device.hpp): uploads, downloads (staged through a transposition
+// on the device when the host view is row-major), exact.
+TEST(CudaEntryPoints, CopyUploadsAndDownloadsInEveryLayout) {
+  POLARKIT_REQUIRE_DEVICE();
+  const auto A = testing::gaussian<double>(7, 5, 61);
+  const Matrix<double> dA = copy_to(A, MemorySpace::cuda);
+  EXPECT_EQ(dA.space(), MemorySpace::cuda);
+  expect_equal(copy_to(dA, MemorySpace::host), A, "round trip");
+  std::vector<double> buffer(35);
+  const MatrixView<double> rows = row_major(buffer.data(), 7, 5, 5);
+  copy(std::as_const(dA).view(), rows);
+  for (index_t j = 0; j < 5; ++j) {
+    for (index_t i = 0; i < 7; ++i) EXPECT_EQ(rows(i, j), A(i, j)) << i << "," << j;
+  }
+  Matrix<double> dB = backend_for<double>(MemorySpace::cuda).allocate(7, 5);
+  copy(MatrixView<const double>(rows), dB.view());  // a row-major upload
+  expect_equal(copy_to(dB, MemorySpace::host), A, "row-major upload");
+}
+
 TEST(CudaEntryPoints, NonFiniteDeviceInputIsRejected) {
   POLARKIT_REQUIRE_DEVICE();
   Backend<float>& gpu = backend_for<float>(MemorySpace::cuda);

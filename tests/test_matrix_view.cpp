@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "polarkit/device.hpp"
 #include "polarkit/matrix.hpp"
 
 namespace polarkit {
@@ -67,6 +68,26 @@ TEST(Matrix, OwnsZeroInitialisedColumnMajorStorage) {
   Matrix<float> moved = std::move(M);
   EXPECT_EQ(moved.rows(), 3);
   EXPECT_EQ(Matrix<float>(0, 7).ld(), 1);
+}
+
+// polarkit::copy and copy_to between host views: every element, any pair of layouts; the shape
+// is checked. (Host-device copies: tests/test_cuda_backend.cpp.)
+TEST(Copy, HostViewsInAnyLayoutsAndCopyTo) {
+  std::vector<double> a(12);
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<double>(i) + 0.5;
+  const MatrixView<const double> rows = row_major<const double>(a.data(), 3, 4, 4);
+  Matrix<double> col(3, 4);
+  copy(rows, col.view());
+  std::vector<double> b(12);
+  const MatrixView<double> back = row_major(b.data(), 3, 4, 4);
+  copy(MatrixView<const double>(col.view()), back);
+  EXPECT_EQ(a, b);
+  const Matrix<double> c = copy_to(col, MemorySpace::host);
+  for (index_t j = 0; j < 4; ++j) {
+    for (index_t i = 0; i < 3; ++i) EXPECT_EQ(c(i, j), rows(i, j));
+  }
+  Matrix<double> wrong(4, 3);
+  EXPECT_THROW(copy(rows, wrong.view()), Error);
 }
 
 }  // namespace

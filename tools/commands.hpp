@@ -44,6 +44,7 @@ struct SweepArgs {
   int max_iter = 300;
   std::string precision = "working";  // for the Newton–Schulz methods; the others use dtype
   bool refine = false;
+  std::string device = "cpu";
   std::string csv_path;
   std::string plot_path;
 };

@@ -12,6 +12,7 @@
 
 #include "commands.hpp"
 #include "output_files.hpp"
+#include "timed_polar.hpp"
 #include "polarkit/error.hpp"
 #include "polarkit/io.hpp"
 #include "polarkit/polar.hpp"
@@ -158,9 +159,7 @@ int solve(const io::DenseFile& file, const PolarArgs& args, const PolarOptions& 
   run.n = A.cols();
   run.dtype = std::is_same_v<T, float> ? "f32" : "f64";
 
-  const auto start = std::chrono::steady_clock::now();
-  PolarResult<T> result = polar(A.view(), options);
-  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  PolarResult<T> result = timed_polar(device_space(args.device), A, options, run.seconds);
   run.info = result.info;
 
   // Outputs only once the computation succeeded, all or nothing.
@@ -225,11 +224,6 @@ int run_polar(const PolarArgs& args) {
   options.refine = args.refine;
   // H is needed for --h and for the JSON report's backward error and nuclear norm.
   options.compute_h = !args.h_path.empty() || args.json;
-  if (args.device == "cuda") {  // the library takes device views; this program reads host files
-    throw Error(ErrorCode::not_compiled,
-                "--device cuda: not supported by the polarkit program yet (the C++ library "
-                "accepts CUDA device views)");
-  }
   if (!args.u_path.empty()) check_destination("--u", args.u_path);
   if (!args.h_path.empty()) check_destination("--h", args.h_path);
   check_distinct({{"--u", args.u_path}, {"--h", args.h_path}});

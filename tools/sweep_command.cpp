@@ -12,6 +12,7 @@
 #include "accuracy.hpp"
 #include "commands.hpp"
 #include "output_files.hpp"
+#include "timed_polar.hpp"
 #include "polarkit/error.hpp"
 #include "polarkit/polar.hpp"
 #include "svg_plot.hpp"
@@ -48,6 +49,7 @@ struct Setup {
   std::string dtype;
   Precision precision = Precision::working;  // of the Newton–Schulz methods
   bool refine = false;
+  MemorySpace space = MemorySpace::host;       // where polar() runs (--device)
 };
 
 std::string format(const char* spec, double x) {
@@ -86,6 +88,9 @@ Setup validate(const SweepArgs& args) {
       setup.spectra.push_back(s);
     }
   }
+  setup.space = device_space(args.device);
+  // A device that cannot be used fails here, with the library's reason, before any output.
+  if (setup.space != MemorySpace::host) (void)copy_to(Matrix<double>(1, 1), setup.space);
   setup.precision = parse_precision(args.precision);
   setup.refine = args.refine;
   if (setup.precision == Precision::tf32 && args.dtype != "f32") {
@@ -145,20 +150,12 @@ SweepRow measure(const std::string& spectrum_name, double kappa, const Matrix<T>
   return row;
 }
 
-template <class T>
-PolarResult<T> timed_polar(const Matrix<T>& A, const PolarOptions& options, double& seconds) {
-  const auto start = std::chrono::steady_clock::now();
-  PolarResult<T> result = polar(A.view(), options);
-  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return result;
-}
-
 void print_preamble(const Setup& setup, const SweepArgs& args, double eps) {
   std::printf("polarkit sweep: A = P diag(sigma) Q^T with Haar P, Q; %lld x %lld, %s, seed %llu, "
-              "tol %g%s, max %d iterations\n",
+              "tol %g%s, max %d iterations, device %s\n",
               static_cast<long long>(setup.m), static_cast<long long>(setup.n), setup.dtype.c_str(),
               static_cast<unsigned long long>(args.seed), args.tol,
-              args.tol == 0.0 ? " (working precision)" : "", args.max_iter);
+              args.tol == 0.0 ? " (working precision)" : "", args.max_iter, args.device.c_str());
   std::printf("  ortho    = ||U^T U - I||_F / sqrt(n) / eps   (eps = %.3e)\n", eps);
   std::printf("  backward = ||A - U H||_F / ||A||_F / eps\n");
   std::printf("  forward  = ||U - U_svd||_F / ||U_svd||_F\n");
@@ -207,7 +204,7 @@ std::vector<SweepRow> run(const Setup& setup, const SweepArgs& args) {
 
       options.method = Method::svd;
       double svd_seconds = 0.0;
-      const PolarResult<T> reference = timed_polar(A, options, svd_seconds);
+      const PolarResult<T> reference = timed_polar(setup.space, A, options, svd_seconds);
 
       print_block_header(spectrum_name, kappa);
       for (const Method method : setup.methods) {
@@ -219,7 +216,7 @@ std::vector<SweepRow> run(const Setup& setup, const SweepArgs& args) {
           options.precision = is_newton_schulz(method) ? setup.precision : Precision::working;
           options.refine = setup.refine;
           double seconds = 0.0;
-          const PolarResult<T> result = timed_polar(A, options, seconds);
+          const PolarResult<T> result = timed_polar(setup.space, A, options, seconds);
           row = measure(spectrum_name, kappa, A, result, reference.U, seconds);
           row.precision = options.precision;
         }
@@ -343,6 +340,11 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args) {
       ->capture_default_str();
   cmd->add_flag("--refine", args.refine,
                 "After a reduced-precision iteration, continue in --dtype to working precision");
+  cmd->add_option("--device", args.device,
+                  "cpu, or cuda: every solve on the current CUDA device (A uploaded and U, H "
+                  "downloaded outside the timings)")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
   cmd->add_option("--csv", args.csv_path, "Write the results as CSV to this file");
   cmd->add_option("--plot", args.plot_path, "Write an SVG plot to this file");
   return cmd;

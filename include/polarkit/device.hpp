@@ -1,5 +1,12 @@
-// polarkit/device.hpp — which devices this build of polarkit can run on.
+// polarkit/device.hpp — which devices this build of polarkit can run on, and copies between
+// host and device memory.
+//
+//   auto dA = polarkit::copy_to(A.view(), polarkit::MemorySpace::cuda);  // upload
+//   auto [U, H, info] = polarkit::polar(dA.view());                       // U, H on the device
+//   auto hU = polarkit::copy_to(U.view(), polarkit::MemorySpace::host);   // download
 #pragma once
+
+#include "polarkit/matrix.hpp"
 
 namespace polarkit {
 
@@ -9,5 +16,20 @@ namespace polarkit {
 /// device memory throws Error: not_compiled without the backend, backend_failure ("no CUDA
 /// device: <reason>") with it.
 int cuda_device_count() noexcept;
+
+/// dst = src for two views of one shape, any layouts, each in host or CUDA device memory; returns
+/// once dst holds the values. Throws Error: invalid_argument for a shape mismatch, and as any
+/// device call does (not_compiled, backend_failure) when a view is in device memory.
+template <class T>
+void copy(MatrixView<const T> src, MatrixView<T> dst);
+
+/// A column-major copy of A in `space` (host, or the current CUDA device).
+template <class T>
+Matrix<T> copy_to(MatrixView<const T> A, MemorySpace space);
+
+template <class T>
+Matrix<T> copy_to(const Matrix<T>& A, MemorySpace space) {
+  return copy_to(A.view(), space);
+}
 
 }  // namespace polarkit

@@ -39,7 +39,8 @@ class ProductBackend {
   /// A zero-filled rows × cols column-major matrix in this backend's memory.
   virtual Matrix<T> allocate(index_t rows, index_t cols) = 0;
 
-  /// dst = alpha · src (same logical shape, any layouts; src may be host memory; src may be dst).
+  /// dst = alpha · src (same logical shape, any layouts; src may be dst). One of the two may be
+  /// host memory: a device backend uploads, or downloads and returns once dst holds the values.
   /// alpha = 0 writes exact zeros without reading src (the BLAS beta = 0 convention).
   virtual void copy(double alpha, MatrixView<const T> src, MatrixView<T> dst) = 0;
 

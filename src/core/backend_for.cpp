@@ -51,6 +51,24 @@ template StorageBackend<float16>& storage_backend_for<float16>(MemorySpace);
 
 }  // namespace detail
 
+template <class T>
+void copy(MatrixView<const T> src, MatrixView<T> dst) {
+  const bool device = src.space() == MemorySpace::cuda || dst.space() == MemorySpace::cuda;
+  detail::backend_for<T>(device ? MemorySpace::cuda : MemorySpace::host).copy(1.0, src, dst);
+}
+
+template <class T>
+Matrix<T> copy_to(MatrixView<const T> A, MemorySpace space) {
+  Matrix<T> B = detail::backend_for<T>(space).allocate(A.rows(), A.cols());
+  copy(A, B.view());
+  return B;
+}
+
+template void copy<float>(MatrixView<const float>, MatrixView<float>);
+template void copy<double>(MatrixView<const double>, MatrixView<double>);
+template Matrix<float> copy_to<float>(MatrixView<const float>, MemorySpace);
+template Matrix<double> copy_to<double>(MatrixView<const double>, MemorySpace);
+
 int cuda_device_count() noexcept {
 #ifdef POLARKIT_HAVE_CUDA
   return detail::cuda_devices();
