@@ -30,6 +30,7 @@
 #include "polarkit/device.hpp"
 #include "polarkit/io.hpp"
 #include "polarkit/matrix.hpp"
+#include "polarkit/options.hpp"
 #include "support/matrices.hpp"
 #include "support/npy_bytes.hpp"
 
@@ -523,8 +524,7 @@ const std::vector<std::string>& default_sweep_methods() {
 }
 
 bool is_newton_schulz_family(const std::string& method) {
-  return method == "newton-schulz" || method == "quintic" || method == "muon" ||
-         method == "polar-express" || method == "polar-express-adaptive";
+  return polarkit::is_newton_schulz(polarkit::parse_method(method));
 }
 
 /// A sweep CSV file: the header and one map column → field per row.

@@ -21,6 +21,7 @@
 namespace polarkit::detail {
 namespace {
 
+using testing::clone;
 using testing::eps;
 
 // Why device tests cannot run here ("no CUDA device: ..."), or "" when they can.
@@ -60,21 +61,6 @@ Matrix<T> download(MatrixView<const T> D) {
 template <class T>
 Matrix<T> download(const Matrix<T>& D) {
   return download(D.view());
-}
-
-// A column-major host copy of a host view (Matrix is move-only).
-template <class T>
-Matrix<T> clone(MatrixView<const T> A) {
-  Matrix<T> B(A.rows(), A.cols());
-  for (index_t j = 0; j < A.cols(); ++j) {
-    for (index_t i = 0; i < A.rows(); ++i) B(i, j) = A(i, j);
-  }
-  return B;
-}
-
-template <class T>
-Matrix<T> clone(const Matrix<T>& A) {
-  return clone(A.view());
 }
 
 template <class T>

@@ -17,6 +17,7 @@ namespace polarkit::optim {
 namespace {
 
 using Mat = Matrix<double>;
+using testing::clone;
 using testing::eps;
 
 // Tolerances (the largest values measured are noted; see the tests for the sizes):
@@ -31,19 +32,6 @@ double products_bar(index_t n) { return 8.0 * static_cast<double>(n) * eps<doubl
 double polar_bar(double kappa) { return 10.0 * kappa * eps<double>; }
 
 // ---- plain-loop helpers ------------------------------------------------------------------------
-
-template <class T>
-Matrix<T> clone(MatrixView<const T> A) {
-  Matrix<T> B(A.rows(), A.cols());
-  for (index_t j = 0; j < A.cols(); ++j) {
-    for (index_t i = 0; i < A.rows(); ++i) B(i, j) = A(i, j);
-  }
-  return B;
-}
-template <class T>
-Matrix<T> clone(const Matrix<T>& A) {
-  return clone(A.view());
-}
 
 Mat product(const Mat& A, const Mat& B) {
   Mat C(A.rows(), B.cols());

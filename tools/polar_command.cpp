@@ -1,6 +1,5 @@
 // polar_command.cpp — `polarkit polar INPUT ...`: the polar decomposition of one matrix from a
 // file, with a human-readable or JSON report and optional U and H outputs.
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>

@@ -1,7 +1,6 @@
 // sweep_command.cpp — `polarkit sweep`: accuracy and iterations vs κ for several methods on
 // generated matrices A = P·diag(σ)·Qᵀ, as a table on stdout, a CSV file and an SVG plot.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>

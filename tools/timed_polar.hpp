@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 
 #include "polarkit/device.hpp"
 #include "polarkit/error.hpp"

@@ -67,19 +67,18 @@ class StopRule {
 template <class T, class Be>
 class Step {
  public:
-  Step(Ops<T, Be>& ops, index_t n) : ops_(ops), E_(ops.allocate(n, n)), D_(ops.allocate(n, n)) {}
+  Step(Ops<T, Be>& ops, index_t n) : ops_(ops), D_(ops.allocate(n, n)) {}
 
-  /// Y = X·p(G) written as in the class comment; near: ‖G − I‖_F < 1.
-  void apply(const Quintic& p, MatrixView<const T> X, MatrixView<const T> G, bool near,
+  /// Y = X·p(G) written as in the class comment; near: ‖G − I‖_F < 1. G is consumed: near
+  /// convergence it is turned into E in place (the next measurement forms G anew).
+  void apply(const Quintic& p, MatrixView<const T> X, MatrixView<T> G, bool near,
              MatrixView<T> Y) {
     Be& be = ops_.backend();
     const MatrixView<T> D = D_.view();
-    MatrixView<const T> S = G;  // the matrix the polynomial is written in: G, or E = G − I
-    Quintic q = p;              // its coefficients in S
+    const MatrixView<const T> S = G;  // the matrix the polynomial is written in: G, or E = G − I
+    Quintic q = p;                    // its coefficients in S
     if (near) {
-      be.copy(1.0, G, E_.view());
-      be.add_diagonal(-1.0, E_.view());
-      S = std::as_const(E_).view();
+      be.add_diagonal(-1.0, G);
       q = {p.a + p.b + p.c - 1.0, p.b + 2.0 * p.c, p.c};
     }
     if (q.c != 0.0) {
@@ -95,7 +94,6 @@ class Step {
 
  private:
   Ops<T, Be>& ops_;
-  Matrix<T> E_;
   Matrix<T> D_;
 };
 
@@ -139,7 +137,7 @@ void continue_newton_schulz(Ops<T, Be>& ops, Matrix<T>& X, Schedule& schedule,
     }
     const Quintic p = schedule.next(s);
     lifted = std::min(p(lifted), 1.0);
-    step.apply(p, std::as_const(X).view(), std::as_const(meter.gram()).view(), s.e_fro < 1.0,
+    step.apply(p, std::as_const(X).view(), meter.gram().view(), s.e_fro < 1.0,
                Y.view());
     change = ops.backend().norm_fro_difference(std::as_const(Y).view(), std::as_const(X).view());
     std::swap(X, Y);

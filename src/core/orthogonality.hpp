@@ -47,6 +47,8 @@ class OrthogonalityMeter {
   }
 
   [[nodiscard]] const Matrix<T>& gram() const noexcept { return gram_; }
+  /// The last G, for a step that may overwrite it: measure() forms it anew.
+  [[nodiscard]] Matrix<T>& gram() noexcept { return gram_; }
 
  private:
   Ops<T, Be>& ops_;

@@ -61,7 +61,7 @@ void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
   Backend<T>& be = ops.backend();
   const index_t m = X.rows();
   const index_t n = X.cols();
-  const double u = std::numeric_limits<T>::epsilon() / 2;
+  const double u = unit_roundoff<T>;
   double ell = design_lower_bound<T>(ell0, info);
 
   OrthogonalityMeter<T> meter(ops, n);

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <algorithm>
-#include <limits>
 
 #include "core/ops.hpp"
 #include "polarkit/info.hpp"
@@ -23,7 +22,7 @@ struct Reduction {
 /// move — u is then the worst case the weights cover.
 template <class T>
 double design_lower_bound(double ell0, PolarInfo& info) {
-  const double u = std::numeric_limits<T>::epsilon() / 2;
+  const double u = unit_roundoff<T>;
   const double ell = ell0 > 0.0 ? std::min(ell0, 1.0) : u;
   info.lower_bound = ell;
   info.cond_estimate = 1.0 / ell;

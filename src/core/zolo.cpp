@@ -4,7 +4,6 @@
 // κ up to 1/u. The r QRs are independent (batched on a GPU); here they run one after another.
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <utility>
 
 #include "core/reduction.hpp"
@@ -33,7 +32,7 @@ template <class T>
 void solve_zolo(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
                 PolarInfo& info) {
   Backend<T>& be = ops.backend();
-  const double u = std::numeric_limits<T>::epsilon() / 2;
+  const double u = unit_roundoff<T>;
   // The coefficients exist down to zolotarev_min_ell only. A certified ℓ₀ below it (far under
   // u·σ_max) is designed for as a singular X₀ is: those singular values are zero to working
   // precision, and a design for ℓ = zolotarev_min_ell leaves σ = 1 off by 1e-6 after two steps.

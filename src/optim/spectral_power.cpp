@@ -19,7 +19,7 @@ using detail::Backend;
 // to about n·u·‖H‖): they are mapped to 0, as a numerically zero singular value of A should be.
 template <class T>
 double noise_level(index_t n) {
-  return static_cast<double>(n) * std::numeric_limits<T>::epsilon() / 2;
+  return static_cast<double>(n) * polarkit::detail::unit_roundoff<T>;
 }
 
 // Hp = H^{1/2} as the H-factor of polar(R), R = chol(H) (H = RᵀR ⇒ (RᵀR)^{1/2} = H^{1/2}): no

@@ -48,6 +48,20 @@ double backward_error(const Matrix<T>& A, const Matrix<T>& U, const Matrix<T>& H
   return backward_error(A.view(), U.view(), H.view());
 }
 
+/// A column-major host copy of a host view (Matrix is move-only), by plain loops.
+template <class T>
+Matrix<T> clone(MatrixView<const T> A) {
+  Matrix<T> B(A.rows(), A.cols());
+  for (index_t j = 0; j < A.cols(); ++j) {
+    for (index_t i = 0; i < A.rows(); ++i) B(i, j) = A(i, j);
+  }
+  return B;
+}
+template <class T>
+Matrix<T> clone(const Matrix<T>& A) {
+  return clone(A.view());
+}
+
 /// ‖X − Y‖_F / ‖Y‖_F.
 template <class T>
 double relative_difference(MatrixView<const T> X, MatrixView<const T> Y);
