@@ -19,6 +19,11 @@
 //                                                      methods only; gemm_ratio against the GEMM of
 //                                                      that format. Their Gram products are full
 //                                                      GEMMs (no 16-bit SYRK), counted as 2mn².
+//   BM_CudaBatched/method:<name>/dtype:<f32|bf16>/mode:<loop|batched>/count:64/n:1024
+//                                                      64 msign calls on the same device matrix:
+//                                                      a loop of polar() calls, then one
+//                                                      polar_batched() call; vs_loop = loop time /
+//                                                      batched time, same process
 // for n ∈ {1024, 4096, 8192}; <name> is polarkit::method_name (svd, polar-express-adaptive, muon,
 // qdwh). n = 8192 is run for BM_CudaGemm in both dtypes but for BM_CudaPolar in f32 only: the f64
 // cusolverDn?gesvd (method svd, and vs_svd's reference) at 8192 alone would take a large share
@@ -421,6 +426,86 @@ void register_reduced() {
   }
 }
 
+// ---- batched polar: 64 matrices of 1024², one call against a loop -----------------------------
+
+constexpr std::size_t batch_count = 64;
+constexpr index_t batch_n = 1024;
+
+std::map<std::string, double>& loop_seconds() {
+  static std::map<std::string, double> seconds;  // by method and dtype
+  return seconds;
+}
+
+void bm_batched(benchmark::State& state, const polarkit::PolarOptions& options,
+                const std::string& key, bool batched) {
+  try {
+    const DeviceMatrix<float>& A = device_test_matrix<float>(batch_n);
+    std::vector<DeviceMatrix<float>> U;
+    std::vector<MatrixView<const float>> a(batch_count, A.cview());
+    std::vector<MatrixView<float>> u;
+    for (std::size_t i = 0; i < batch_count; ++i) {
+      U.emplace_back(batch_n);
+      u.push_back(U.back().view());
+    }
+    const auto run = [&] {
+      if (batched) return polarkit::polar_batched<float>(a, u, {}, options);
+      std::vector<polarkit::PolarInfo> infos;
+      for (std::size_t i = 0; i < batch_count; ++i) {
+        infos.push_back(polarkit::polar(a[i], u[i], MatrixView<float>(), options));
+      }
+      return infos;
+    };
+    (void)run();  // warm-up
+    std::vector<polarkit::PolarInfo> infos;
+    EventTimer timer;
+    double elapsed = 0.0;
+    for (auto _ : state) {
+      timer.start();
+      infos = run();
+      const double s = timer.stop();
+      state.SetIterationTime(s);
+      elapsed += s;
+    }
+    const double per_call = elapsed / static_cast<double>(state.iterations());
+    double flops = 0.0;
+    for (const auto& info : infos) flops += info.flops;
+    state.counters["gflops"] = flops / per_call * 1e-9;
+    state.counters["ms_per_matrix"] = 1e3 * per_call / static_cast<double>(batch_count);
+    state.counters["iters"] = infos.front().iterations;
+    state.counters["ortho_err"] = infos.front().ortho_error_fro;
+    if (!batched) {
+      loop_seconds()[key] = per_call;
+    } else if (const auto it = loop_seconds().find(key); it != loop_seconds().end()) {
+      state.counters["vs_loop"] = it->second / per_call;
+    }
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
+void register_batched() {
+  const std::pair<const char*, polarkit::Precision> formats[] = {
+      {"f32", polarkit::Precision::working}, {"bf16", polarkit::Precision::bf16}};
+  for (const Method method : {Method::muon, Method::polar_express_adaptive}) {
+    for (const auto& [dtype, precision] : formats) {
+      polarkit::PolarOptions options = bench_options(method);
+      options.precision = precision;
+      const std::string key = std::string(polarkit::method_name(method)) + "/dtype:" + dtype;
+      for (const bool batched : {false, true}) {  // the loop first: vs_loop reuses its time
+        const std::string name = "BM_CudaBatched/method:" + key +
+                                 (batched ? "/mode:batched" : "/mode:loop") + "/count:" +
+                                 std::to_string(batch_count) + "/n:" + std::to_string(batch_n);
+        benchmark::RegisterBenchmark(name.c_str(),
+                                     [options, key, batched](benchmark::State& state) {
+                                       bm_batched(state, options, key, batched);
+                                     })
+            ->Unit(benchmark::kMillisecond)
+            ->UseManualTime();
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -451,6 +536,7 @@ int main(int argc, char** argv) {
   register_dtype<double>();
   register_dtype<float>();
   register_reduced();
+  register_batched();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -24,6 +24,8 @@ struct Cublas;
 template <>
 struct Cublas<float> {
   static constexpr const char* prefix = "cublasS";
+  static constexpr cudaDataType_t type = CUDA_R_32F;
+  static constexpr cublasComputeType_t compute = CUBLAS_COMPUTE_32F;
   POLARKIT_FORWARD(gemm, cublas, cublasSgemm)
   POLARKIT_FORWARD(syrk, cublas, cublasSsyrk)
   POLARKIT_FORWARD(trsm, cublas, cublasStrsm)
@@ -32,6 +34,8 @@ struct Cublas<float> {
 template <>
 struct Cublas<double> {
   static constexpr const char* prefix = "cublasD";
+  static constexpr cudaDataType_t type = CUDA_R_64F;
+  static constexpr cublasComputeType_t compute = CUBLAS_COMPUTE_64F;
   POLARKIT_FORWARD(gemm, cublas, cublasDgemm)
   POLARKIT_FORWARD(syrk, cublas, cublasDsyrk)
   POLARKIT_FORWARD(trsm, cublas, cublasDtrsm)
@@ -40,6 +44,20 @@ struct Cublas<double> {
 /// The transpose that multiplies a stored operand by its own op: XᵀX = op(X)·op'(X).
 inline cublasOperation_t other(cublasOperation_t op) {
   return op == CUBLAS_OP_N ? CUBLAS_OP_T : CUBLAS_OP_N;
+}
+
+/// C[i] = alpha·op(A[i])·op(B[i]) + beta·C[i] for the pointer arrays A, B, C (device memory),
+/// operands of type Type, scalars of type Scalar, accumulation in Compute.
+template <class Scalar>
+void gemm_batched(cudaDataType_t type, cublasComputeType_t compute, cublasHandle_t handle,
+                  cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, double alpha,
+                  const void* const* A, int lda, const void* const* B, int ldb, double beta,
+                  void* const* C, int ldc, int count) {
+  const auto a = static_cast<Scalar>(alpha);
+  const auto b = static_cast<Scalar>(beta);
+  check(cublas().cublasGemmBatchedEx(handle, ta, tb, m, n, k, &a, A, type, lda, B, type, ldb, &b,
+                                     C, type, ldc, count, compute, CUBLAS_GEMM_DEFAULT),
+        "cublasGemmBatchedEx");
 }
 
 /// Products of float and double: GEMM, and the Gram matrix by SYRK (half the flops) and a mirror.
@@ -63,6 +81,11 @@ struct TypedProducts {
           Cublas<T>::prefix, "syrk");
     mirror_lower(Strided<T>{G, n, n, 1, ldg}, stream);
   }
+
+  template <class... Args>
+  static void gemm_batched(Args... args) {
+    cuda::gemm_batched<T>(Cublas<T>::type, Cublas<T>::compute, args...);
+  }
 };
 
 /// Products through cublasGemmEx: operands and output of type Type, accumulation in Compute
@@ -85,6 +108,11 @@ struct GemmExProducts {
   static void gram(cublasHandle_t handle, cudaStream_t /*stream*/, cublasOperation_t op, int n,
                    int k, double alpha, const T* X, int ldx, double beta, T* G, int ldg) {
     gemm(handle, op, other(op), n, n, k, alpha, X, ldx, X, ldx, beta, G, ldg);
+  }
+
+  template <class... Args>
+  static void gemm_batched(Args... args) {
+    cuda::gemm_batched<float>(Type, Compute, args...);
   }
 };
 

@@ -41,6 +41,7 @@ CublasApi load_cublas() {
   CublasApi api;
   POLARKIT_CUBLAS_ENTRY_POINTS(POLARKIT_RESOLVE)
   POLARKIT_RESOLVE(cublasGemmEx)
+  POLARKIT_RESOLVE(cublasGemmBatchedEx)
   return api;
 }
 

@@ -40,6 +40,11 @@ struct CublasApi {
                                  int, const void*, const void*, cudaDataType, int, const void*,
                                  cudaDataType, int, const void*, void*, cudaDataType, int,
                                  cublasComputeType_t, cublasGemmAlgo_t) = nullptr;
+  cublasStatus_t (*cublasGemmBatchedEx)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int,
+                                        int, int, const void*, const void* const[], cudaDataType,
+                                        int, const void* const[], cudaDataType, int, const void*,
+                                        void* const[], cudaDataType, int, int, cublasComputeType_t,
+                                        cublasGemmAlgo_t) = nullptr;
 };
 
 struct CusolverApi {

@@ -204,6 +204,68 @@ class CudaProducts : public Base {
     return A.empty() ? 0.0 : reduce(cuda::Reduce::norm_difference, A, B);
   }
 
+  // ---- batched kernels: one cuBLAS call, or one read-back for the whole batch ------------------
+
+  /// 64 matrices of 1024² keep a GPU busy with one batched GEMM per stage (and take about 1 GB
+  /// of workspace in float); larger groups would mostly add memory.
+  [[nodiscard]] int batch_group() const override { return 64; }
+
+  /// One cublasGemmBatchedEx for a batch whose operands agree in shape, layout and leading
+  /// dimension (every batch the solvers make); any other batch runs item by item.
+  void gemm_batched(double alpha, Views<const T> A, Views<const T> B, double beta,
+                    Views<T> C) override {
+    if (C.size() < 2 || !uniform(A) || !uniform(B) || !uniform(C)) {
+      Base::gemm_batched(alpha, A, B, beta, C);
+      return;
+    }
+    require(A[0].rows() == C[0].rows() && B[0].cols() == C[0].cols() && A[0].cols() == B[0].rows(),
+            "gemm_batched: shape mismatch");
+    if (!C[0].is_col_major()) {  // Cᵀ = BᵀAᵀ keeps the output column-major
+      gemm_batched(alpha, transposed(B), transposed(A), beta, transposed(C));
+      return;
+    }
+    if (C[0].empty()) return;
+    const std::size_t n = C.size();
+    std::vector<const void*> pointers(3 * n);
+    for (std::size_t i = 0; i < n; ++i) {
+      require_device(A[i], "gemm_batched: A");
+      require_device(B[i], "gemm_batched: B");
+      require_device(C[i], "gemm_batched: C");
+      pointers[i] = A[i].data();
+      pointers[n + i] = B[i].data();
+      pointers[2 * n + i] = C[i].data();
+    }
+    auto session = context_.session();
+    // The pointer arrays go through the workspace; a copy from pageable memory returns once the
+    // host array is staged, so `pointers` may go out of scope.
+    auto* arrays = static_cast<const void**>(session.workspace(pointers.size() * sizeof(void*)));
+    check(cudaMemcpyAsync(static_cast<void*>(arrays), pointers.data(),
+                          pointers.size() * sizeof(void*), cudaMemcpyHostToDevice,
+                          session.stream()),
+          "cudaMemcpyAsync (pointer arrays)");
+    Products::gemm_batched(session.blas(), op_of(A[0].layout()), op_of(B[0].layout()),
+                           dim(C[0].rows()), dim(C[0].cols()), dim(A[0].cols()), alpha, arrays,
+                           dim(A[0].ld()), arrays + n, dim(B[0].ld()), beta,
+                           const_cast<void* const*>(arrays + 2 * n), dim(C[0].ld()),
+                           static_cast<int>(n));
+  }
+
+  std::vector<double> dot_batched(Views<const T> A, Views<const T> B) override {
+    return reduce_batched(cuda::Reduce::dot, A, B);
+  }
+
+  std::vector<double> norm_fro_batched(Views<const T> A) override {
+    return reduce_batched(cuda::Reduce::norm, A, A);
+  }
+
+  std::vector<double> norm_fro_minus_identity_batched(Views<const T> G) override {
+    return reduce_batched(cuda::Reduce::norm_minus_identity, G, G);
+  }
+
+  std::vector<double> norm_fro_difference_batched(Views<const T> A, Views<const T> B) override {
+    return reduce_batched(cuda::Reduce::norm_difference, A, B);
+  }
+
  protected:
   // dst (host memory) = alpha · src (device memory), staged on the device in dst's layout when it
   // needs a transposition or a scaling; returns once dst holds the values (the caller reads it).
@@ -241,6 +303,54 @@ class CudaProducts : public Base {
     double value = 0.0;
     session.read(result, &value, sizeof value);
     return value;
+  }
+
+  // The reductions of every item into one device array, read back once: the batch's scalars cost
+  // one synchronisation, not one per item.
+  std::vector<double> reduce_batched(cuda::Reduce what, Views<const T> A, Views<const T> B) {
+    const std::size_t n = A.size();
+    if (n == 1) {  // a batch of one (every single-matrix solve): as the single kernels do it
+      require(A[0].rows() == B[0].rows() && A[0].cols() == B[0].cols(),
+              "batched reduction: shape mismatch");
+      return {A[0].empty() ? 0.0 : reduce(what, A[0], B[0])};
+    }
+    std::vector<double> values(n, 0.0);
+    if (n == 0) return values;
+    auto session = context_.session();
+    const std::size_t slice = (cuda::reduce_scratch_bytes() + 255) / 256 * 256;
+    auto* base = static_cast<unsigned char*>(session.workspace(n * slice + n * sizeof(double)));
+    auto* results = static_cast<double*>(static_cast<void*>(base + n * slice));
+    const cudaStream_t stream = session.stream();
+    check(cudaMemsetAsync(results, 0, n * sizeof(double), stream), "cudaMemsetAsync");
+    for (std::size_t i = 0; i < n; ++i) {
+      require(A[i].rows() == B[i].rows() && A[i].cols() == B[i].cols(),
+              "batched reduction: shape mismatch");
+      if (A[i].empty()) continue;
+      require_device(A[i], "reduction operand");
+      require_device(B[i], "reduction operand");
+      const double* value =
+          cuda::reduce<T>(what, strided(A[i]), strided(B[i]), base + i * slice, stream);
+      check(cudaMemcpyAsync(results + i, value, sizeof(double), cudaMemcpyDeviceToDevice, stream),
+            "cudaMemcpyAsync (reduction result)");
+    }
+    session.read(results, values.data(), n * sizeof(double));
+    return values;
+  }
+
+  template <class V>
+  static bool uniform(std::span<const V> views) {
+    return std::all_of(views.begin(), views.end(), [&](const V& v) {
+      return v.rows() == views[0].rows() && v.cols() == views[0].cols() &&
+             v.ld() == views[0].ld() && v.layout() == views[0].layout();
+    });
+  }
+
+  template <class V>
+  static std::vector<V> transposed(std::span<const V> views) {
+    std::vector<V> t;
+    t.reserve(views.size());
+    for (const V& v : views) t.push_back(v.transposed());
+    return t;
   }
 
   Context& context_;

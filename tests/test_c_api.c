@@ -192,7 +192,8 @@ static void test_options(void) {
   CHECK_FAILS(polarkit_options_set(o, "colour", "red"), POLARKIT_ERROR_INVALID_ARGUMENT,
               "unknown option key 'colour'");
   CHECK(strstr(polarkit_last_error(),
-               "method, tol, max_iter, steps, scaling, compute_h, precision, refine, device") != NULL);
+               "method, tol, max_iter, steps, scaling, compute_h, precision, refine, batch_group, "
+               "device") != NULL);
   CHECK(strstr(polarkit_last_error(), "polarkit_options_set") != NULL);
   CHECK_FAILS(polarkit_options_set(o, "method", "cholesky"), POLARKIT_ERROR_INVALID_ARGUMENT,
               "invalid value 'cholesky' for key 'method'");
@@ -476,6 +477,55 @@ static void test_polar_errors(void) {
   /* The last error persists after a success. */
   CHECK_OK(polarkit_polar_d(M, N, a, M, u, M, h, N, o, &info));
   CHECK(strstr(polarkit_last_error(), "NaN or Inf") != NULL);
+  polarkit_options_free(o);
+}
+
+/* A batch equals separate calls bit for bit (on the CPU), reports included; its checks. */
+static void test_polar_batched(void) {
+  enum { M = 6, N = 4, LDA = 7, COUNT = 3 };
+  double a[COUNT][LDA * N], u[COUNT][M * N], h[COUNT][N * N], u1[M * N], h1[N * N];
+  const double* as[COUNT];
+  double* us[COUNT];
+  double* hs[COUNT];
+  polarkit_info infos[COUNT], info;
+  polarkit_options* o = polarkit_options_new();
+  int i, k;
+  for (k = 0; k < COUNT; ++k) {
+    for (i = 0; i < LDA * N; ++i) a[k][i] = next_uniform();
+    a[k][0] += 0.5 * k; /* different spectra: different iteration counts */
+    as[k] = a[k];
+    us[k] = u[k];
+    hs[k] = h[k];
+  }
+  CHECK_OK(polarkit_options_set(o, "method", "polar-express-adaptive"));
+  CHECK_OK(polarkit_options_set(o, "batch_group", "3")); /* in lockstep (the CPU default is 1) */
+  CHECK_FAILS(polarkit_options_set(o, "batch_group", "-1"), POLARKIT_ERROR_INVALID_ARGUMENT,
+              "an integer >= 0");
+  CHECK_OK(polarkit_polar_batched_d(COUNT, M, N, as, LDA, us, M, hs, N, o, infos));
+  for (k = 0; k < COUNT; ++k) {
+    CHECK_OK(polarkit_polar_d(M, N, a[k], LDA, u1, M, h1, N, o, &info));
+    CHECK(memcmp(u1, u[k], sizeof u1) == 0);
+    CHECK(memcmp(h1, h[k], sizeof h1) == 0);
+    CHECK(info.iterations == infos[k].iterations && info.converged == infos[k].converged);
+    CHECK(info.ortho_error == infos[k].ortho_error);
+    CHECK(info.backward_error == infos[k].backward_error);
+  }
+  /* No H, no info; count = 0 is a no-op. */
+  CHECK_OK(polarkit_polar_batched_d(COUNT, M, N, as, LDA, us, M, NULL, 0, o, NULL));
+  CHECK_OK(polarkit_polar_batched_d(0, M, N, NULL, LDA, NULL, M, NULL, 0, o, NULL));
+  CHECK_FAILS(polarkit_polar_batched_d(-1, M, N, as, LDA, us, M, NULL, 0, o, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "count must be non-negative");
+  as[1] = NULL;
+  CHECK_FAILS(polarkit_polar_batched_d(COUNT, M, N, as, LDA, us, M, NULL, 0, o, infos),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "a[i] is NULL");
+  CHECK(info_is_reset(&infos[0]));
+  as[1] = a[1];
+  us[2] = a[0] + 1; /* an output inside another item's input */
+  CHECK_FAILS(polarkit_polar_batched_d(COUNT, M, N, as, LDA, us, M, NULL, 0, o, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "overlap");
+  us[2] = u[1]; /* two outputs in one place */
+  CHECK_FAILS(polarkit_polar_batched_d(COUNT, M, N, as, LDA, us, M, NULL, 0, o, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "overlap");
   polarkit_options_free(o);
 }
 
@@ -857,6 +907,7 @@ int main(void) {
   test_polar_d_wide();
   test_polar_s();
   test_polar_errors();
+  test_polar_batched();
   test_optimizer_handles();
   test_muon_step();
   test_polargrad_step();

@@ -328,6 +328,68 @@ TYPED_TEST(CudaBackendTest, ReductionsMatchTheCpu) {
   }
 }
 
+// The batched kernels of a uniform batch (one cublasGemmBatchedEx, one read-back of all the
+// scalars) and of a mixed one (item by item) against the CPU's single-matrix kernels.
+TYPED_TEST(CudaBackendTest, BatchedKernelsMatchTheCpu) {
+  using T = TypeParam;
+  const index_t m = 70, n = 40;
+  const double tol = 1e-13;
+  std::vector<Matrix<T>> A, B, dA, dB, dC;
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    A.push_back(testing::gaussian<T>(m, n, 60 + i));
+    B.push_back(testing::gaussian<T>(n, n, 70 + i));
+    dA.push_back(this->upload(A.back()));
+    dB.push_back(this->upload(B.back()));
+    dC.push_back(this->gpu->allocate(m, n));
+  }
+  std::vector<MatrixView<const T>> a, b, row_major_b;
+  std::vector<MatrixView<T>> c;
+  for (std::size_t i = 0; i < 3; ++i) {
+    a.push_back(std::as_const(dA[i]).view());
+    b.push_back(std::as_const(dB[i]).view());
+    row_major_b.push_back(std::as_const(dB[i]).view().transposed());
+    c.push_back(dC[i].view());
+  }
+  // A mixed batch: item 1's B is a sub-block with another leading dimension.
+  const Matrix<T> wide_host = testing::gaussian<T>(n + 5, n, 80);
+  const Matrix<T> wide = this->upload(wide_host);
+  const std::vector<MatrixView<const T>> mixed_b{b[0], wide.view().block(0, 0, n, n), b[2]};
+  std::vector<Matrix<T>> transposed_B, mixed_B;
+  for (std::size_t i = 0; i < 3; ++i) {
+    transposed_B.push_back(transpose(B[i]));
+    mixed_B.push_back(i == 1 ? clone(wide_host.view().block(0, 0, n, n)) : clone(B[i]));
+  }
+  const auto check = [&](const std::vector<MatrixView<const T>>& bs,
+                         const std::vector<Matrix<T>>& expected_B, const char* what) {
+    this->gpu->gemm_batched(2.0, a, bs, 0.0, c);
+    for (std::size_t i = 0; i < 3; ++i) {
+      Matrix<T> expected(m, n);
+      this->cpu.gemm(2.0, A[i].view(), expected_B[i].view(), 0.0, expected.view());
+      EXPECT_LE(relative_difference(download(dC[i]), expected), 4.0 * double(n) * eps<T>)
+          << what << " item " << i;
+    }
+  };
+  check(row_major_b, transposed_B, "row-major B");
+  check(mixed_b, mixed_B, "mixed batch");
+  check(b, B, "uniform batch");  // last: C then holds A[i]·B[i] for the reductions below
+  const std::vector<MatrixView<const T>> cc(c.begin(), c.end());
+  const auto dots = this->gpu->dot_batched(cc, cc);
+  const auto norms = this->gpu->norm_fro_batched(a);
+  const std::vector<MatrixView<const T>> squares{b[0], b[1], b[2]};
+  const auto minus_identity = this->gpu->norm_fro_minus_identity_batched(squares);
+  const auto differences = this->gpu->norm_fro_difference_batched(squares, row_major_b);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const Matrix<T> Ci = download(dC[i]);
+    EXPECT_NEAR(dots[i], this->cpu.dot(Ci.view(), Ci.view()), tol * dots[i]);
+    EXPECT_NEAR(norms[i], this->cpu.norm_fro(A[i].view()), tol * norms[i]);
+    EXPECT_NEAR(minus_identity[i], this->cpu.norm_fro_minus_identity(B[i].view()),
+                tol * minus_identity[i]);
+    const Matrix<T> Bt = transpose(B[i]);
+    EXPECT_NEAR(differences[i], this->cpu.norm_fro_difference(B[i].view(), Bt.view()),
+                tol * differences[i]);
+  }
+}
+
 TYPED_TEST(CudaBackendTest, NormsAreSafeAtTheEndsOfTheRange) {
   using T = TypeParam;
   const auto A = testing::gaussian<T>(64, 48, 16);
@@ -660,6 +722,48 @@ TEST_P(CudaPolarFloat, SquareTallAndWideMatchTheCpu) {
 INSTANTIATE_TEST_SUITE_P(Methods, CudaPolarFloat, ::testing::ValuesIn(cases({1e2, 1e3})),
                          case_name);
 
+// ---- batched polar on the device --------------------------------------------------------------
+
+// A batch on the device against the same batch on the CPU: the items part ways (κ = 1 … 1e3,
+// different iteration counts), so the device's lockstep loop with batched GEMMs and batched
+// read-backs is exercised as on the CPU, where polar_batched equals the loop bit for bit.
+TEST(CudaBatched, PolarMatchesTheCpuBatch) {
+  POLARKIT_REQUIRE_DEVICE();
+  Backend<float>& gpu = backend_for<float>(MemorySpace::cuda);
+  const index_t m = 192, n = 128;
+  std::vector<Matrix<float>> A, dA;
+  std::vector<MatrixView<const float>> host, device;
+  const double kappas[] = {1.0, 10.0, 1e2, 1e3};
+  for (std::size_t i = 0; i < 4; ++i) {
+    A.push_back(testing::with_singular_values<float>(m, n, testing::geometric_spectrum(n, kappas[i]),
+                                                     90 + i));
+    dA.push_back(gpu.allocate(m, n));
+    gpu.copy(1.0, A.back().view(), dA.back().view());
+  }
+  for (std::size_t i = 0; i < 4; ++i) {
+    host.push_back(A[i].view());
+    device.push_back(std::as_const(dA[i]).view());
+  }
+  for (const Method method : {Method::muon, Method::polar_express_adaptive, Method::qdwh}) {
+    PolarOptions o;
+    o.method = method;
+    const auto c = polar_batched<float>(host, o);
+    const auto g = polar_batched<float>(device, o);
+    ASSERT_EQ(g.size(), 4u);
+    const Bars b = bars(method, m);
+    for (std::size_t i = 0; i < 4; ++i) {
+      const std::string what = std::string(method_name(method)) + " item " + std::to_string(i);
+      const Measured<float> mc = measure(A[i], clone(c[i].U), c[i].H, c[i].info);
+      const Measured<float> mg = measure(A[i], download(g[i].U), download(g[i].H), g[i].info);
+      EXPECT_EQ(mg.info.converged, mc.info.converged) << what;
+      EXPECT_NEAR(mg.info.iterations, mc.info.iterations, 1) << what;
+      EXPECT_LE(mg.ortho, std::max(b.ortho, 2.0 * mc.ortho)) << what;
+      EXPECT_LE(mg.backward, std::max(b.backward, 2.0 * mc.backward)) << what;
+      EXPECT_LE(relative_difference(mg.U, mc.U), 10.0 * kappas[i] * eps<float>) << what;
+    }
+  }
+}
+
 // ---- reduced precision: 16-bit storage (cublasGemmEx) and TF32 products --------------------------
 
 // The device's conversions are the host's bit manipulation: equal encodings for every value.
@@ -761,6 +865,8 @@ TEST(CudaLibraries, LoadOnFirstUseWithEveryEntryPoint) {
   EXPECT_EQ(major, CUBLAS_VER_MAJOR);
   ASSERT_EQ(solver.cusolverGetProperty(MAJOR_VERSION, &major), CUSOLVER_STATUS_SUCCESS);
   EXPECT_EQ(major, CUSOLVER_VER_MAJOR);
+  EXPECT_NE(blas.cublasGemmEx, nullptr);
+  EXPECT_NE(blas.cublasGemmBatchedEx, nullptr);
   EXPECT_TRUE(mapped("libcublas"));
   EXPECT_TRUE(mapped("libcusolver"));
   EXPECT_EQ(&cuda::cublas(), &blas) << "loaded once";

@@ -840,11 +840,21 @@ TEST(SpectralPower, FloatRuns) {
 
 TEST(StepBatched, EqualsLoopingStep) {
   const index_t m = 20, n = 12, count = 3;
-  std::vector<Config> configs(4);
+  std::vector<Config> configs(7);
   configs[1] = Config::polargrad();
   configs[2].kind = Kind::colnorm;
   configs[3] = Config::polargrad();
   configs[3].momentum = 0.0;  // no state
+  // The batched Newton–Schulz oracle: with H (ν = tr(H)), in bf16, and polar-first.
+  configs[4] = Config::polargrad();
+  configs[4].oracle.method = Method::polar_express_adaptive;
+  configs[4].nu = Nu::nuclear;
+  configs[4].oracle.batch_group = 3;  // the parameters in lockstep (the CPU's default is 1)
+  configs[5].oracle.precision = Precision::bf16;
+  configs[5].oracle.batch_group = 2;
+  configs[6] = configs[4];
+  configs[6].order = MomentumOrder::polar_first;
+  configs[6].nesterov = true;
   for (const Config& c : configs) {
     std::vector<Mat> W, G, M, W2, M2;
     for (index_t i = 0; i < count; ++i) {
@@ -873,6 +883,8 @@ TEST(StepBatched, EqualsLoopingStep) {
       EXPECT_TRUE(identical(M[u].view(), M2[u].view()));
       EXPECT_EQ(reports[u].nu, r.nu);
       EXPECT_EQ(reports[u].update_norm, r.update_norm);
+      EXPECT_EQ(reports[u].oracle.iterations, r.oracle.iterations);
+      EXPECT_EQ(reports[u].oracle.ortho_error_history, r.oracle.ortho_error_history);
     }
   }
 }

@@ -29,5 +29,15 @@ int main() {
   auto refined = polarkit::msign(Af, low).info;
   std::printf("bf16 + refine: %d iterations, ‖UᵀU − I‖₂ ≈ %.1e\n", refined.iterations,
               refined.ortho_error);
-  return info.converged && refined.converged ? 0 : 1;
+
+  // A batch of matrices of one shape (here A and 2A) in one call: one report each.
+  polarkit::Matrix<double> A2(500, 200);
+  for (polarkit::index_t j = 0; j < 200; ++j) {
+    for (polarkit::index_t i = 0; i < 500; ++i) A2(i, j) = 2.0 * A(i, j);
+  }
+  const std::vector<polarkit::MatrixView<const double>> batch{A.view(), A2.view()};
+  auto results = polarkit::polar_batched<double>(batch);
+  std::printf("batch of %zu: %d and %d iterations\n", results.size(),
+              results[0].info.iterations, results[1].info.iterations);
+  return info.converged && refined.converged && results[1].info.converged ? 0 : 1;
 }

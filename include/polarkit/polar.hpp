@@ -9,6 +9,9 @@
 // transposed back, and H = UᵀA is still the n × n factor with A = U·H.
 #pragma once
 
+#include <span>
+#include <vector>
+
 #include "polarkit/info.hpp"
 #include "polarkit/matrix.hpp"
 #include "polarkit/matrix_view.hpp"
@@ -35,6 +38,28 @@ PolarResult<T> polar(MatrixView<const T> A, const PolarOptions& options = {});
 template <class T>
 PolarInfo polar(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H,
                 const PolarOptions& options = {});
+
+/// Polar decompositions of a batch of matrices of one shape in one memory space: U[i] (and H[i]
+/// when H is not empty and options.compute_h is set) of A[i], with one report per matrix,
+/// exactly as polar() reports it. The Newton–Schulz methods iterate the whole batch together:
+/// each step is one batched product per stage for the matrices still iterating, and each matrix
+/// stops on its own (its own e_j, its own adaptive schedule), so a batch returns what separate
+/// calls return (bit for bit on the CPU). The other methods solve the matrices one after
+/// another. Throws as polar() does, before any output is written; messages name the item.
+///
+///   std::vector<polarkit::MatrixView<const float>> A = ...;   // e.g. one layer's heads
+///   std::vector<polarkit::MatrixView<float>> U = ...;         // same shapes
+///   auto infos = polarkit::polar_batched<float>(A, U, {}, options);
+template <class T>
+std::vector<PolarInfo> polar_batched(std::span<const MatrixView<const T>> A,
+                                     std::span<const MatrixView<T>> U,
+                                     std::span<const MatrixView<T>> H,
+                                     const PolarOptions& options = {});
+
+/// The same, with U[i] (and H[i] when options.compute_h) allocated in A's memory space.
+template <class T>
+std::vector<PolarResult<T>> polar_batched(std::span<const MatrixView<const T>> A,
+                                          const PolarOptions& options = {});
 
 /// msign(A) = U alone (H, backward error and nuclear norm are not computed).
 template <class T>

@@ -109,6 +109,9 @@ POLARKIT_API void polarkit_options_free(polarkit_options* opts) POLARKIT_NOEXCEP
  *    "refine"    "true"/"1" or "false"/"0": after a reduced-precision iteration, continue in
  *                the input's precision until U is orthogonal to working precision (default
  *                "false")
+ *    "batch_group" an integer >= 0: how many matrices polarkit_polar_batched_* iterates
+ *                together with a Newton-Schulz method; 0 = the backend's choice (default: 1 on
+ *                the CPU, 64 on a CUDA device); the results do not depend on it
  *    "device"    "cpu" (default: a, u and h are host memory) or "cuda" (a, u and h are CUDA
  *                device memory; polar returns POLARKIT_ERROR_NOT_COMPILED when this build has
  *                no CUDA backend)
@@ -173,6 +176,30 @@ POLARKIT_API int polarkit_polar_s(int64_t m, int64_t n, const float* a, int64_t 
                                   int64_t ldu, float* h /* n×n or NULL */, int64_t ldh,
                                   const polarkit_options* opts /* NULL = defaults */,
                                   polarkit_info* info) POLARKIT_NOEXCEPT;
+
+/** Polar decompositions of count matrices of one shape: U_i of the m × n column-major matrix
+ *  a[i] into u[i] (and H_i into h[i] when h is not NULL), with info[i] (info may be NULL), each as
+ *  polarkit_polar_d reports it. All a[i] share lda, all u[i] ldu, all h[i] ldh. The
+ *  Newton–Schulz methods iterate the batch together (see polar_batched in polarkit/polar.hpp;
+ *  on the CPU the results equal count separate calls bit for bit); the other methods solve the
+ *  matrices one after another. count = 0 is a no-op. Requirements as for polarkit_polar_d, for
+ *  every item, plus (POLARKIT_ERROR_INVALID_ARGUMENT) count >= 0, a and u not NULL when
+ *  count > 0, every a[i] and u[i] (and h[i] when h is not NULL) not NULL, and no output
+ *  overlapping any input or another output. Every item is checked before anything is written. */
+POLARKIT_API int polarkit_polar_batched_d(int64_t count, int64_t m, int64_t n,
+                                          const double* const* a, int64_t lda, double* const* u,
+                                          int64_t ldu, double* const* h /* NULL: no H */,
+                                          int64_t ldh, const polarkit_options* opts,
+                                          polarkit_info* info /* count entries or NULL */)
+    POLARKIT_NOEXCEPT;
+
+/** polarkit_polar_batched_d in single precision. */
+POLARKIT_API int polarkit_polar_batched_s(int64_t count, int64_t m, int64_t n,
+                                          const float* const* a, int64_t lda, float* const* u,
+                                          int64_t ldu, float* const* h /* NULL: no H */,
+                                          int64_t ldh, const polarkit_options* opts,
+                                          polarkit_info* info /* count entries or NULL */)
+    POLARKIT_NOEXCEPT;
 
 /* ---------------------------------------------------------------------------------------------
  * Optimizer steps: the caller owns all state (functional, like optax)

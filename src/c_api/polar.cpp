@@ -4,6 +4,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "c_api/common.hpp"
 #include "core/backend.hpp"
@@ -19,7 +20,7 @@ namespace polarkit::c_api {
 namespace {
 
 constexpr std::string_view option_keys =
-    "method, tol, max_iter, steps, scaling, compute_h, precision, refine, device";
+    "method, tol, max_iter, steps, scaling, compute_h, precision, refine, batch_group, device";
 
 void set_option(polarkit_options& o, std::string_view key, std::string_view value) {
   if (key == "method") {
@@ -62,6 +63,11 @@ void set_option(polarkit_options& o, std::string_view key, std::string_view valu
     }
   } else if (key == "refine") {
     o.polar.refine = parse_bool(key, value);
+  } else if (key == "batch_group") {
+    constexpr std::string_view accepted = "an integer >= 0; 0 = the backend's choice";
+    const int group = parse_int(key, value, accepted);
+    if (group < 0) bad_value(key, value, accepted);
+    o.polar.batch_group = group;
   } else if (key == "device") {
     if (value == "cpu") {
       o.space = MemorySpace::host;
@@ -84,6 +90,7 @@ std::string get_option(const polarkit_options& o, std::string_view key) {
   if (key == "compute_h") return format_bool(o.polar.compute_h);
   if (key == "precision") return std::string(precision_name(o.polar.precision));
   if (key == "refine") return format_bool(o.polar.refine);
+  if (key == "batch_group") return std::to_string(o.polar.batch_group);
   if (key == "device") return o.space == MemorySpace::cuda ? "cuda" : "cpu";
   bad_key("option", key, option_keys);
 }
@@ -99,49 +106,89 @@ void reset(polarkit_info& info) {
   info.lower_bound = nan;
 }
 
+void report(const PolarInfo& result, polarkit_info& info) {
+  info.iterations = static_cast<std::int32_t>(result.iterations);
+  info.converged = result.converged ? 1 : 0;
+  info.ortho_error = result.ortho_error;
+  info.backward_error = result.backward_error;
+  info.nuclear_norm = result.nuclear_norm;
+  info.scale = result.scale;
+  info.lower_bound = result.lower_bound;
+}
+
+// polarkit_polar_{d,s} are batches of one: one set of checks and one call for both.
+template <class T>
+void solve(std::int64_t count, std::int64_t m, std::int64_t n, const T* const* a,
+           std::int64_t lda, T* const* u, std::int64_t ldu, T* const* h, std::int64_t ldh,
+           const polarkit_options* opts, polarkit_info* info) {
+  if (count < 0) throw Error(ErrorCode::invalid_argument, "count must be non-negative");
+  if (count == 0) return;
+  require_dims(m, n);
+  require_ld("lda", lda, m, n, sizeof(T));
+  require_ld("ldu", ldu, m, n, sizeof(T));
+  if (h != nullptr) require_ld("ldh", ldh, n, n, sizeof(T));
+  const auto items = static_cast<std::size_t>(count);
+  std::vector<Extent> inputs;
+  std::vector<Extent> outputs;
+  for (std::size_t i = 0; i < items; ++i) {
+    require_pointer(a[i], "a[i]");
+    require_pointer(u[i], "u[i]");
+    if (h != nullptr) require_pointer(h[i], "h[i]");
+    inputs.push_back({a[i], m, n, lda, sizeof(T), "a"});
+    outputs.push_back({u[i], m, n, ldu, sizeof(T), "u"});
+    outputs.push_back({h != nullptr ? h[i] : nullptr, n, n, ldh, sizeof(T), "h"});
+  }
+  for (std::size_t j = 0; j < outputs.size(); ++j) {
+    for (const Extent& input : inputs) require_disjoint(outputs[j], input);
+    for (std::size_t k = 0; k < j; ++k) require_disjoint(outputs[j], outputs[k]);
+  }
+
+  const PolarOptions options = opts != nullptr ? opts->polar : PolarOptions{};
+  const MemorySpace space = opts != nullptr ? opts->space : MemorySpace::host;
+  std::vector<MatrixView<const T>> A;
+  std::vector<MatrixView<T>> U;
+  std::vector<MatrixView<T>> H;
+  std::vector<Matrix<T>> scratch;
+  for (std::size_t i = 0; i < items; ++i) {
+    A.emplace_back(a[i], m, n, lda, Layout::col_major, space);
+    U.emplace_back(u[i], m, n, ldu, Layout::col_major, space);
+    if (h != nullptr) {
+      H.emplace_back(h[i], n, n, ldh, Layout::col_major, space);
+    } else if (options.compute_h && info != nullptr) {
+      // Only the info's backward error and nuclear norm need H: form it in scratch memory.
+      scratch.push_back(space == MemorySpace::host
+                            ? Matrix<T>(n, n)
+                            : detail::backend_for<T>(space).allocate(n, n));
+      H.push_back(scratch.back().view());
+    }
+  }
+  const std::vector<PolarInfo> results = polarkit::polar_batched<T>(A, U, H, options);
+  for (std::size_t i = 0; info != nullptr && i < items; ++i) report(results[i], info[i]);
+}
+
+template <class T>
+int polar(const char* function, std::int64_t count, std::int64_t m, std::int64_t n,
+          const T* const* a, std::int64_t lda, T* const* u, std::int64_t ldu, T* const* h,
+          std::int64_t ldh, const polarkit_options* opts, polarkit_info* info) noexcept {
+  for (std::int64_t i = 0; info != nullptr && i < count; ++i) reset(info[i]);
+  return guarded(function, [&] {
+    if (count > 0) {
+      require_pointer(a, "a");
+      require_pointer(u, "u");
+    }
+    solve<T>(count, m, n, a, lda, u, ldu, h, ldh, opts, info);
+  });
+}
+
 template <class T>
 int polar(const char* function, std::int64_t m, std::int64_t n, const T* a, std::int64_t lda,
           T* u, std::int64_t ldu, T* h, std::int64_t ldh, const polarkit_options* opts,
           polarkit_info* info) noexcept {
   if (info != nullptr) reset(*info);
   return guarded(function, [&] {
-    require_dims(m, n);
     require_pointer(a, "a");
     require_pointer(u, "u");
-    require_ld("lda", lda, m, n, sizeof(T));
-    require_ld("ldu", ldu, m, n, sizeof(T));
-    if (h != nullptr) require_ld("ldh", ldh, n, n, sizeof(T));
-    const Extent ea{a, m, n, lda, sizeof(T), "a"};
-    const Extent eu{u, m, n, ldu, sizeof(T), "u"};
-    const Extent eh{h, n, n, ldh, sizeof(T), "h"};
-    require_disjoint(eu, ea);
-    require_disjoint(eh, ea);
-    require_disjoint(eh, eu);
-
-    const PolarOptions options = opts != nullptr ? opts->polar : PolarOptions{};
-    const MemorySpace space = opts != nullptr ? opts->space : MemorySpace::host;
-    const MatrixView<const T> A(a, m, n, lda, Layout::col_major, space);
-    const MatrixView<T> U(u, m, n, ldu, Layout::col_major, space);
-    MatrixView<T> H;
-    Matrix<T> scratch;
-    if (h != nullptr) {
-      H = MatrixView<T>(h, n, n, ldh, Layout::col_major, space);
-    } else if (options.compute_h && info != nullptr) {
-      // Only the info's backward error and nuclear norm need H: form it in scratch memory.
-      scratch = space == MemorySpace::host ? Matrix<T>(n, n)
-                                           : detail::backend_for<T>(space).allocate(n, n);
-      H = scratch.view();
-    }
-    const PolarInfo result = polarkit::polar<T>(A, U, H, options);
-    if (info != nullptr) {
-      info->iterations = static_cast<std::int32_t>(result.iterations);
-      info->converged = result.converged ? 1 : 0;
-      info->ortho_error = result.ortho_error;
-      info->backward_error = result.backward_error;
-      info->nuclear_norm = result.nuclear_norm;
-      info->scale = result.scale;
-      info->lower_bound = result.lower_bound;
-    }
+    solve<T>(1, m, n, &a, lda, &u, ldu, h != nullptr ? &h : nullptr, ldh, opts, info);
   });
 }
 
@@ -194,6 +241,22 @@ int polarkit_polar_s(int64_t m, int64_t n, const float* a, int64_t lda, float* u
                      polarkit_info* info) noexcept {
   return polarkit::c_api::polar<float>("polarkit_polar_s", m, n, a, lda, u, ldu, h, ldh, opts,
                                        info);
+}
+
+int polarkit_polar_batched_d(int64_t count, int64_t m, int64_t n, const double* const* a,
+                             int64_t lda, double* const* u, int64_t ldu, double* const* h,
+                             int64_t ldh, const polarkit_options* opts,
+                             polarkit_info* info) noexcept {
+  return polarkit::c_api::polar<double>("polarkit_polar_batched_d", count, m, n, a, lda, u, ldu, h,
+                                        ldh, opts, info);
+}
+
+int polarkit_polar_batched_s(int64_t count, int64_t m, int64_t n, const float* const* a,
+                             int64_t lda, float* const* u, int64_t ldu, float* const* h,
+                             int64_t ldh, const polarkit_options* opts,
+                             polarkit_info* info) noexcept {
+  return polarkit::c_api::polar<float>("polarkit_polar_batched_s", count, m, n, a, lda, u, ldu, h,
+                                       ldh, opts, info);
 }
 
 }  // extern "C"

@@ -6,10 +6,12 @@
 // gemm(alpha, A.transposed(), B, ...) computes AᵀB without a copy. Outputs (C, G, dst of arithmetic kernels) must be column-major.
 #pragma once
 
+#include <cstddef>
 #include <span>
 #include <vector>
 
 #include "core/half.hpp"
+#include "polarkit/coefficients.hpp"
 #include "polarkit/matrix.hpp"
 
 namespace polarkit::detail {
@@ -21,6 +23,16 @@ struct Rounding {
   double unit_roundoff;
   bool wide_accumulation;
 };
+
+/// The matrices of a batch, item i at [i]: all of one shape (the batched kernels' operands).
+template <class T>
+using Views = std::span<const MatrixView<T>>;
+
+/// The read-only views of a batch's matrices.
+template <class T>
+std::vector<MatrixView<const T>> const_views(const std::vector<MatrixView<T>>& views) {
+  return {views.begin(), views.end()};
+}
 
 /// The kernels of the polynomial (Newton–Schulz) iterations: products, sums and norms. Every
 /// storage format has them, the 16-bit ones and TF32 products included (ReducedBackend).
@@ -72,6 +84,79 @@ class ProductBackend {
 
   /// ‖A − B‖_F.
   virtual double norm_fro_difference(MatrixView<const T> A, MatrixView<const T> B) = 0;
+
+  // ---- batched kernels: one kernel on every item of a batch (batched polar) -------------------
+  // Each default calls the kernel above item by item, so a batch computes exactly what a loop
+  // over its items does, bit for bit. A backend overrides them where one launch, or one read-back
+  // of all the scalars, serves the whole batch (the CUDA backend).
+
+  /// How many matrices a batched solve iterates together by default (PolarOptions::batch_group).
+  /// Item-by-item kernels gain nothing from groups but memory and cache misses: one.
+  [[nodiscard]] virtual int batch_group() const { return 1; }
+
+  /// C[i] = alpha · A[i] · B[i] + beta · C[i].
+  virtual void gemm_batched(double alpha, Views<const T> A, Views<const T> B, double beta,
+                            Views<T> C) {
+    for (std::size_t i = 0; i < C.size(); ++i) gemm(alpha, A[i], B[i], beta, C[i]);
+  }
+
+  /// G[i] = X[i]ᵀ X[i].
+  virtual void gram_batched(Views<const T> X, Views<T> G) {
+    for (std::size_t i = 0; i < G.size(); ++i) gram(1.0, X[i], 0.0, G[i]);
+  }
+
+  /// D[i] = p_i(S[i]) / S[i] = c·S[i]² + b·S[i] + a·I for p_i = q[i] and a symmetric S[i] (the
+  /// matrix polynomial a Newton–Schulz step multiplies by). The S² term costs a Gram product of
+  /// S[i] (S² = SᵀS) where c ≠ 0.
+  virtual void polynomial_batched(std::span<const Quintic> q, Views<const T> S, Views<T> D) {
+    for (std::size_t i = 0; i < D.size(); ++i) {
+      if (q[i].c != 0.0) {
+        gram(q[i].c, S[i], 0.0, D[i]);
+        add(q[i].b, S[i], 1.0, D[i]);
+      } else {
+        copy(q[i].b, S[i], D[i]);
+      }
+      add_diagonal(q[i].a, D[i]);
+    }
+  }
+
+  /// dst[i] = alpha[i] · src[i].
+  virtual void copy_batched(std::span<const double> alpha, Views<const T> src, Views<T> dst) {
+    for (std::size_t i = 0; i < dst.size(); ++i) copy(alpha[i], src[i], dst[i]);
+  }
+
+  /// C[i] = C[i] + gamma · I.
+  virtual void add_diagonal_batched(double gamma, Views<T> C) {
+    for (const MatrixView<T>& c : C) add_diagonal(gamma, c);
+  }
+
+  /// ⟨A[i], B[i]⟩_F for every i.
+  virtual std::vector<double> dot_batched(Views<const T> A, Views<const T> B) {
+    std::vector<double> r(A.size());
+    for (std::size_t i = 0; i < A.size(); ++i) r[i] = dot(A[i], B[i]);
+    return r;
+  }
+
+  /// ‖A[i]‖_F for every i.
+  virtual std::vector<double> norm_fro_batched(Views<const T> A) {
+    std::vector<double> r(A.size());
+    for (std::size_t i = 0; i < A.size(); ++i) r[i] = norm_fro(A[i]);
+    return r;
+  }
+
+  /// ‖G[i] − I‖_F for every i.
+  virtual std::vector<double> norm_fro_minus_identity_batched(Views<const T> G) {
+    std::vector<double> r(G.size());
+    for (std::size_t i = 0; i < G.size(); ++i) r[i] = norm_fro_minus_identity(G[i]);
+    return r;
+  }
+
+  /// ‖A[i] − B[i]‖_F for every i.
+  virtual std::vector<double> norm_fro_difference_batched(Views<const T> A, Views<const T> B) {
+    std::vector<double> r(A.size());
+    for (std::size_t i = 0; i < A.size(); ++i) r[i] = norm_fro_difference(A[i], B[i]);
+    return r;
+  }
 };
 
 /// Every kernel the solvers need, for the working precisions float and double.

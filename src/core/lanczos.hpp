@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <numeric>
 #include <utility>
 #include <vector>
 
@@ -16,20 +18,25 @@
 
 namespace polarkit::detail {
 
+/// One Lanczos run per item of a batch, in lockstep: each step is one batched product, one
+/// batched dot and one batched norm for all the runs still going (a run stops on its own at an
+/// invariant subspace), so a device reads back two vectors of scalars per step, not 2·batch.
 template <class T, class Be = Backend<T>>
 class Lanczos {
  public:
   static constexpr int default_steps = 40;
 
-  Lanczos(Ops<T, Be>& ops, index_t n, int max_steps = default_steps)
+  Lanczos(Ops<T, Be>& ops, index_t n, std::size_t batch = 1)
       : ops_(ops),
         breakdown_(breakdown_level(ops.rounding(), n)),
         n_(n),
-        k_(static_cast<int>(std::min<index_t>(n, max_steps))),
-        basis_(ops.allocate(n, k_ + 1)),
-        w_(ops.allocate(n, 1)),
-        h_(ops.allocate(k_ + 1, 1)),
+        k_(static_cast<int>(std::min<index_t>(n, default_steps))),
         start_(ops.allocate(n, 1)) {
+    for (std::size_t i = 0; i < batch; ++i) {
+      basis_.push_back(ops.allocate(n, k_ + 1));
+      w_.push_back(ops.allocate(n, 1));
+      h_.push_back(ops.allocate(k_ + 1, 1));
+    }
     // Made on the host and copied into the backend's memory once per Lanczos object, not once
     // per extremes() call: a host-to-device copy may synchronise.
     const Matrix<T> start = start_vector(n);
@@ -39,33 +46,72 @@ class Lanczos {
   /// Extreme eigenvalues of the symmetric operator y = apply(x) (x, y: n × 1 views).
   template <class Apply>
   Extremes extremes(Apply&& apply) {
+    const std::size_t first = 0;
+    return extremes_batched(Items(&first, 1),
+                            [&](Items, Views<const T> x, Views<T> y) { apply(x[0], y[0]); })[0];
+  }
+
+  /// Extreme eigenvalues of the symmetric operators of the given items, where
+  /// apply(items', x, y) sets y[k] = (operator of items'[k]) · x[k] (n × 1 views).
+  template <class ApplyBatched>
+  std::vector<Extremes> extremes_batched(Items items, ApplyBatched&& apply) {
     Be& be = ops_.backend();
-    const MatrixView<T> Q = basis_.view();
-    const MatrixView<T> w = w_.view();
-    be.copy(1.0, std::as_const(start_).view(), Q.col(0));
-    std::vector<double> diag;
-    std::vector<double> off;
-    for (int j = 0; j < k_; ++j) {
-      const MatrixView<T> q = Q.col(j);
-      apply(MatrixView<const T>(q), w);
-      diag.push_back(be.dot(q, w));
+    const std::size_t count = items.size();
+    std::vector<std::vector<double>> diag(count);
+    std::vector<std::vector<double>> off(count);
+    std::vector<std::size_t> running(count);  // positions in items of the runs still going
+    std::iota(running.begin(), running.end(), std::size_t{0});
+    std::vector<MatrixView<T>> firsts;
+    for (std::size_t k = 0; k < count; ++k) firsts.push_back(basis_[items[k]].view().col(0));
+    be.copy_batched(std::vector<double>(count, 1.0),
+                    std::vector<MatrixView<const T>>(count, std::as_const(start_).view()), firsts);
+    for (int j = 0; j < k_ && !running.empty(); ++j) {
+      std::vector<std::size_t> ids;  // the runs' items, and their views at this step
+      std::vector<MatrixView<const T>> q, Qj, QjT;
+      std::vector<MatrixView<T>> w, hj;
+      for (const std::size_t k : running) {
+        const std::size_t item = items[k];
+        const MatrixView<T> basis = basis_[item].view();
+        ids.push_back(item);
+        q.push_back(basis.col(j));
+        Qj.push_back(basis.block(0, 0, n_, j + 1));
+        QjT.push_back(Qj.back().transposed());
+        w.push_back(w_[item].view());
+        hj.push_back(h_[item].view().block(0, 0, j + 1, 1));
+      }
+      const std::vector<MatrixView<const T>> cw = const_views(w);
+      apply(Items(ids), Views<const T>(q), Views<T>(w));
+      const std::vector<double> alpha = be.dot_batched(q, cw);
       // Two passes of classical Gram–Schmidt against every basis vector so far ("twice is
       // enough"): it removes the α and β terms of the three-term recurrence too.
-      const MatrixView<T> Qj = Q.block(0, 0, n_, j + 1);
-      const MatrixView<T> hj = h_.view().block(0, 0, j + 1, 1);
       for (int pass = 0; pass < 2; ++pass) {
-        ops_.gemm(1.0, Qj.transposed(), w, 0.0, hj);
-        ops_.gemm(-1.0, Qj, hj, 1.0, w);
+        ops_.gemm_batched(ids, 1.0, QjT, cw, 0.0, hj);
+        ops_.gemm_batched(ids, -1.0, Qj, const_views(hj), 1.0, w);
       }
-      const double beta = be.norm_fro(w);
-      const double size = std::max(std::abs(diag.back()), off.empty() ? 0.0 : off.back());
-      if (j + 1 == k_ || !(beta > breakdown_ * size)) {
-        break;  // k steps done, or an invariant subspace: the Ritz values are exact
+      const std::vector<double> beta = be.norm_fro_batched(cw);
+      std::vector<std::size_t> going;
+      std::vector<double> inverse;
+      std::vector<MatrixView<const T>> from;
+      std::vector<MatrixView<T>> next;
+      for (std::size_t r = 0; r < running.size(); ++r) {
+        const std::size_t k = running[r];
+        diag[k].push_back(alpha[r]);
+        const double size = std::max(std::abs(alpha[r]), off[k].empty() ? 0.0 : off[k].back());
+        if (j + 1 == k_ || !(beta[r] > breakdown_ * size)) {
+          continue;  // k steps done, or an invariant subspace: the Ritz values are exact
+        }
+        off[k].push_back(beta[r]);
+        going.push_back(k);
+        inverse.push_back(1.0 / beta[r]);
+        from.push_back(cw[r]);
+        next.push_back(basis_[items[k]].view().col(j + 1));
       }
-      off.push_back(beta);
-      be.copy(1.0 / beta, w, Q.col(j + 1));
+      be.copy_batched(inverse, from, next);
+      running = std::move(going);
     }
-    return tridiagonal_extremes(diag, off);
+    std::vector<Extremes> result;
+    for (std::size_t k = 0; k < count; ++k) result.push_back(tridiagonal_extremes(diag[k], off[k]));
+    return result;
   }
 
  private:
@@ -97,10 +143,10 @@ class Lanczos {
   double breakdown_;
   index_t n_;
   int k_;
-  Matrix<T> basis_;
-  Matrix<T> w_;
-  Matrix<T> h_;
   Matrix<T> start_;  ///< the normalised start vector, in the backend's memory
+  std::vector<Matrix<T>> basis_;  ///< per item: the Lanczos vectors, n × (k + 1)
+  std::vector<Matrix<T>> w_;
+  std::vector<Matrix<T>> h_;
 };
 
 }  // namespace polarkit::detail

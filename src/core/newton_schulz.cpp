@@ -2,8 +2,12 @@
 // type and backend. Per quintic step: SYRK for G (mn²), SYRK for G² (n³), one GEMM (2mn²);
 // the cubic skips G². e_j comes from the G each step forms anyway.
 #include <algorithm>
+#include <cstddef>
+#include <span>
+#include <vector>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <utility>
 
 #include "core/orthogonality.hpp"
@@ -67,93 +71,181 @@ class StopRule {
 template <class T, class Be>
 class Step {
  public:
-  Step(Ops<T, Be>& ops, index_t n) : ops_(ops), D_(ops.allocate(n, n)) {}
+  Step(Ops<T, Be>& ops, index_t n, std::size_t batch) : ops_(ops) {
+    for (std::size_t i = 0; i < batch; ++i) D_.push_back(ops.allocate(n, n));
+  }
 
-  /// Y = X·p(G) written as in the class comment; near: ‖G − I‖_F < 1. G is consumed: near
-  /// convergence it is turned into E in place (the next measurement forms G anew).
-  void apply(const Quintic& p, MatrixView<const T> X, MatrixView<T> G, bool near,
-             MatrixView<T> Y) {
+  /// Y[k] = X[k]·p[k](G[k]) for the items items[k], written as in the class comment, where
+  /// near[k]: ‖G[k] − I‖_F < 1. G is consumed: near convergence it is turned into E in place (the
+  /// next measurement forms G anew).
+  void apply(Items items, std::span<const Quintic> p, Views<const T> X,
+             const std::vector<MatrixView<T>>& G,
+             const std::vector<bool>& near, Views<T> Y) {
+    std::vector<Quintic> q(p.begin(), p.end());  // the coefficients in S: G, or E = G − I
+    std::vector<MatrixView<T>> D;
+    Group plain;  // Y = X·D
+    Group close;  // Y = X + X·D, and G turned into E
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      D.push_back(D_[items[k]].view());
+      Group& g = near[k] ? close : plain;
+      g.items.push_back(items[k]);
+      g.X.push_back(X[k]);
+      g.D.push_back(std::as_const(D_[items[k]]).view());
+      g.Y.push_back(Y[k]);
+      if (near[k]) {
+        close.G.push_back(G[k]);
+        q[k] = {p[k].a + p[k].b + p[k].c - 1.0, p[k].b + 2.0 * p[k].c, p[k].c};
+      }
+    }
     Be& be = ops_.backend();
-    const MatrixView<T> D = D_.view();
-    const MatrixView<const T> S = G;  // the matrix the polynomial is written in: G, or E = G − I
-    Quintic q = p;                    // its coefficients in S
-    if (near) {
-      be.add_diagonal(-1.0, G);
-      q = {p.a + p.b + p.c - 1.0, p.b + 2.0 * p.c, p.c};
-    }
-    if (q.c != 0.0) {
-      ops_.gram(q.c, S, 0.0, D);
-      be.add(q.b, S, 1.0, D);
-    } else {
-      be.copy(q.b, S, D);
-    }
-    be.add_diagonal(q.a, D);
-    if (near) be.copy(1.0, X, Y);
-    ops_.gemm(1.0, X, std::as_const(D_).view(), near ? 1.0 : 0.0, Y);
+    be.add_diagonal_batched(-1.0, close.G);
+    ops_.polynomial_batched(items, q, const_views(G), D);
+    be.copy_batched(std::vector<double>(close.X.size(), 1.0), close.X, close.Y);
+    ops_.gemm_batched(plain.items, 1.0, plain.X, plain.D, 0.0, plain.Y);
+    ops_.gemm_batched(close.items, 1.0, close.X, close.D, 1.0, close.Y);
   }
 
  private:
+  struct Group {
+    std::vector<std::size_t> items;
+    std::vector<MatrixView<const T>> X;
+    std::vector<MatrixView<const T>> D;
+    std::vector<MatrixView<T>> Y;
+    std::vector<MatrixView<T>> G;
+  };
+
   Ops<T, Be>& ops_;
-  Matrix<T> D_;
+  std::vector<Matrix<T>> D_;
 };
+
+template <class T>
+std::vector<MatrixView<const T>> views_of(Items items, std::span<const NsItem<T>> batch) {
+  std::vector<MatrixView<const T>> v;
+  for (const std::size_t i : items) v.push_back(std::as_const(*batch[i].X).view());
+  return v;
+}
 
 }  // namespace
 
 template <class T, class Be>
+void solve_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
+                         const PolarOptions& options) {
+  OrthogonalityMeter<T, Be> meter(ops, batch[0].X->cols(), batch.size());
+  std::vector<std::size_t> all(batch.size());
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  const std::vector<GramSpectrum> s = meter.measure_batched(all, views_of<T>(all, batch));
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    PolarInfo& info = *batch[i].info;
+    OrthogonalityMeter<T, Be>::record(s[i], info);
+    // Lanczos approaches λ_min from above; below G's rounding floor its value is noise (often
+    // ≤ 0 in the 16-bit formats), so the floor stands in: a lower estimate of κ either way.
+    info.cond_estimate = std::sqrt(s[i].lambda_max / std::max(s[i].lambda_min, s[i].lambda_floor));
+  }
+  continue_newton_schulz(ops, batch, options, meter, s);
+  for (const NsItem<T>& item : batch) {
+    item.info->lower_bound = item.schedule->design_lower_bound();
+  }
+}
+
+template <class T, class Be>
+void continue_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
+                            const PolarOptions& options, OrthogonalityMeter<T, Be>& meter,
+                            std::vector<GramSpectrum> s) {
+  const index_t m = batch[0].X->rows();
+  const index_t n = batch[0].X->cols();
+  const std::size_t size = batch.size();
+  std::vector<Matrix<T>> Y;
+  for (std::size_t i = 0; i < size; ++i) Y.push_back(ops.allocate(m, n));
+  Step<T, Be> step(ops, n, size);
+  const StopRule rule(options, batch[0].schedule->order(), ops.rounding(), n);
+  // Per item: e_F of the previous iterate, ‖Xⱼ − Xⱼ₋₁‖_F, and where the polynomials applied so
+  // far have taken a singular value that started at u·σ_max (StopRule::done).
+  std::vector<double> previous(size, std::numeric_limits<double>::quiet_NaN());
+  std::vector<double> change(size, std::numeric_limits<double>::infinity());
+  std::vector<double> lifted(size, ops.rounding().unit_roundoff);
+  std::vector<int> fixed_steps(size);
+  for (std::size_t i = 0; i < size; ++i) {
+    const auto& history = batch[i].info->ortho_error_history;
+    if (history.size() >= 2) previous[i] = history[history.size() - 2];
+    fixed_steps[i] = options.steps > 0 ? options.steps : batch[i].schedule->default_steps();
+  }
+  std::vector<GramSpectrum> spectrum = std::move(s);  // by item
+  std::vector<std::size_t> active(size);  // the items still iterating
+  std::iota(active.begin(), active.end(), std::size_t{0});
+  for (int taken = 0;; ++taken) {
+    std::vector<std::size_t> going;
+    for (const std::size_t i : active) {
+      PolarInfo& info = *batch[i].info;
+      const GramSpectrum& si = spectrum[i];
+      const bool stop = fixed_steps[i] > 0 ? taken == fixed_steps[i]
+                                           : info.iterations >= options.max_iter ||
+                                                 rule.done(si, previous[i], change[i], lifted[i]);
+      if (stop) {
+        info.converged = rule.met(si.e_fro);
+      } else {
+        going.push_back(i);
+      }
+    }
+    active = std::move(going);
+    if (active.empty()) return;
+    std::vector<Quintic> p;
+    std::vector<bool> near;
+    std::vector<MatrixView<const T>> X;
+    std::vector<MatrixView<T>> G, Ys;
+    for (const std::size_t i : active) {
+      p.push_back(batch[i].schedule->next(spectrum[i]));
+      lifted[i] = std::min(p.back()(lifted[i]), 1.0);
+      near.push_back(spectrum[i].e_fro < 1.0);
+      X.push_back(std::as_const(*batch[i].X).view());
+      G.push_back(meter.gram(i).view());
+      Ys.push_back(Y[i].view());
+    }
+    step.apply(active, p, X, G, near, Ys);
+    const std::vector<double> moved =
+        ops.backend().norm_fro_difference_batched(const_views(Ys), X);
+    for (std::size_t k = 0; k < active.size(); ++k) {
+      const std::size_t i = active[k];
+      std::swap(*batch[i].X, Y[i]);
+      change[i] = moved[k];
+      previous[i] = spectrum[i].e_fro;
+      ++batch[i].info->iterations;
+      batch[i].info->steps.push_back(StepKind::polynomial);
+    }
+    const std::vector<GramSpectrum> measured =
+        meter.measure_batched(active, views_of<T>(active, batch));
+    for (std::size_t k = 0; k < active.size(); ++k) {
+      const std::size_t i = active[k];
+      spectrum[i] = measured[k];
+      OrthogonalityMeter<T, Be>::record(spectrum[i], *batch[i].info);
+    }
+  }
+}
+
+template <class T, class Be>
 void solve_newton_schulz(Ops<T, Be>& ops, Matrix<T>& X, Schedule& schedule,
                          const PolarOptions& options, PolarInfo& info) {
-  OrthogonalityMeter<T, Be> meter(ops, X.cols());
-  const GramSpectrum s = meter.measure(std::as_const(X).view());
-  OrthogonalityMeter<T, Be>::record(s, info);
-  // Lanczos approaches λ_min from above; below G's rounding floor its value is noise (often ≤ 0
-  // in the 16-bit formats), so the floor stands in: a lower estimate of κ either way.
-  info.cond_estimate = std::sqrt(s.lambda_max / std::max(s.lambda_min, s.lambda_floor));
-  continue_newton_schulz(ops, X, schedule, options, info, meter, s);
-  info.lower_bound = schedule.design_lower_bound();
+  const NsItem<T> one{&X, &schedule, &info};
+  solve_newton_schulz(ops, std::span<const NsItem<T>>(&one, 1), options);
 }
 
 template <class T, class Be>
 void continue_newton_schulz(Ops<T, Be>& ops, Matrix<T>& X, Schedule& schedule,
                             const PolarOptions& options, PolarInfo& info,
                             OrthogonalityMeter<T, Be>& meter, GramSpectrum s) {
-  const index_t m = X.rows();
-  const index_t n = X.cols();
-  Matrix<T> Y = ops.allocate(m, n);
-  Step<T, Be> step(ops, n);
-  const StopRule rule(options, schedule.order(), ops.rounding(), n);
-  const auto& history = info.ortho_error_history;
-  double previous = history.size() >= 2 ? history[history.size() - 2]
-                                        : std::numeric_limits<double>::quiet_NaN();
-  double change = std::numeric_limits<double>::infinity();
-  double lifted = ops.rounding().unit_roundoff;
-  const int fixed_steps = options.steps > 0 ? options.steps : schedule.default_steps();
-  for (int taken = 0;; ++taken) {
-    const bool stop = fixed_steps > 0
-                          ? taken == fixed_steps
-                          : info.iterations >= options.max_iter || rule.done(s, previous, change, lifted);
-    if (stop) {
-      info.converged = rule.met(s.e_fro);
-      return;
-    }
-    const Quintic p = schedule.next(s);
-    lifted = std::min(p(lifted), 1.0);
-    step.apply(p, std::as_const(X).view(), meter.gram().view(), s.e_fro < 1.0,
-               Y.view());
-    change = ops.backend().norm_fro_difference(std::as_const(Y).view(), std::as_const(X).view());
-    std::swap(X, Y);
-    ++info.iterations;
-    info.steps.push_back(StepKind::polynomial);
-    previous = s.e_fro;
-    s = meter.measure(std::as_const(X).view());
-    OrthogonalityMeter<T, Be>::record(s, info);
-  }
+  const NsItem<T> one{&X, &schedule, &info};
+  continue_newton_schulz(ops, std::span<const NsItem<T>>(&one, 1), options, meter, {s});
 }
 
 #define POLARKIT_INSTANTIATE(T, Be)                                                              \
-  template void solve_newton_schulz<T, Be>(Ops<T, Be>&, Matrix<T>&, Schedule&, const PolarOptions&, \
-                                          PolarInfo&);                                            \
-  template void continue_newton_schulz<T, Be>(Ops<T, Be>&, Matrix<T>&, Schedule&,                   \
-                                             const PolarOptions&, PolarInfo&,                     \
+  template void solve_newton_schulz<T, Be>(Ops<T, Be>&, std::span<const NsItem<T>>,             \
+                                          const PolarOptions&);                                 \
+  template void continue_newton_schulz<T, Be>(Ops<T, Be>&, std::span<const NsItem<T>>,          \
+                                             const PolarOptions&, OrthogonalityMeter<T, Be>&,    \
+                                             std::vector<GramSpectrum>);                         \
+  template void solve_newton_schulz<T, Be>(Ops<T, Be>&, Matrix<T>&, Schedule&,                  \
+                                          const PolarOptions&, PolarInfo&);                     \
+  template void continue_newton_schulz<T, Be>(Ops<T, Be>&, Matrix<T>&, Schedule&,               \
+                                             const PolarOptions&, PolarInfo&,                   \
                                              OrthogonalityMeter<T, Be>&, GramSpectrum);
 POLARKIT_INSTANTIATE(float, Backend<float>)
 POLARKIT_INSTANTIATE(double, Backend<double>)

@@ -2,6 +2,11 @@
 // reports flops and matrix products without each solver adding them up by hand.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
 #include "core/backend.hpp"
 
 namespace polarkit::detail {
@@ -14,54 +19,99 @@ inline double qr_flops(index_t m, index_t n) {
   return 2.0 * dm * dn * dn - 2.0 * dn * dn * dn / 3.0;
 }
 
+/// Indices of the items of a batch that a batched call works on (its views in the same order).
+using Items = std::span<const std::size_t>;
+
 /// Be: the backend interface the solver needs; the Newton–Schulz loop asks for ProductBackend<T>
-/// only, so it runs in the 16-bit formats too.
+/// only, so it runs in the 16-bit formats too. A batched solve counts the work of each item
+/// apart (flops(i), products(i)); the single-matrix calls count for item 0.
 template <class T, class Be = Backend<T>>
 class Ops {
  public:
-  explicit Ops(Be& backend) : backend_(backend) {}
+  explicit Ops(Be& backend, std::size_t items = 1)
+      : backend_(backend), flops_(items, 0.0), products_(items, 0) {}
 
   [[nodiscard]] Be& backend() const noexcept { return backend_; }
   [[nodiscard]] Rounding rounding() const { return backend_.rounding(); }
-  [[nodiscard]] double flops() const noexcept { return flops_; }
+  [[nodiscard]] std::size_t items() const noexcept { return flops_.size(); }
+  [[nodiscard]] double flops(std::size_t item = 0) const { return flops_.at(item); }
   /// GEMM/SYRK calls whose operands are matrices on both sides (matrix–vector products used by
   /// the Lanczos estimates are counted in flops only).
-  [[nodiscard]] std::int64_t products() const noexcept { return products_; }
+  [[nodiscard]] std::int64_t products(std::size_t item = 0) const { return products_.at(item); }
 
   Matrix<T> allocate(index_t rows, index_t cols) { return backend_.allocate(rows, cols); }
 
   void gemm(double alpha, MatrixView<const T> A, MatrixView<const T> B, double beta,
             MatrixView<T> C) {
     backend_.gemm(alpha, A, B, beta, C);
-    count(2.0 * d(C.rows()) * d(C.cols()) * d(A.cols()), C.rows() > 1 && C.cols() > 1);
-  }
-
-  /// Work done inside a backend call that is not a product (an SVD, a factorisation).
-  void add_flops(double flops) { flops_ += flops; }
-
-  /// Work done by another Ops (a phase of the solve in another precision).
-  template <class Other>
-  void add_work(const Other& other) {
-    flops_ += other.flops();
-    products_ += other.products();
+    count(0, gemm_flops(A, C), is_product(C));
   }
 
   void gram(double alpha, MatrixView<const T> X, double beta, MatrixView<T> G) {
     backend_.gram(alpha, X, beta, G);
-    const double syrk = d(G.rows()) * d(G.rows()) * d(X.rows());
-    count(backend_.gram_by_gemm() ? 2.0 * syrk : syrk, G.rows() > 1);
+    count(0, gram_flops(X, G), G.rows() > 1);
+  }
+
+  void gemm_batched(Items items, double alpha, Views<const T> A, Views<const T> B, double beta,
+                    Views<T> C) {
+    if (C.empty()) return;
+    backend_.gemm_batched(alpha, A, B, beta, C);
+    for (const std::size_t i : items) count(i, gemm_flops(A[0], C[0]), is_product(C[0]));
+  }
+
+  void gram_batched(Items items, Views<const T> X, Views<T> G) {
+    if (G.empty()) return;
+    backend_.gram_batched(X, G);
+    for (const std::size_t i : items) count(i, gram_flops(X[0], G[0]), G[0].rows() > 1);
+  }
+
+  /// D[k] = c·S[k]² + b·S[k] + a·I for (a, b, c) = q[k] (ProductBackend::polynomial_batched).
+  void polynomial_batched(Items items, std::span<const Quintic> q, Views<const T> S, Views<T> D) {
+    if (D.empty()) return;
+    backend_.polynomial_batched(q, S, D);
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      if (q[k].c != 0.0) count(items[k], gram_flops(S[0], D[0]), D[0].rows() > 1);
+    }
+  }
+
+  /// Work done inside a backend call that is not a product (an SVD, a factorisation).
+  void add_flops(double flops) { flops_[0] += flops; }
+
+  /// The work another Ops counted for one of its items, as this one's item 0 (one matrix's
+  /// share of a batched solve).
+  template <class Other>
+  void add_work(const Other& other, std::size_t item) {
+    flops_[0] += other.flops(item);
+    products_[0] += other.products(item);
+  }
+
+  /// Work done by another Ops (a phase of the solve in another precision), item by item.
+  template <class Other>
+  void add_work(const Other& other) {
+    for (std::size_t i = 0; i < other.items(); ++i) {
+      flops_.at(i) += other.flops(i);
+      products_.at(i) += other.products(i);
+    }
   }
 
  private:
   static double d(index_t v) { return static_cast<double>(v); }
-  void count(double flops, bool is_product) {
-    flops_ += flops;
-    products_ += is_product ? 1 : 0;
+  static double gemm_flops(MatrixView<const T> A, MatrixView<T> C) {
+    return 2.0 * d(C.rows()) * d(C.cols()) * d(A.cols());
+  }
+  double gram_flops(MatrixView<const T> X, MatrixView<T> G) const {
+    const double syrk = d(G.rows()) * d(G.rows()) * d(X.rows());
+    return backend_.gram_by_gemm() ? 2.0 * syrk : syrk;
+  }
+  static bool is_product(MatrixView<T> C) { return C.rows() > 1 && C.cols() > 1; }
+  void count(std::size_t item, double flops, bool is_product) {
+    flops_[item] += flops;
+    products_[item] += is_product ? 1 : 0;
   }
 
   Be& backend_;
-  double flops_ = 0.0;
-  std::int64_t products_ = 0;
+  std::vector<double> flops_;
+  std::vector<std::int64_t> products_;
 };
 
 }  // namespace polarkit::detail

@@ -2,6 +2,10 @@
 // and a Lanczos estimate of the 2-norm, which also yields σ_min and σ_max estimates.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
 #include "core/lanczos.hpp"
 #include "core/schedule.hpp"
 #include "polarkit/info.hpp"
@@ -19,23 +23,44 @@ inline double gram_rounding_floor(index_t n, Rounding r) {
          r.unit_roundoff;
 }
 
+/// Measures the iterates of a batch (one Gram matrix and one Lanczos run per item; a batch of
+/// one for the single-matrix solvers).
 template <class T, class Be = Backend<T>>
 class OrthogonalityMeter {
  public:
-  OrthogonalityMeter(Ops<T, Be>& ops, index_t n)
-      : ops_(ops), gram_(ops.allocate(n, n)), lanczos_(ops, n) {}
+  OrthogonalityMeter(Ops<T, Be>& ops, index_t n, std::size_t batch = 1)
+      : ops_(ops), lanczos_(ops, n, batch) {
+    for (std::size_t i = 0; i < batch; ++i) gram_.push_back(ops.allocate(n, n));
+  }
 
   /// Forms G = XᵀX (kept in gram()) and measures it.
   GramSpectrum measure(MatrixView<const T> X) {
-    ops_.gram(1.0, X, 0.0, gram_.view());
-    const MatrixView<const T> G = std::as_const(gram_).view();
-    const Extremes ext = lanczos_.extremes([&](MatrixView<const T> x, MatrixView<T> y) {
-      ops_.gemm(1.0, G, x, 0.0, y);
-    });
-    const double e_fro = ops_.backend().norm_fro_minus_identity(G);
+    const std::size_t first = 0;
+    return measure_batched(Items(&first, 1), Views<const T>(&X, 1))[0];
+  }
+
+  /// Forms G[i] = X[k]ᵀX[k] (kept in gram(i)) for every i = items[k] and measures them.
+  std::vector<GramSpectrum> measure_batched(Items items, Views<const T> X) {
+    std::vector<MatrixView<T>> G;
+    for (const std::size_t i : items) G.push_back(gram_[i].view());
+    const std::vector<MatrixView<const T>> cG = const_views(G);
+    ops_.gram_batched(items, X, G);
+    const std::vector<Extremes> ext =
+        lanczos_.extremes_batched(items, [&](Items ids, Views<const T> x, Views<T> y) {
+          std::vector<MatrixView<const T>> operators;
+          for (const std::size_t i : ids) operators.push_back(std::as_const(gram_[i]).view());
+          ops_.gemm_batched(ids, 1.0, operators, x, 0.0, y);
+        });
+    const std::vector<double> e_fro = ops_.backend().norm_fro_minus_identity_batched(cG);
     const Rounding r = ops_.rounding();
-    const double floor = gram_rounding_floor(G.rows(), r) * ext.max;
-    return {e_fro, std::max(ext.max - 1.0, 1.0 - ext.min), ext.min, ext.max, floor, r.unit_roundoff};
+    const double floor = gram_rounding_floor(cG.front().rows(), r);
+    std::vector<GramSpectrum> s;
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      const Extremes& e = ext[k];
+      s.push_back({e_fro[k], std::max(e.max - 1.0, 1.0 - e.min), e.min, e.max, floor * e.max,
+                   r.unit_roundoff});
+    }
+    return s;
   }
 
   /// Appends a measurement to the report and makes it the final one.
@@ -46,13 +71,12 @@ class OrthogonalityMeter {
     info.ortho_error = s.e_two;
   }
 
-  [[nodiscard]] const Matrix<T>& gram() const noexcept { return gram_; }
-  /// The last G, for a step that may overwrite it: measure() forms it anew.
-  [[nodiscard]] Matrix<T>& gram() noexcept { return gram_; }
+  /// The last G of an item, for a step that may overwrite it: measure() forms it anew.
+  [[nodiscard]] Matrix<T>& gram(std::size_t item = 0) { return gram_.at(item); }
 
  private:
   Ops<T, Be>& ops_;
-  Matrix<T> gram_;
+  std::vector<Matrix<T>> gram_;
   Lanczos<T, Be> lanczos_;
 };
 

@@ -3,10 +3,14 @@
 #include "polarkit/polar.hpp"
 
 #include <cmath>
+#include <cstddef>
+#include <memory>
+#include <span>
 #include <limits>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "core/normalise.hpp"
 #include "core/reduced_precision.hpp"
@@ -45,6 +49,9 @@ void validate(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H, const Pol
   if (!(o.tol >= 0.0 && o.tol < 1.0)) invalid("polar: tol must be in [0, 1), got " + std::to_string(o.tol));
   if (o.max_iter < 1) invalid("polar: max_iter must be at least 1, got " + std::to_string(o.max_iter));
   if (o.steps < 0) invalid("polar: steps must be non-negative, got " + std::to_string(o.steps));
+  if (o.batch_group < 0) {
+    invalid("polar: batch_group must be non-negative, got " + std::to_string(o.batch_group));
+  }
   if (!(o.lower_bound >= 0.0 && o.lower_bound < 1.0)) {
     invalid("polar: lower_bound must be in [0, 1), got " + std::to_string(o.lower_bound));
   }
@@ -75,104 +82,219 @@ void finish_with_h(Ops<T>& ops, MatrixView<const T> A, MatrixView<const T> U, Ma
   info.backward_error = be.norm_fro(std::as_const(R).view()) / be.norm_fro(A);
 }
 
-// Normalises X = At/α and runs the method (for auto, the one the κ estimate selects).
+// One matrix of a polar call: its operands, its report, the work done on it alone and its
+// iterate X (the tall orientation of A/α, overwritten by U).
 template <class T>
-void solve(Ops<T>& ops, MatrixView<const T> At, double amax, Matrix<T>& X,
-           const PolarOptions& options, PolarInfo& info) {
+struct Problem {
+  Problem(Backend<T>& be, MatrixView<const T> a, MatrixView<T> u, MatrixView<T> h)
+      : A(a), U(u), H(h), ops(be) {}
+
+  MatrixView<const T> A;
+  MatrixView<T> U;
+  MatrixView<T> H;
+  Ops<T> ops;
+  PolarInfo info;
+  double amax = 0.0;
+  Matrix<T> X;
+
+  [[nodiscard]] bool wide() const { return A.rows() < A.cols(); }
+  // Work on the tall orientation: the Gram matrices are then the small n × n side.
+  [[nodiscard]] MatrixView<const T> tall() const { return wide() ? A.transposed() : A; }
+};
+
+// msign(0) = 0: U = 0, H = 0, exactly.
+template <class T>
+void solve_zero(Backend<T>& be, Problem<T>& p, bool want_h) {
+  be.copy(0.0, p.A, p.U);
+  if (want_h) be.copy(0.0, MatrixView<const T>(p.H), p.H);
+  p.info.zero_input = true;
+  p.info.converged = true;
+  p.info.scale = 0.0;
+  p.info.cond_estimate = std::numeric_limits<double>::infinity();
+  if (want_h) {
+    p.info.backward_error = 0.0;
+    p.info.nuclear_norm = 0.0;
+  }
+}
+
+// Normalises X = At/α and runs a method outside the Newton–Schulz family (for auto, the one the
+// κ estimate selects).
+template <class T>
+void solve_single(Problem<T>& p, const PolarOptions& options) {
+  Ops<T>& ops = p.ops;
+  PolarInfo& info = p.info;
   const Method requested = options.method;
   info.method_used = requested;
   if (requested == Method::svd) {
-    info.scale = normalise(ops, At, X.view(), amax, Scaling::frobenius, 1.0);
-    detail::solve_svd(ops, X, info);
-    return;
-  }
-  if (is_newton_schulz(requested)) {
-    const auto schedule = detail::make_schedule(requested, options);
-    info.scale =
-        normalise(ops, At, X.view(), amax, options.scaling, schedule->normalisation_safety());
-    detail::solve_reduced_precision(ops, X, *schedule, options, info);
+    info.scale = normalise(ops, p.tall(), p.X.view(), p.amax, Scaling::frobenius, 1.0);
+    detail::solve_svd(ops, p.X, info);
     return;
   }
   // The rational methods (and auto) share one QR: ℓ₀, and the square problem for a tall A.
   // They converge for σ slightly above 1 too, so the tight Lanczos scale serves them best: the
   // smaller 1/ℓ₀, the fewer steps (QDWH) or the lower the order (Zolo-PD).
-  info.scale = normalise(ops, At, X.view(), amax, Scaling::spectral, 1.0);
-  const detail::Reduction<T> reduction = detail::reduce_to_square(ops, X);
+  info.scale = normalise(ops, p.tall(), p.X.view(), p.amax, Scaling::spectral, 1.0);
+  const detail::Reduction<T> reduction = detail::reduce_to_square(ops, p.X);
   const Method method =
       requested == Method::automatic ? detail::select_method<T>(reduction.ell0) : requested;
   info.method_used = method;
   switch (method) {
     case Method::qdwh:
-      detail::solve_qdwh(ops, X, reduction.ell0, options, info);
+      detail::solve_qdwh(ops, p.X, reduction.ell0, options, info);
       break;
     case Method::newton:
-      detail::solve_newton(ops, X, reduction.ell0, options, info);
+      detail::solve_newton(ops, p.X, reduction.ell0, options, info);
       break;
     case Method::zolo:
-      detail::solve_zolo(ops, X, reduction.ell0, options, info);
+      detail::solve_zolo(ops, p.X, reduction.ell0, options, info);
       break;
     default: {  // auto's Newton–Schulz choice, designed for the ℓ₀ the QR certified
       PolarOptions o = options;
       o.lower_bound = std::max(o.lower_bound, reduction.ell0);
       const auto schedule = detail::make_schedule(method, o);
-      detail::solve_newton_schulz(ops, X, *schedule, o, info);
+      detail::solve_newton_schulz(ops, p.X, *schedule, o, info);
     }
   }
-  detail::expand(ops, reduction, X);
+  detail::expand(ops, reduction, p.X);
+}
+
+// U (and H) from the solved X, the report's totals; X's memory is released.
+template <class T>
+void finish(Backend<T>& be, Problem<T>& p, const PolarOptions& options) {
+  const MatrixView<const T> X = std::as_const(p.X).view();
+  be.copy(1.0, p.wide() ? X.transposed() : X, p.U);
+  p.X = Matrix<T>();
+  if (options.compute_h && !p.H.empty()) {
+    finish_with_h(p.ops, p.A, MatrixView<const T>(p.U), p.H, p.info);
+  }
+  p.info.flops = p.ops.flops();
+  p.info.products = p.ops.products();
+}
+
+// The Newton–Schulz family: every X normalised on its own, then one batched iteration per group
+// of options.batch_group matrices (or the backend's choice), whose memory is released before the
+// next group starts.
+template <class T>
+void solve_newton_schulz_batch(Backend<T>& be, std::span<Problem<T>*> batch,
+                               const PolarOptions& options) {
+  const auto limit =
+      static_cast<std::size_t>(options.batch_group > 0 ? options.batch_group : be.batch_group());
+  for (std::size_t first = 0; first < batch.size(); first += limit) {
+    const std::span<Problem<T>*> group = batch.subspan(first, std::min(limit, batch.size() - first));
+    std::vector<std::unique_ptr<detail::Schedule>> schedules;
+    std::vector<detail::NsItem<T>> items;
+    for (Problem<T>* p : group) {
+      p->X = p->ops.allocate(p->tall().rows(), p->tall().cols());
+      schedules.push_back(detail::make_schedule(options.method, options));
+      p->info.method_used = options.method;
+      p->info.scale = normalise(p->ops, p->tall(), p->X.view(), p->amax, options.scaling,
+                                schedules.back()->normalisation_safety());
+      items.push_back({&p->X, schedules.back().get(), &p->info});
+    }
+    Ops<T> ops(be, group.size());
+    detail::solve_reduced_precision(ops, std::span<const detail::NsItem<T>>(items), options);
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      group[i]->ops.add_work(ops, i);
+      finish(be, *group[i], options);
+    }
+  }
 }
 
 }  // namespace
 
 template <class T>
+std::vector<PolarInfo> polar_batched(std::span<const MatrixView<const T>> A,
+                                     std::span<const MatrixView<T>> U,
+                                     std::span<const MatrixView<T>> H,
+                                     const PolarOptions& options) {
+  const std::size_t count = A.size();
+  if (U.size() != count || (!H.empty() && H.size() != count)) {
+    invalid("polar_batched: " + std::to_string(count) + " matrices A, " +
+            std::to_string(U.size()) + " U and " + std::to_string(H.size()) +
+            " H (H may be empty)");
+  }
+  if (count == 0) return {};
+  const auto none = MatrixView<T>();
+  const auto h_of = [&](std::size_t i) { return H.empty() ? none : H[i]; };
+  for (std::size_t i = 0; i < count; ++i) {
+    if (A[i].rows() != A[0].rows() || A[i].cols() != A[0].cols() ||
+        A[i].space() != A[0].space()) {
+      invalid("polar_batched: A[" + std::to_string(i) + "] is " + shape(A[i].rows(), A[i].cols()) +
+              ", A[0] is " + shape(A[0].rows(), A[0].cols()) +
+              "; a batch holds matrices of one shape and memory space");
+    }
+    try {
+      validate(A[i], U[i], h_of(i), options);
+    } catch (const Error& e) {
+      if (count == 1) throw;
+      throw Error(e.code(), "polar_batched: item " + std::to_string(i) + ": " + e.what());
+    }
+  }
+  Backend<T>& be = detail::backend_for<T>(A[0].space());
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!be.all_finite(A[i])) {
+      throw Error(ErrorCode::non_finite_input,
+                  count == 1 ? std::string("polar: the input matrix contains NaN or Inf")
+                             : "polar_batched: A[" + std::to_string(i) + "] contains NaN or Inf");
+    }
+  }
+
+  std::vector<std::unique_ptr<Problem<T>>> problems;
+  std::vector<Problem<T>*> iterating;
+  for (std::size_t i = 0; i < count; ++i) {
+    problems.push_back(std::make_unique<Problem<T>>(be, A[i], U[i], h_of(i)));
+    Problem<T>& p = *problems.back();
+    p.info.method = options.method;
+    p.info.backward_error = nan;
+    p.info.nuclear_norm = nan;
+    p.amax = be.max_abs(A[i]);
+    if (p.amax == 0.0) {
+      solve_zero(be, p, options.compute_h && !p.H.empty());
+      continue;
+    }
+    if (is_newton_schulz(options.method)) {
+      iterating.push_back(&p);
+    } else {
+      p.X = p.ops.allocate(p.tall().rows(), p.tall().cols());
+      solve_single(p, options);
+      finish(be, p, options);
+    }
+  }
+  solve_newton_schulz_batch(be, std::span<Problem<T>*>(iterating), options);
+
+  std::vector<PolarInfo> infos;
+  for (const auto& p : problems) infos.push_back(std::move(p->info));
+  return infos;
+}
+
+template <class T>
+std::vector<PolarResult<T>> polar_batched(std::span<const MatrixView<const T>> A,
+                                          const PolarOptions& options) {
+  if (A.empty()) return {};
+  Backend<T>& be = detail::backend_for<T>(A[0].space());  // U and H live where A does
+  std::vector<PolarResult<T>> results(A.size());
+  std::vector<MatrixView<T>> U;
+  std::vector<MatrixView<T>> H;
+  for (std::size_t i = 0; i < A.size(); ++i) {
+    results[i].U = be.allocate(A[i].rows(), A[i].cols());
+    if (options.compute_h) results[i].H = be.allocate(A[i].cols(), A[i].cols());
+    U.push_back(results[i].U.view());
+    H.push_back(results[i].H.view());
+  }
+  std::vector<PolarInfo> infos = polar_batched<T>(A, U, H, options);
+  for (std::size_t i = 0; i < A.size(); ++i) results[i].info = std::move(infos[i]);
+  return results;
+}
+
+template <class T>
 PolarInfo polar(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H,
                 const PolarOptions& options) {
-  validate(A, U, H, options);
-  Backend<T>& be = detail::backend_for<T>(A.space());
-  if (!be.all_finite(A)) {
-    throw Error(ErrorCode::non_finite_input, "polar: the input matrix contains NaN or Inf");
-  }
-  Ops<T> ops(be);
-  PolarInfo info;
-  info.method = options.method;
-  const bool want_h = options.compute_h && !H.empty();
-  info.backward_error = nan;
-  info.nuclear_norm = nan;
-
-  const double amax = be.max_abs(A);
-  if (amax == 0.0) {  // msign(0) = 0: U = 0, H = 0, exactly
-    be.copy(0.0, A, U);
-    if (want_h) be.copy(0.0, MatrixView<const T>(H), H);
-    info.zero_input = true;
-    info.converged = true;
-    info.scale = 0.0;
-    info.cond_estimate = std::numeric_limits<double>::infinity();
-    if (want_h) {
-      info.backward_error = 0.0;
-      info.nuclear_norm = 0.0;
-    }
-    return info;
-  }
-
-  // Work on the tall orientation: the Gram matrices are then the small n × n side.
-  const bool wide = A.rows() < A.cols();
-  const MatrixView<const T> At = wide ? A.transposed() : A;
-  Matrix<T> X = ops.allocate(At.rows(), At.cols());
-  solve(ops, At, amax, X, options, info);
-  be.copy(1.0, wide ? std::as_const(X).view().transposed() : std::as_const(X).view(), U);
-  if (want_h) finish_with_h(ops, A, MatrixView<const T>(U), H, info);
-  info.flops = ops.flops();
-  info.products = ops.products();
-  return info;
+  return polar_batched<T>(std::span(&A, 1), std::span(&U, 1), std::span(&H, 1), options)[0];
 }
 
 template <class T>
 PolarResult<T> polar(MatrixView<const T> A, const PolarOptions& options) {
-  Backend<T>& be = detail::backend_for<T>(A.space());  // U and H live where A does
-  PolarResult<T> result;
-  result.U = be.allocate(A.rows(), A.cols());
-  if (options.compute_h) result.H = be.allocate(A.cols(), A.cols());
-  result.info = polar(A, result.U.view(), result.H.view(), options);
-  return result;
+  return std::move(polar_batched<T>(std::span(&A, 1), options)[0]);
 }
 
 template <class T>
@@ -186,7 +308,12 @@ PolarResult<T> msign(MatrixView<const T> A, const PolarOptions& options) {
   template PolarInfo polar<T>(MatrixView<const T>, MatrixView<T>, MatrixView<T>,            \
                               const PolarOptions&);                                         \
   template PolarResult<T> polar<T>(MatrixView<const T>, const PolarOptions&);               \
-  template PolarResult<T> msign<T>(MatrixView<const T>, const PolarOptions&);
+  template PolarResult<T> msign<T>(MatrixView<const T>, const PolarOptions&);                \
+  template std::vector<PolarInfo> polar_batched<T>(                                         \
+      std::span<const MatrixView<const T>>, std::span<const MatrixView<T>>,                 \
+      std::span<const MatrixView<T>>, const PolarOptions&);                                 \
+  template std::vector<PolarResult<T>> polar_batched<T>(std::span<const MatrixView<const T>>, \
+                                                        const PolarOptions&);
 POLARKIT_INSTANTIATE(float)
 POLARKIT_INSTANTIATE(double)
 #undef POLARKIT_INSTANTIATE

@@ -3,81 +3,112 @@
 #include "core/reduced_precision.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace polarkit::detail {
 namespace {
 
+template <class T>
+MemorySpace space_of(std::span<const NsItem<T>> batch) {
+  return batch[0].X->view().space();
+}
+
 template <class S, class T>
-void iterate_in_storage(Ops<T>& ops, Matrix<T>& X, Schedule& schedule,
-                        const PolarOptions& options, PolarInfo& info) {
-  StorageBackend<S>& be = storage_backend_for<S>(X.view().space());
-  Ops<S, ProductBackend<S>> reduced(be);
-  Matrix<S> Xs = be.allocate(X.rows(), X.cols());
-  be.load(std::as_const(X).view(), Xs.view());
-  solve_newton_schulz(reduced, Xs, schedule, options, info);
-  be.store(std::as_const(Xs).view(), X.view());
+void iterate_in_storage(Ops<T>& ops, std::span<const NsItem<T>> batch,
+                        const PolarOptions& options) {
+  StorageBackend<S>& be = storage_backend_for<S>(space_of(batch));
+  Ops<S, ProductBackend<S>> reduced(be, batch.size());
+  std::vector<Matrix<S>> Xs;
+  std::vector<NsItem<S>> stored;
+  Xs.reserve(batch.size());
+  for (const NsItem<T>& item : batch) {
+    Xs.push_back(be.allocate(item.X->rows(), item.X->cols()));
+    be.load(std::as_const(*item.X).view(), Xs.back().view());
+    stored.push_back({&Xs.back(), item.schedule, item.info});
+  }
+  solve_newton_schulz(reduced, std::span<const NsItem<S>>(stored), options);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    be.store(std::as_const(Xs[i]).view(), batch[i].X->view());
+  }
   ops.add_work(reduced);
 }
 
 template <class T>
-void iterate_with_tf32(Ops<T>& ops, Matrix<T>& X, Schedule& schedule, const PolarOptions& options,
-                       PolarInfo& info) {
+void iterate_with_tf32(Ops<T>& ops, std::span<const NsItem<T>> batch,
+                       const PolarOptions& options) {
   if constexpr (std::is_same_v<T, float>) {
-    Ops<float, ProductBackend<float>> reduced(tf32_backend_for(X.view().space()));
-    solve_newton_schulz(reduced, X, schedule, options, info);
+    Ops<float, ProductBackend<float>> reduced(tf32_backend_for(space_of(batch)), batch.size());
+    solve_newton_schulz(reduced, batch, options);
     ops.add_work(reduced);
   } else {
     throw Error(ErrorCode::invalid_argument, "polar: precision 'tf32' needs float input");
   }
 }
 
-// Continues from the widened iterate in T. Its measurement in T replaces the reduced one of the
-// same iterate in the history, which keeps one entry per iterate.
+// Continues from the widened iterates in T. Their measurement in T replaces the reduced one of
+// the same iterate in the history, which keeps one entry per iterate.
 template <class T>
-void refine(Ops<T>& ops, Matrix<T>& X, const PolarOptions& options, PolarInfo& info) {
+void refine(Ops<T>& ops, std::span<const NsItem<T>> batch, const PolarOptions& options) {
   PolarOptions o = options;
   o.steps = 0;
   o.lower_bound = 0.0;  // the caller's bound was for X₀; Lanczos sees the current spectrum
-  const auto schedule = make_schedule(Method::polar_express_adaptive, o);
-  OrthogonalityMeter<T> meter(ops, X.cols());
-  const GramSpectrum s = meter.measure(std::as_const(X).view());
-  info.ortho_error_history.pop_back();
-  info.ortho_error_2_history.pop_back();
-  OrthogonalityMeter<T>::record(s, info);
-  continue_newton_schulz(ops, X, *schedule, o, info, meter, s);
+  std::vector<std::unique_ptr<Schedule>> schedules;
+  std::vector<NsItem<T>> refined;
+  std::vector<std::size_t> all;
+  std::vector<MatrixView<const T>> X;
+  for (const NsItem<T>& item : batch) {
+    schedules.push_back(make_schedule(Method::polar_express_adaptive, o));
+    refined.push_back({item.X, schedules.back().get(), item.info});
+    all.push_back(all.size());
+    X.push_back(std::as_const(*item.X).view());
+  }
+  OrthogonalityMeter<T> meter(ops, batch[0].X->cols(), batch.size());
+  const std::vector<GramSpectrum> s = meter.measure_batched(all, X);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    PolarInfo& info = *batch[i].info;
+    info.ortho_error_history.pop_back();
+    info.ortho_error_2_history.pop_back();
+    OrthogonalityMeter<T>::record(s[i], info);
+  }
+  continue_newton_schulz(ops, std::span<const NsItem<T>>(refined), o, meter, s);
 }
 
 }  // namespace
 
 template <class T>
-void solve_reduced_precision(Ops<T>& ops, Matrix<T>& X, Schedule& schedule,
-                             const PolarOptions& options, PolarInfo& info) {
-  const std::size_t first = info.steps.size();
+void solve_reduced_precision(Ops<T>& ops, std::span<const NsItem<T>> batch,
+                             const PolarOptions& options) {
+  std::vector<std::size_t> first;
+  for (const NsItem<T>& item : batch) first.push_back(item.info->steps.size());
   switch (options.precision) {
     case Precision::bf16:
-      iterate_in_storage<bfloat16>(ops, X, schedule, options, info);
+      iterate_in_storage<bfloat16>(ops, batch, options);
       break;
     case Precision::fp16:
-      iterate_in_storage<float16>(ops, X, schedule, options, info);
+      iterate_in_storage<float16>(ops, batch, options);
       break;
     case Precision::tf32:
-      iterate_with_tf32(ops, X, schedule, options, info);
+      iterate_with_tf32(ops, batch, options);
       break;
     case Precision::working:
-      solve_newton_schulz(ops, X, schedule, options, info);
+      solve_newton_schulz(ops, batch, options);
       return;
   }
-  std::fill(info.steps.begin() + static_cast<std::ptrdiff_t>(first), info.steps.end(),
-            StepKind::reduced);
-  if (options.refine) refine(ops, X, options, info);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto& steps = batch[i].info->steps;
+    std::fill(steps.begin() + static_cast<std::ptrdiff_t>(first[i]), steps.end(),
+              StepKind::reduced);
+  }
+  if (options.refine) refine(ops, batch, options);
 }
 
-template void solve_reduced_precision<float>(Ops<float>&, Matrix<float>&, Schedule&,
-                                             const PolarOptions&, PolarInfo&);
-template void solve_reduced_precision<double>(Ops<double>&, Matrix<double>&, Schedule&,
-                                              const PolarOptions&, PolarInfo&);
+template void solve_reduced_precision<float>(Ops<float>&, std::span<const NsItem<float>>,
+                                             const PolarOptions&);
+template void solve_reduced_precision<double>(Ops<double>&, std::span<const NsItem<double>>,
+                                              const PolarOptions&);
 
 }  // namespace polarkit::detail

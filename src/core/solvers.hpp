@@ -3,6 +3,9 @@
 // wide inputs, H and the backward error are the caller's (polar.cpp), shared by every solver.
 #pragma once
 
+#include <span>
+#include <vector>
+
 #include "core/orthogonality.hpp"
 #include "polarkit/info.hpp"
 #include "polarkit/options.hpp"
@@ -12,7 +15,32 @@ namespace polarkit::detail {
 template <class T>
 void solve_svd(Ops<T>& ops, Matrix<T>& X, PolarInfo& info);
 
+/// One matrix of a batched Newton–Schulz solve: its iterate (overwritten by the result), its
+/// own schedule (adaptive ones follow each iterate's spectrum) and its report.
+template <class T>
+struct NsItem {
+  Matrix<T>* X;
+  Schedule* schedule;
+  PolarInfo* info;
+};
+
+/// The Newton–Schulz loop over a batch of iterates of one shape, in lockstep: each step is one
+/// batched kernel call per stage for the items still iterating; an item stops on its own
+/// (its schedule's fixed budget, or the stopping rule on its own e_j). Every item's schedule
+/// has the same order. Ops counts each item's work apart (ops.items() ≥ batch.size()).
 /// Be: Backend<T>, or ProductBackend<T> for the reduced-precision formats (reduced_precision.hpp).
+template <class T, class Be>
+void solve_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
+                         const PolarOptions& options);
+
+/// Newton–Schulz steps from iterates that `meter` has just measured as s[i] (and that are
+/// already recorded in the items' reports).
+template <class T, class Be>
+void continue_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
+                            const PolarOptions& options, OrthogonalityMeter<T, Be>& meter,
+                            std::vector<GramSpectrum> s);
+
+/// A batch of one.
 template <class T, class Be>
 void solve_newton_schulz(Ops<T, Be>& ops, Matrix<T>& X, Schedule& schedule,
                          const PolarOptions& options, PolarInfo& info);

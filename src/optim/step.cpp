@@ -2,8 +2,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "optim/checks.hpp"
 #include "optim/kernels.hpp"
@@ -60,40 +63,6 @@ void validate_operands(const Config& c, MatrixView<T> W, MatrixView<const T> G, 
   if (detail::overlap(W, M)) invalid("step: M must not alias W");
 }
 
-// With a momentum state: M ← βM + (1−β)G, and D = βM + (1−β)G (Nesterov, formed in buffer) or
-// D = M. Without one (momentum = 0): D = G.
-template <class T>
-MatrixView<const T> momentum_direction(Backend<T>& be, const Config& c, MatrixView<const T> G,
-                                       MatrixView<T> M, Matrix<T>& buffer) {
-  if (M.empty()) return G;
-  const double beta = c.momentum;
-  detail::add(be, 1.0 - beta, G, beta, M);
-  if (!c.nesterov) return M;
-  buffer = be.allocate(G.rows(), G.cols());
-  be.copy(beta, MatrixView<const T>(M), buffer.view());
-  be.add(1.0 - beta, G, 1.0, buffer.view());
-  return std::as_const(buffer).view();
-}
-
-// U = polar factor of D (the oracle) into U; returns ν: tr(H) = ‖D‖_* from H computed on the
-// tall orientation of D (the small factor), or ⟨U, D⟩_F from the returned U.
-template <class T>
-double polar_with_nu(Backend<T>& be, const Config& c, MatrixView<const T> D, MatrixView<T> U,
-                     PolarInfo& info) {
-  PolarOptions o = c.oracle;
-  if (c.nu == Nu::nuclear) {
-    o.compute_h = true;
-    const index_t k = std::min(D.rows(), D.cols());
-    Matrix<T> H = be.allocate(k, k);
-    info = D.rows() < D.cols() ? polar<T>(D.transposed(), U.transposed(), H.view(), o)
-                               : polar<T>(D, U, H.view(), o);
-    return info.nuclear_norm;
-  }
-  o.compute_h = false;
-  info = polar<T>(D, U, MatrixView<T>(), o);
-  return be.dot(MatrixView<const T>(U), D);
-}
-
 // Δ = coeff·direction − lr·wd·W into delta (column-major; direction may be delta itself), its
 // norm into the report, then W ← W + Δ. The norm is that of Δ as computed, so it stays exact
 // (and proportional to the gradient) even when Δ is below the rounding unit of W.
@@ -107,69 +76,143 @@ void apply_update(Backend<T>& be, const Config& c, MatrixView<T> W, MatrixView<c
   detail::add(be, 1.0, MatrixView<const T>(delta), 1.0, W);
 }
 
+// One parameter's step in three phases around its oracle call, so that a batch of parameters
+// calls the polar oracle once for all of them (polar_batched).
 template <class T>
-void polargrad(Backend<T>& be, const Config& c, MatrixView<T> W, MatrixView<const T> G,
-               MatrixView<T> M, MatrixView<T> work, StepReport& report) {
-  const MatrixView<const T> U = work;
-  if (c.order == MomentumOrder::momentum_first || M.empty()) {
-    // momentum-first: UH = polar(D), W ← W(1 − lr·wd) − lr·ν·U (without state both orders agree)
-    Matrix<T> buffer;
-    const MatrixView<const T> D = momentum_direction(be, c, G, M, buffer);
-    report.nu = polar_with_nu(be, c, D, work, report.oracle);
-    apply_update(be, c, W, U, -c.lr * report.nu, work, report);
+struct Parameter {
+  MatrixView<T> W;
+  MatrixView<const T> G;
+  MatrixView<T> M;
+  Matrix<T> work;    ///< the oracle's output (U, O or lmo(D)), then overwritten by the update Δ
+  Matrix<T> buffer;  ///< the Nesterov direction, when one is formed
+  Matrix<T> H;       ///< H of the tall orientation of D, when ν = tr(H)
+  MatrixView<const T> D;  ///< the oracle's input
+  StepReport report;
+
+  [[nodiscard]] MatrixView<const T> out() const { return std::as_const(work).view(); }
+};
+
+[[nodiscard]] bool polar_first(const Config& c, bool has_state) {
+  return c.kind == Kind::polargrad && c.order == MomentumOrder::polar_first && has_state;
+}
+
+// With a momentum state: M ← βM + (1−β)G, and D = βM + (1−β)G (Nesterov, formed in buffer) or
+// D = M. Without one (momentum = 0): D = G. PolarGrad's polar-first order takes D = G and
+// updates M after the oracle.
+template <class T>
+void prepare(Backend<T>& be, const Config& c, Parameter<T>& p) {
+  p.work = be.allocate(p.W.rows(), p.W.cols());
+  p.D = p.G;
+  if (p.M.empty() || polar_first(c, true)) return;
+  const double beta = c.momentum;
+  detail::add(be, 1.0 - beta, p.G, beta, p.M);
+  if (!c.nesterov) {
+    p.D = p.M;
     return;
   }
-  // polar-first: UH = polar(G), M ← βM + (1−β)·ν·U, W ← W(1 − lr·wd) − lr·D with D = M, or
-  // βM + (1−β)·ν·U with Nesterov.
+  p.buffer = be.allocate(p.G.rows(), p.G.cols());
+  be.copy(beta, MatrixView<const T>(p.M), p.buffer.view());
+  be.add(1.0 - beta, p.G, 1.0, p.buffer.view());
+  p.D = std::as_const(p.buffer).view();
+}
+
+// The polar oracle of every parameter in one batched call: U of D into work, and H (of the tall
+// orientation of D: the small factor) where ν = tr(H) needs it. Muon's oracle never forms H.
+template <class T>
+void polar_oracle(Backend<T>& be, const Config& c, std::span<Parameter<T>> batch) {
+  PolarOptions o = c.oracle;
+  o.compute_h = c.kind == Kind::polargrad && c.nu == Nu::nuclear;
+  const bool wide = batch[0].D.rows() < batch[0].D.cols();
+  std::vector<MatrixView<const T>> D;
+  std::vector<MatrixView<T>> U;
+  std::vector<MatrixView<T>> H;
+  for (Parameter<T>& p : batch) {
+    D.push_back(wide ? p.D.transposed() : p.D);
+    U.push_back(wide ? p.work.view().transposed() : p.work.view());
+    if (o.compute_h) {
+      const index_t k = std::min(p.D.rows(), p.D.cols());
+      p.H = be.allocate(k, k);
+      H.push_back(p.H.view());
+    }
+  }
+  std::vector<PolarInfo> infos = polar_batched<T>(D, U, H, o);
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].report.oracle = std::move(infos[i]);
+}
+
+template <class T>
+void oracle(Backend<T>& be, const Config& c, std::span<Parameter<T>> batch) {
+  if (c.kind == Kind::muon || c.kind == Kind::polargrad) {
+    polar_oracle(be, c, batch);
+    return;
+  }
+  for (Parameter<T>& p : batch) p.report.oracle = lmo<T>(c.kind, p.D, p.work.view(), c.oracle);
+}
+
+// PolarGrad from U = work: ν = tr(H) = ‖D‖_* or ⟨U, D⟩_F, then
+// momentum-first (or no state): W ← W(1 − lr·wd) − lr·ν·U;
+// polar-first: M ← βM + (1−β)·ν·U, W ← W(1 − lr·wd) − lr·D with D = M, or βM + (1−β)·ν·U
+// with Nesterov.
+template <class T>
+void polargrad_update(Backend<T>& be, const Config& c, Parameter<T>& p) {
+  StepReport& report = p.report;
+  report.nu = c.nu == Nu::nuclear ? report.oracle.nuclear_norm : be.dot(p.out(), p.D);
+  if (!polar_first(c, !p.M.empty())) {
+    apply_update(be, c, p.W, p.out(), -c.lr * report.nu, p.work.view(), report);
+    return;
+  }
   const double beta = c.momentum;
-  report.nu = polar_with_nu(be, c, G, work, report.oracle);
   const double fresh = (1.0 - beta) * report.nu;
-  detail::add(be, fresh, U, beta, M);
+  detail::add(be, fresh, p.out(), beta, p.M);
   if (c.nesterov) {
-    be.add(beta, MatrixView<const T>(M), fresh, work);
-    apply_update(be, c, W, U, -c.lr, work, report);
+    be.add(beta, MatrixView<const T>(p.M), fresh, p.work.view());
+    apply_update(be, c, p.W, p.out(), -c.lr, p.work.view(), report);
   } else {
-    apply_update(be, c, W, MatrixView<const T>(M), -c.lr, work, report);
+    apply_update(be, c, p.W, MatrixView<const T>(p.M), -c.lr, p.work.view(), report);
   }
 }
 
-// The step itself, on operands already validated (step() and step_batched() check first).
 template <class T>
-StepReport checked_step(const Config& config, MatrixView<T> W, MatrixView<const T> G,
-                        MatrixView<T> M) {
-  Backend<T>& be = polarkit::detail::backend_for<T>(W.space());
-  StepReport report;
-  if (W.empty()) return report;
-  const index_t m = W.rows();
-  const index_t n = W.cols();
-  // The oracle's output (U, O or lmo(D)), then overwritten by the update Δ.
-  Matrix<T> work = be.allocate(m, n);
-  const MatrixView<const T> out = std::as_const(work).view();
-  switch (config.kind) {
-    case Kind::muon: {
-      Matrix<T> buffer;
-      const MatrixView<const T> D = momentum_direction(be, config, G, M, buffer);
-      PolarOptions o = config.oracle;
-      o.compute_h = false;
-      report.oracle = polar<T>(D, work.view(), MatrixView<T>(), o);
-      report.scale = shape_scale(config.scale, m, n);
-      apply_update(be, config, W, out, -config.lr * report.scale, work.view(), report);
+void update(Backend<T>& be, const Config& c, Parameter<T>& p) {
+  const index_t m = p.W.rows();
+  const index_t n = p.W.cols();
+  switch (c.kind) {
+    case Kind::muon:
+      p.report.scale = shape_scale(c.scale, m, n);
+      apply_update(be, c, p.W, p.out(), -c.lr * p.report.scale, p.work.view(), p.report);
       break;
-    }
     case Kind::polargrad:
-      polargrad(be, config, W, G, M, work.view(), report);
+      polargrad_update(be, c, p);
       break;
-    default: {  // the LMO steps: W ← W(1 − lr·wd) − lr·lmo(D)
-      Matrix<T> buffer;
-      const MatrixView<const T> D = momentum_direction(be, config, G, M, buffer);
-      report.oracle = lmo<T>(config.kind, D, work.view(), config.oracle);
-      if (config.kind == Kind::spectral) {
-        report.scale = std::sqrt(static_cast<double>(m) / static_cast<double>(n));
+    default:  // the LMO steps: W ← W(1 − lr·wd) − lr·lmo(D)
+      if (c.kind == Kind::spectral) {
+        p.report.scale = std::sqrt(static_cast<double>(m) / static_cast<double>(n));
       }
-      apply_update(be, config, W, out, -config.lr, work.view(), report);
-    }
+      apply_update(be, c, p.W, p.out(), -c.lr, p.work.view(), p.report);
   }
-  return report;
+}
+
+// The steps themselves, on operands already validated (step() and step_batched() check first),
+// all parameters of one shape and memory space.
+template <class T>
+std::vector<StepReport> checked_steps(const Config& config, std::span<const MatrixView<T>> W,
+                                      std::span<const MatrixView<const T>> G,
+                                      const std::function<MatrixView<T>(std::size_t)>& M) {
+  if (W.empty() || W[0].empty()) return std::vector<StepReport>(W.size());
+  Backend<T>& be = polarkit::detail::backend_for<T>(W[0].space());
+  std::vector<Parameter<T>> batch(W.size());
+  for (std::size_t i = 0; i < W.size(); ++i) {
+    batch[i].W = W[i];
+    batch[i].G = G[i];
+    batch[i].M = M(i);
+    prepare(be, config, batch[i]);
+  }
+  oracle(be, config, std::span<Parameter<T>>(batch));
+  std::vector<StepReport> reports;
+  for (Parameter<T>& p : batch) {
+    update(be, config, p);
+    reports.push_back(std::move(p.report));
+  }
+  return reports;
 }
 
 }  // namespace
@@ -182,7 +225,8 @@ StepReport step(const Config& config, MatrixView<T> W, MatrixView<const std::typ
   if (!polarkit::detail::backend_for<T>(W.space()).all_finite(G)) {
     throw Error(ErrorCode::non_finite_input, "step: the gradient G contains NaN or Inf");
   }
-  return checked_step<T>(config, W, G, M);
+  return checked_steps<T>(config, std::span(&W, 1), std::span(&G, 1),
+                          [&](std::size_t) { return M; })[0];
 }
 
 template <class T>
@@ -252,12 +296,7 @@ std::vector<StepReport> step_batched(const Config& config, std::span<const Matri
     }
   }
 
-  std::vector<StepReport> reports;
-  reports.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    reports.push_back(checked_step<T>(config, W[i], G[i], state(i)));
-  }
-  return reports;
+  return checked_steps<T>(config, W, G, state);
 }
 
 #define POLARKIT_INSTANTIATE(T)                                                                   \
