@@ -602,8 +602,8 @@ static void test_optimizer_handles(void) {
   CHECK_FAILS(polarkit_optimizer_set(p, "beta2", "0.99"), POLARKIT_ERROR_INVALID_ARGUMENT,
               "unknown optimizer key 'beta2'");
   CHECK(strstr(polarkit_last_error(),
-               "lr, momentum, nesterov, weight_decay, scale, nu, momentum_order, method, steps") !=
-        NULL);
+               "lr, momentum, nesterov, weight_decay, scale, nu, momentum_order, method, steps, "
+               "batch_group") != NULL);
   CHECK_FAILS(polarkit_optimizer_set(p, "lr", "fast"), POLARKIT_ERROR_INVALID_ARGUMENT,
               "invalid value 'fast' for key 'lr' (accepted: a finite number >= 0)");
   CHECK_FAILS(polarkit_optimizer_set(p, "lr", "-0.1"), POLARKIT_ERROR_INVALID_ARGUMENT, "'lr'");
@@ -721,6 +721,56 @@ static void test_muon_step(void) {
 }
 
 /* PolarGrad on a diagonal G: nu = ||G||_* = sum of the diagonal's absolute values, U = sign(G). */
+/* A batched step equals a step per parameter, bit for bit (on the CPU); its checks. */
+static void test_batched_step(void) {
+  enum { M = 6, N = 4, COUNT = 3 };
+  double w[COUNT][M * N], w1[COUNT][M * N], g[COUNT][M * N], mom[COUNT][M * N];
+  double mom1[COUNT][M * N], nus[COUNT], nu;
+  double* ws[COUNT];
+  const double* gs[COUNT];
+  double* ms[COUNT];
+  polarkit_optimizer* p = polarkit_optimizer_new("polargrad");
+  int i, k;
+  CHECK(p != NULL);
+  if (p == NULL) return;
+  CHECK_OK(polarkit_optimizer_set(p, "method", "polar-express-adaptive"));
+  CHECK_OK(polarkit_optimizer_set(p, "nu", "nuclear"));
+  CHECK_OK(polarkit_optimizer_set(p, "batch_group", "3")); /* in lockstep */
+  expect_hyper(p, "batch_group", "3");
+  for (k = 0; k < COUNT; ++k) {
+    for (i = 0; i < M * N; ++i) {
+      w[k][i] = w1[k][i] = next_uniform();
+      g[k][i] = next_uniform() + (i == 0 ? k : 0);
+      mom[k][i] = mom1[k][i] = 0.1 * next_uniform();
+    }
+    ws[k] = w[k];
+    gs[k] = g[k];
+    ms[k] = mom[k];
+  }
+  CHECK_OK(polarkit_optimizer_step_batched_d(p, COUNT, M, N, ws, M, gs, M, ms, M, nus));
+  for (k = 0; k < COUNT; ++k) {
+    CHECK_OK(polarkit_optimizer_step_d(p, M, N, w1[k], M, g[k], M, mom1[k], M, &nu));
+    CHECK(memcmp(w[k], w1[k], sizeof w[k]) == 0);
+    CHECK(memcmp(mom[k], mom1[k], sizeof mom[k]) == 0);
+    CHECK(nus[k] == nu);
+  }
+  CHECK_OK(polarkit_optimizer_step_batched_d(p, 0, M, N, NULL, M, NULL, M, NULL, M, NULL));
+  CHECK_FAILS(polarkit_optimizer_step_batched_d(p, -1, M, N, ws, M, gs, M, ms, M, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "count must be non-negative");
+  ws[2] = w[1]; /* two parameters in one place: nothing is updated */
+  memcpy(w1, w, sizeof w);
+  nus[0] = 0.0;
+  CHECK_FAILS(polarkit_optimizer_step_batched_d(p, COUNT, M, N, ws, M, gs, M, ms, M, nus),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "share memory");
+  CHECK(memcmp(w1, w, sizeof w) == 0);
+  CHECK(isnan(nus[0]));
+  ws[2] = w[2];
+  ms[1] = NULL;
+  CHECK_FAILS(polarkit_optimizer_step_batched_d(p, COUNT, M, N, ws, M, gs, M, ms, M, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "momentum[i] is NULL");
+  polarkit_optimizer_free(p);
+}
+
 static void test_polargrad_step(void) {
   enum { M = 5, N = 3, LDW = 6 };
   const double d[N] = {3.0, -2.0, 0.5};
@@ -910,6 +960,7 @@ int main(void) {
   test_polar_batched();
   test_optimizer_handles();
   test_muon_step();
+  test_batched_step();
   test_polargrad_step();
   test_lmo_steps();
   test_step_errors();

@@ -234,6 +234,8 @@ POLARKIT_API void polarkit_optimizer_free(polarkit_optimizer* opt) POLARKIT_NOEX
  *                     nu·U): PolarGrad
  *    "method"         the polar oracle, any method accepted by polarkit_options_set
  *    "steps"          an integer >= 0: the oracle's fixed iteration budget; 0 = to tolerance
+ *    "batch_group"    an integer >= 0: how many parameters a batched step's Newton-Schulz
+ *                     oracle iterates together (as polarkit_options_set's "batch_group")
  *  Returns 0, or POLARKIT_ERROR_INVALID_ARGUMENT for a NULL argument, an unknown key (the
  *  message lists the keys) or a value that is not accepted (the message names the key and the
  *  accepted values); the hyper-parameters are then unchanged. */
@@ -267,6 +269,33 @@ POLARKIT_API int polarkit_optimizer_step_s(const polarkit_optimizer* opt, int64_
                                            float* w, int64_t ldw, const float* g, int64_t ldg,
                                            float* momentum /* m×n state or NULL */, int64_t ldm,
                                            double* step_nu /* out: nu used, may be NULL */)
+    POLARKIT_NOEXCEPT;
+
+/** One step on each of count parameters of one shape (a parameter group): w[i], g[i] and
+ *  momentum[i] as polarkit_optimizer_step_d takes them (momentum may be NULL only when the
+ *  hyper-parameter momentum is 0; step_nu, when not NULL, has count entries). The polar oracle
+ *  (muon, polargrad) runs once for the whole group (polar_batched), and each parameter's result
+ *  equals its own polarkit_optimizer_step_d (bit for bit on the CPU). Requirements as for
+ *  polarkit_optimizer_step_d for every item, count >= 0, no array or item pointer NULL, and no
+ *  w[i] or momentum[i] overlapping any other operand of the group (g[i] may be shared). Every
+ *  item is checked before any parameter is updated. count = 0 is a no-op. */
+POLARKIT_API int polarkit_optimizer_step_batched_d(const polarkit_optimizer* opt, int64_t count,
+                                                   int64_t m, int64_t n, double* const* w,
+                                                   int64_t ldw, const double* const* g,
+                                                   int64_t ldg,
+                                                   double* const* momentum /* or NULL */,
+                                                   int64_t ldm,
+                                                   double* step_nu /* count entries or NULL */)
+    POLARKIT_NOEXCEPT;
+
+/** polarkit_optimizer_step_batched_d in single precision. */
+POLARKIT_API int polarkit_optimizer_step_batched_s(const polarkit_optimizer* opt, int64_t count,
+                                                   int64_t m, int64_t n, float* const* w,
+                                                   int64_t ldw, const float* const* g,
+                                                   int64_t ldg,
+                                                   float* const* momentum /* or NULL */,
+                                                   int64_t ldm,
+                                                   double* step_nu /* count entries or NULL */)
     POLARKIT_NOEXCEPT;
 
 #ifdef __cplusplus

@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 #include <utility>
 
 #include "c_api/common.hpp"
@@ -47,7 +48,7 @@ constexpr std::array<std::pair<optim::MomentumOrder, std::string_view>, 2> order
 }};
 
 constexpr std::string_view optimizer_keys =
-    "lr, momentum, nesterov, weight_decay, scale, nu, momentum_order, method, steps";
+    "lr, momentum, nesterov, weight_decay, scale, nu, momentum_order, method, steps, batch_group";
 
 template <class E, std::size_t N>
 E parse_enum(const std::array<std::pair<E, std::string_view>, N>& table, std::string_view key,
@@ -113,6 +114,11 @@ void set_hyper(Config& c, std::string_view key, std::string_view value) {
     const int steps = parse_int(key, value, accepted);
     if (steps < 0) bad_value(key, value, accepted);
     c.oracle.steps = steps;
+  } else if (key == "batch_group") {
+    constexpr std::string_view accepted = "an integer >= 0; 0 = the backend's choice";
+    const int group = parse_int(key, value, accepted);
+    if (group < 0) bad_value(key, value, accepted);
+    c.oracle.batch_group = group;
   } else {
     bad_key("optimizer", key, optimizer_keys);
   }
@@ -129,16 +135,23 @@ std::string get_hyper(const Config& c, std::string_view key) {
   if (key == "momentum_order") return enum_name(orders, c.order);
   if (key == "method") return std::string(method_name(c.oracle.method));
   if (key == "steps") return std::to_string(c.oracle.steps);
+  if (key == "batch_group") return std::to_string(c.oracle.batch_group);
   bad_key("optimizer", key, "kind, " + std::string(optimizer_keys));
 }
 
+// polarkit_optimizer_step_{d,s} are batches of one (optim::step, whose messages name no item);
+// the batched entry points go through optim::step_batched.
 template <class T>
-int step(const char* function, const polarkit_optimizer* opt, std::int64_t m, std::int64_t n,
-         T* w, std::int64_t ldw, const T* g, std::int64_t ldg, T* momentum, std::int64_t ldm,
-         double* step_nu) noexcept {
-  if (step_nu != nullptr) *step_nu = std::numeric_limits<double>::quiet_NaN();
+int step(const char* function, const polarkit_optimizer* opt, std::int64_t count, std::int64_t m,
+         std::int64_t n, T* const* w, std::int64_t ldw, const T* const* g, std::int64_t ldg,
+         T* const* momentum, std::int64_t ldm, double* step_nu) noexcept {
+  for (std::int64_t i = 0; step_nu != nullptr && i < count; ++i) {
+    step_nu[i] = std::numeric_limits<double>::quiet_NaN();
+  }
   return guarded(function, [&] {
     require_pointer(opt, "opt");
+    if (count < 0) invalid("count must be non-negative");
+    if (count == 0) return;
     require_dims(m, n);
     require_pointer(w, "w");
     require_pointer(g, "g");
@@ -151,21 +164,45 @@ int step(const char* function, const polarkit_optimizer* opt, std::int64_t m, st
     require_ld("ldw", ldw, m, n, sizeof(T));
     require_ld("ldg", ldg, m, n, sizeof(T));
     if (momentum != nullptr) require_ld("ldm", ldm, m, n, sizeof(T));
-    const Extent ew{w, m, n, ldw, sizeof(T), "w"};
-    const Extent eg{g, m, n, ldg, sizeof(T), "g"};
-    const Extent em{momentum, m, n, ldm, sizeof(T), "momentum"};
-    require_disjoint(eg, ew);
-    require_disjoint(eg, em);
-    require_disjoint(em, ew);
-
-    const MatrixView<T> W(w, m, n, ldw);
-    const MatrixView<const T> G(g, m, n, ldg);
-    const MatrixView<T> M = momentum != nullptr ? MatrixView<T>(momentum, m, n, ldm)
-                                                : MatrixView<T>();
-    // optim::step rejects a NaN/Inf gradient before any work: w and momentum stay unchanged.
-    const optim::StepReport report = optim::step<T>(config, W, G, M);
-    if (step_nu != nullptr) *step_nu = report.nu;
+    std::vector<MatrixView<T>> W;
+    std::vector<MatrixView<const T>> G;
+    std::vector<MatrixView<T>> M;
+    for (std::int64_t i = 0; i < count; ++i) {
+      require_pointer(w[i], count == 1 ? "w" : "w[i]");
+      require_pointer(g[i], count == 1 ? "g" : "g[i]");
+      if (momentum != nullptr) require_pointer(momentum[i], count == 1 ? "momentum" : "momentum[i]");
+      const Extent ew{w[i], m, n, ldw, sizeof(T), "w"};
+      const Extent eg{g[i], m, n, ldg, sizeof(T), "g"};
+      const Extent em{momentum != nullptr ? momentum[i] : nullptr, m, n, ldm, sizeof(T),
+                      "momentum"};
+      require_disjoint(eg, ew);
+      require_disjoint(eg, em);
+      require_disjoint(em, ew);
+      W.emplace_back(w[i], m, n, ldw);
+      G.emplace_back(g[i], m, n, ldg);
+      if (momentum != nullptr) M.emplace_back(momentum[i], m, n, ldm);
+    }
+    // optim rejects a NaN/Inf gradient, and overlaps between items, before any work: w and
+    // momentum stay unchanged.
+    if (count == 1) {
+      const optim::StepReport report =
+          optim::step<T>(config, W[0], G[0], M.empty() ? MatrixView<T>() : M[0]);
+      if (step_nu != nullptr) step_nu[0] = report.nu;
+      return;
+    }
+    const std::vector<optim::StepReport> reports = optim::step_batched<T>(config, W, G, M);
+    for (std::size_t i = 0; step_nu != nullptr && i < reports.size(); ++i) {
+      step_nu[i] = reports[i].nu;
+    }
   });
+}
+
+template <class T>
+int step(const char* function, const polarkit_optimizer* opt, std::int64_t m, std::int64_t n,
+         T* w, std::int64_t ldw, const T* g, std::int64_t ldg, T* momentum, std::int64_t ldm,
+         double* step_nu) noexcept {
+  return step<T>(function, opt, 1, m, n, &w, ldw, &g, ldg, momentum != nullptr ? &momentum : nullptr,
+                 ldm, step_nu);
 }
 
 }  // namespace
@@ -220,6 +257,23 @@ int polarkit_optimizer_step_s(const polarkit_optimizer* opt, int64_t m, int64_t 
                               int64_t ldm, double* step_nu) noexcept {
   return polarkit::c_api::step<float>("polarkit_optimizer_step_s", opt, m, n, w, ldw, g, ldg,
                                       momentum, ldm, step_nu);
+}
+
+int polarkit_optimizer_step_batched_d(const polarkit_optimizer* opt, int64_t count, int64_t m,
+                                      int64_t n, double* const* w, int64_t ldw,
+                                      const double* const* g, int64_t ldg,
+                                      double* const* momentum, int64_t ldm,
+                                      double* step_nu) noexcept {
+  return polarkit::c_api::step<double>("polarkit_optimizer_step_batched_d", opt, count, m, n, w,
+                                       ldw, g, ldg, momentum, ldm, step_nu);
+}
+
+int polarkit_optimizer_step_batched_s(const polarkit_optimizer* opt, int64_t count, int64_t m,
+                                      int64_t n, float* const* w, int64_t ldw,
+                                      const float* const* g, int64_t ldg, float* const* momentum,
+                                      int64_t ldm, double* step_nu) noexcept {
+  return polarkit::c_api::step<float>("polarkit_optimizer_step_batched_s", opt, count, m, n, w,
+                                      ldw, g, ldg, momentum, ldm, step_nu);
 }
 
 }  // extern "C"
