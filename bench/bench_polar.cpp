@@ -8,6 +8,11 @@
 //                                                    products to ?gemv_; µs, "/min_time:0.200/
 //                                                    real_time" appended)
 //   BM_Polar/method:<name>/dtype:<f64|f32>/n:<n>     polar(A, U, {}, {method, compute_h = false})
+//   BM_PolarBatched/method:<muon|polar-express-adaptive>/dtype:f32/group:<1|8>/count:64/n:<128|256>
+//                                                    polar_batched of 64 copies of A with
+//                                                    options.batch_group = group (1: the CPU's
+//                                                    default, matrix by matrix); vs_group1 =
+//                                                    group-1 time / this time, same process
 // for n ∈ {256, 1024, 2048}; <name> is polarkit::method_name (svd, newton-schulz, quintic, muon,
 // polar-express, polar-express-adaptive). A = P·diag(σ)·Qᵀ is n × n with Haar-random P, Q and
 // geometric singular values σ_i = κ^{-i/(n-1)}, κ = 1e3 (bench/test_matrix.hpp; built once per n,
@@ -279,6 +284,71 @@ void register_dtype() {
   }
 }
 
+// ---- polar_batched: groups of 8 matrices in lockstep against one at a time (batch_group) -------
+
+constexpr std::size_t batch_count = 64;
+
+std::map<std::string, double>& group1_seconds() {
+  static std::map<std::string, double> seconds;  // by method and n
+  return seconds;
+}
+
+void bm_batched(benchmark::State& state, Method method, index_t n, int group) {
+  try {
+    const Matrix<float>& A = test_matrix<float>(n);
+    std::vector<Matrix<float>> U;
+    std::vector<MatrixView<const float>> a(batch_count, A.view());
+    std::vector<MatrixView<float>> u;
+    for (std::size_t i = 0; i < batch_count; ++i) {
+      U.emplace_back(n, n);
+      u.push_back(U.back().view());
+    }
+    polarkit::PolarOptions options = bench_options(method);
+    options.batch_group = group;
+    std::vector<polarkit::PolarInfo> infos;
+    double elapsed = 0.0;
+    for (auto _ : state) {
+      const auto t0 = Clock::now();
+      infos = polarkit::polar_batched<float>(a, u, {}, options);
+      benchmark::ClobberMemory();
+      elapsed += seconds_since(t0);
+    }
+    const double per_call = elapsed / static_cast<double>(state.iterations());
+    double flops = 0.0;
+    for (const auto& info : infos) flops += info.flops;
+    state.counters["gflops"] = flops / per_call * 1e-9;
+    state.counters["iters"] = infos.front().iterations;
+    const std::string key = std::string(polarkit::method_name(method)) + std::to_string(n);
+    if (group == 1) {
+      group1_seconds()[key] = per_call;
+    } else if (const auto it = group1_seconds().find(key); it != group1_seconds().end()) {
+      state.counters["vs_group1"] = it->second / per_call;
+    }
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
+void register_batched() {
+  for (const index_t n : {index_t{128}, index_t{256}}) {
+    for (const Method method : {Method::muon, Method::polar_express_adaptive}) {
+      for (const int group : {1, 8}) {  // group 1 first: vs_group1 reuses its time
+        const std::string name = "BM_PolarBatched/method:" +
+                                 std::string(polarkit::method_name(method)) + "/dtype:f32/group:" +
+                                 std::to_string(group) + "/count:" + std::to_string(batch_count) +
+                                 "/n:" + std::to_string(n);
+        benchmark::RegisterBenchmark(name.c_str(),
+                                     [n, method, group](benchmark::State& state) {
+                                       bm_batched(state, method, n, group);
+                                     })
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime()
+            ->MinTime(min_time_s);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -296,6 +366,7 @@ int main(int argc, char** argv) {
                                          "Frobenius scaling, muon 5 steps");
   register_dtype<double>();
   register_dtype<float>();
+  register_batched();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -1,5 +1,7 @@
-// polar(): validation, scaling, the wide-to-tall transposition, solver dispatch, and what every
-// solver shares afterwards (U written out, H = sym(UᵀA), backward error, ‖A‖_*).
+// polar_batched() (polar() is a batch of one): validation, scaling, the wide-to-tall
+// transposition, solver dispatch (the Newton–Schulz family per group of matrices, the other
+// methods per matrix), and what every solver shares afterwards (U written out, H = sym(UᵀA),
+// backward error, ‖A‖_*).
 #include "polarkit/polar.hpp"
 
 #include <cmath>
