@@ -309,9 +309,11 @@ class CudaProducts : public Base {
   // one synchronisation, not one per item.
   std::vector<double> reduce_batched(cuda::Reduce what, Views<const T> A, Views<const T> B) {
     const std::size_t n = A.size();
-    if (n == 1) {  // a batch of one (every single-matrix solve): as the single kernels do it
-      require(A[0].rows() == B[0].rows() && A[0].cols() == B[0].cols(),
+    for (std::size_t i = 0; i < n; ++i) {
+      require(A[i].rows() == B[i].rows() && A[i].cols() == B[i].cols(),
               "batched reduction: shape mismatch");
+    }
+    if (n == 1) {  // a batch of one (every single-matrix solve): as the single kernels do it
       return {A[0].empty() ? 0.0 : reduce(what, A[0], B[0])};
     }
     std::vector<double> values(n, 0.0);
@@ -323,8 +325,6 @@ class CudaProducts : public Base {
     const cudaStream_t stream = session.stream();
     check(cudaMemsetAsync(results, 0, n * sizeof(double), stream), "cudaMemsetAsync");
     for (std::size_t i = 0; i < n; ++i) {
-      require(A[i].rows() == B[i].rows() && A[i].cols() == B[i].cols(),
-              "batched reduction: shape mismatch");
       if (A[i].empty()) continue;
       require_device(A[i], "reduction operand");
       require_device(B[i], "reduction operand");

@@ -333,6 +333,8 @@ TYPED_TEST(CudaBackendTest, ReductionsMatchTheCpu) {
 TYPED_TEST(CudaBackendTest, BatchedKernelsMatchTheCpu) {
   using T = TypeParam;
   const index_t m = 70, n = 40;
+  // The reductions accumulate in double on both sides, in different orders: ≤ k·u_double for
+  // the k ≤ 2800 terms (6e-13); 1e-13 is what the single-matrix test above holds them to.
   const double tol = 1e-13;
   std::vector<Matrix<T>> A, B, dA, dB, dC;
   for (std::uint64_t i = 0; i < 3; ++i) {
@@ -756,6 +758,7 @@ TEST(CudaBatched, PolarMatchesTheCpuBatch) {
       const Measured<float> mc = measure(A[i], clone(c[i].U), c[i].H, c[i].info);
       const Measured<float> mg = measure(A[i], download(g[i].U), download(g[i].H), g[i].info);
       EXPECT_EQ(mg.info.converged, mc.info.converged) << what;
+      // The device's products round differently, so the stopping rule may fire one step apart.
       EXPECT_NEAR(mg.info.iterations, mc.info.iterations, 1) << what;
       EXPECT_LE(mg.ortho, std::max(b.ortho, 2.0 * mc.ortho)) << what;
       EXPECT_LE(mg.backward, std::max(b.backward, 2.0 * mc.backward)) << what;

@@ -163,12 +163,11 @@ void continue_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
   std::vector<double> previous(size, std::numeric_limits<double>::quiet_NaN());
   std::vector<double> change(size, std::numeric_limits<double>::infinity());
   std::vector<double> lifted(size, ops.rounding().unit_roundoff);
-  std::vector<int> fixed_steps(size);
   for (std::size_t i = 0; i < size; ++i) {
     const auto& history = batch[i].info->ortho_error_history;
     if (history.size() >= 2) previous[i] = history[history.size() - 2];
-    fixed_steps[i] = options.steps > 0 ? options.steps : batch[i].schedule->default_steps();
   }
+  const int fixed_steps = options.steps > 0 ? options.steps : batch[0].schedule->default_steps();
   std::vector<GramSpectrum> spectrum = std::move(s);  // by item
   std::vector<std::size_t> active(size);  // the items still iterating
   std::iota(active.begin(), active.end(), std::size_t{0});
@@ -177,9 +176,9 @@ void continue_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
     for (const std::size_t i : active) {
       PolarInfo& info = *batch[i].info;
       const GramSpectrum& si = spectrum[i];
-      const bool stop = fixed_steps[i] > 0 ? taken == fixed_steps[i]
-                                           : info.iterations >= options.max_iter ||
-                                                 rule.done(si, previous[i], change[i], lifted[i]);
+      const bool stop = fixed_steps > 0 ? taken == fixed_steps
+                                        : info.iterations >= options.max_iter ||
+                                              rule.done(si, previous[i], change[i], lifted[i]);
       if (stop) {
         info.converged = rule.met(si.e_fro);
       } else {

@@ -33,9 +33,8 @@ std::string shape(index_t r, index_t c) { return std::to_string(r) + "x" + std::
 
 void invalid(const std::string& message) { throw Error(ErrorCode::invalid_argument, message); }
 
-
 template <class T>
-void validate(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H, const PolarOptions& o) {
+void validate_operands(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H) {
   if (U.rows() != A.rows() || U.cols() != A.cols()) {
     invalid("polar: U is " + shape(U.rows(), U.cols()) + ", expected " + shape(A.rows(), A.cols()));
   }
@@ -48,6 +47,10 @@ void validate(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H, const Pol
   if (!U.empty() && static_cast<const void*>(U.data()) == static_cast<const void*>(A.data())) {
     invalid("polar: U must not alias A");
   }
+}
+
+template <class T>
+void validate_options(const PolarOptions& o) {
   if (!(o.tol >= 0.0 && o.tol < 1.0)) invalid("polar: tol must be in [0, 1), got " + std::to_string(o.tol));
   if (o.max_iter < 1) invalid("polar: max_iter must be at least 1, got " + std::to_string(o.max_iter));
   if (o.steps < 0) invalid("polar: steps must be non-negative, got " + std::to_string(o.steps));
@@ -226,12 +229,13 @@ std::vector<PolarInfo> polar_batched(std::span<const MatrixView<const T>> A,
               "; a batch holds matrices of one shape and memory space");
     }
     try {
-      validate(A[i], U[i], h_of(i), options);
+      validate_operands(A[i], U[i], h_of(i));
     } catch (const Error& e) {
       if (count == 1) throw;
       throw Error(e.code(), "polar_batched: item " + std::to_string(i) + ": " + e.what());
     }
   }
+  validate_options<T>(options);
   Backend<T>& be = detail::backend_for<T>(A[0].space());
   for (std::size_t i = 0; i < count; ++i) {
     if (!be.all_finite(A[i])) {

@@ -26,8 +26,9 @@ struct NsItem {
 
 /// The Newton–Schulz loop over a batch of iterates of one shape, in lockstep: each step is one
 /// batched kernel call per stage for the items still iterating; an item stops on its own
-/// (its schedule's fixed budget, or the stopping rule on its own e_j). Every item's schedule
-/// has the same order. Ops counts each item's work apart (ops.items() ≥ batch.size()).
+/// (the stopping rule on its own e_j) or all together (a fixed budget). The items' schedules are
+/// of one method: the same order and fixed budget. Ops counts each item's work apart
+/// (ops.items() ≥ batch.size()).
 /// Be: Backend<T>, or ProductBackend<T> for the reduced-precision formats (reduced_precision.hpp).
 template <class T, class Be>
 void solve_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,

@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <functional>
 #include <span>
 #include <string>
 #include <utility>
@@ -85,7 +84,6 @@ struct Parameter {
   MatrixView<T> M;
   Matrix<T> work;    ///< the oracle's output (U, O or lmo(D)), then overwritten by the update Δ
   Matrix<T> buffer;  ///< the Nesterov direction, when one is formed
-  Matrix<T> H;       ///< H of the tall orientation of D, when ν = tr(H)
   MatrixView<const T> D;  ///< the oracle's input
   StepReport report;
 
@@ -125,17 +123,17 @@ void polar_oracle(Backend<T>& be, const Config& c, std::span<Parameter<T>> batch
   const bool wide = batch[0].D.rows() < batch[0].D.cols();
   std::vector<MatrixView<const T>> D;
   std::vector<MatrixView<T>> U;
-  std::vector<MatrixView<T>> H;
+  std::vector<Matrix<T>> H;  // only tr(H) = info.nuclear_norm is kept
+  std::vector<MatrixView<T>> H_views;
   for (Parameter<T>& p : batch) {
     D.push_back(wide ? p.D.transposed() : p.D);
     U.push_back(wide ? p.work.view().transposed() : p.work.view());
     if (o.compute_h) {
       const index_t k = std::min(p.D.rows(), p.D.cols());
-      p.H = be.allocate(k, k);
-      H.push_back(p.H.view());
+      H_views.push_back(H.emplace_back(be.allocate(k, k)).view());
     }
   }
-  std::vector<PolarInfo> infos = polar_batched<T>(D, U, H, o);
+  std::vector<PolarInfo> infos = polar_batched<T>(D, U, H_views, o);
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i].report.oracle = std::move(infos[i]);
 }
 
@@ -196,14 +194,14 @@ void update(Backend<T>& be, const Config& c, Parameter<T>& p) {
 template <class T>
 std::vector<StepReport> checked_steps(const Config& config, std::span<const MatrixView<T>> W,
                                       std::span<const MatrixView<const T>> G,
-                                      const std::function<MatrixView<T>(std::size_t)>& M) {
+                                      std::span<const MatrixView<T>> M /* empty: none */) {
   if (W.empty() || W[0].empty()) return std::vector<StepReport>(W.size());
   Backend<T>& be = polarkit::detail::backend_for<T>(W[0].space());
   std::vector<Parameter<T>> batch(W.size());
   for (std::size_t i = 0; i < W.size(); ++i) {
     batch[i].W = W[i];
     batch[i].G = G[i];
-    batch[i].M = M(i);
+    batch[i].M = M.empty() ? MatrixView<T>() : M[i];
     prepare(be, config, batch[i]);
   }
   oracle(be, config, std::span<Parameter<T>>(batch));
@@ -225,8 +223,7 @@ StepReport step(const Config& config, MatrixView<T> W, MatrixView<const std::typ
   if (!polarkit::detail::backend_for<T>(W.space()).all_finite(G)) {
     throw Error(ErrorCode::non_finite_input, "step: the gradient G contains NaN or Inf");
   }
-  return checked_steps<T>(config, std::span(&W, 1), std::span(&G, 1),
-                          [&](std::size_t) { return M; })[0];
+  return checked_steps<T>(config, std::span(&W, 1), std::span(&G, 1), std::span(&M, 1))[0];
 }
 
 template <class T>
@@ -296,7 +293,7 @@ std::vector<StepReport> step_batched(const Config& config, std::span<const Matri
     }
   }
 
-  return checked_steps<T>(config, W, G, state);
+  return checked_steps<T>(config, W, G, M);
 }
 
 #define POLARKIT_INSTANTIATE(T)                                                                   \
