@@ -35,6 +35,7 @@ if(NOT _polarkit_cuda STREQUAL "OFF")
     # The shared runtime, as CUDA::cudart below: one copy of it in every program.
     set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)
     enable_language(CUDA)
+    include(${CMAKE_CURRENT_LIST_DIR}/PolarkitCudaToolkit.cmake)
     find_package(CUDAToolkit QUIET)
   endif()
   if(CMAKE_CUDA_COMPILER AND CUDAToolkit_FOUND AND TARGET CUDA::cublas AND TARGET CUDA::cusolver)

@@ -24,6 +24,21 @@ Registry& registry() {
   return *instance;
 }
 
+// Makes `device` current for a scope and restores the caller's device after it.
+class DeviceScope {
+ public:
+  explicit DeviceScope(int device) {
+    check(cudaGetDevice(&previous_), "cudaGetDevice");
+    check(cudaSetDevice(device), "cudaSetDevice");
+  }
+  DeviceScope(const DeviceScope&) = delete;
+  DeviceScope& operator=(const DeviceScope&) = delete;
+  ~DeviceScope() { (void)cudaSetDevice(previous_); }
+
+ private:
+  int previous_ = 0;
+};
+
 }  // namespace
 
 int device_count() noexcept {
@@ -97,6 +112,27 @@ void Context::release(int device, void* memory) noexcept {
   }
 }
 
+void Context::release_cached() {
+  std::vector<Context*> contexts;
+  {
+    Registry& r = registry();
+    const std::lock_guard lock(r.mutex);
+    contexts = r.contexts;
+  }
+  for (Context* context : contexts) {
+    if (context == nullptr) continue;
+    const DeviceScope scope(context->device_);
+    Session session = context->session();
+    if (context->workspace_ != nullptr) {
+      check(cudaFreeAsync(context->workspace_, context->stream_), "cudaFreeAsync");
+      context->workspace_ = nullptr;
+      context->workspace_bytes_ = 0;
+    }
+    session.wait();  // the pool's freed blocks are reusable once their frees have run
+    check(cudaMemPoolTrimTo(context->pool_, 0), "cudaMemPoolTrimTo");
+  }
+}
+
 cublasHandle_t Context::Session::blas() {
   Context& c = context_;
   if (c.blas_ == nullptr) {
@@ -144,8 +180,16 @@ void Context::Session::read(const void* device, void* host, std::size_t bytes) {
   wait();
 }
 
+void Context::Session::upload(const void* host, void* device, std::size_t bytes) {
+  const auto* first = static_cast<const std::byte*>(host);
+  const std::vector<std::byte>& kept = context_.uploads_.emplace_back(first, first + bytes);
+  check(cudaMemcpyAsync(device, kept.data(), bytes, cudaMemcpyHostToDevice, stream()),
+        "cudaMemcpyAsync (host to device)");
+}
+
 void Context::Session::wait() {
   check(cudaStreamSynchronize(stream()), "cudaStreamSynchronize");
+  context_.uploads_.clear();  // every upload queued so far is done
 }
 
 }  // namespace polarkit::cuda

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <mutex>
+#include <vector>
 
 namespace polarkit::cuda {
 
@@ -44,6 +45,10 @@ class Context {
   /// be gone (then it does nothing).
   static void release(int device, void* memory) noexcept;
 
+  /// For every context made so far: waits for its stream, frees its workspace and hands the
+  /// pool's unused memory back to the driver (polarkit::release_cached_device_memory).
+  static void release_cached();
+
   /// Exclusive use of the context for one backend call. Calls from several host threads are
   /// serialised, so one call's kernels and the scalar it reads back are never interleaved with
   /// another's; a call may open a nested session (the lock is recursive).
@@ -61,6 +66,12 @@ class Context {
 
     /// Copies device memory to the host and waits for it.
     void read(const void* device, void* host, std::size_t bytes);
+
+    /// Queues a copy of a few host bytes (pointer arrays, scale factors) to device memory. They
+    /// are copied into the context and kept there until the next wait(), so the caller's buffer
+    /// may go at once: CUDA does not promise that an asynchronous copy from pageable memory has
+    /// read its source when it returns.
+    void upload(const void* host, void* device, std::size_t bytes);
 
     /// Waits for everything queued so far (and reports a fault of any of it).
     void wait();
@@ -83,6 +94,7 @@ class Context {
   cusolverDnHandle_t solver_ = nullptr;
   void* workspace_ = nullptr;
   std::size_t workspace_bytes_ = 0;
+  std::vector<std::vector<std::byte>> uploads_;  // the sources of uploads not yet waited for
   std::recursive_mutex mutex_;
 };
 

@@ -6,8 +6,8 @@
 //     and norm_fro_difference, and column_norms: one read each;
 //   - cholesky (potrf's info) and invert (getrf's info): one read each;
 //   - svd and symmetric_eigen: two reads each (info, then the values);
-//   - inverse_norm_upper: R comes to the host for LAPACK's trcon (cuSOLVER has no condition
-//     estimator), n² elements, twice per rational solve (ℓ₀ from the 1- and ∞-norm estimates);
+//   - inverse_norms_upper: R comes to the host for LAPACK's trcon (cuSOLVER has no condition
+//     estimator), n² elements, once per rational solve (ℓ₀ from the 1- and ∞-norm estimates);
 //   - copy() and scale_columns() from pageable host memory may wait too, when the driver stages
 //     the data (the solvers do it once per Lanczos run, for its start vector).
 #include <algorithm>
@@ -116,9 +116,7 @@ class CudaBackend final : public CudaProducts<T, Backend<T>, cuda::TypedProducts
     const std::vector<T> factors(d.begin(), d.end());
     auto session = context_.session();
     auto* device = static_cast<T*>(session.workspace(factors.size() * sizeof(T)));
-    check(cudaMemcpyAsync(device, factors.data(), factors.size() * sizeof(T),
-                          cudaMemcpyHostToDevice, session.stream()),
-          "cudaMemcpyAsync (host to device)");
+    session.upload(factors.data(), device, factors.size() * sizeof(T));
     cuda::scale_columns(static_cast<const T*>(device), strided(A), session.stream());
   }
 
@@ -207,9 +205,9 @@ class CudaBackend final : public CudaProducts<T, Backend<T>, cuda::TypedProducts
           Blas::prefix, "trsm");
   }
 
-  double inverse_norm_upper(MatrixView<const T> R, bool infinity_norm) override {
-    require(R.is_col_major() && R.rows() == R.cols(), "inverse_norm_upper: needs a square R");
-    require_device(R, "inverse_norm_upper: R");
+  InverseNorms inverse_norms_upper(MatrixView<const T> R) override {
+    require(R.is_col_major() && R.rows() == R.cols(), "inverse_norms_upper: needs a square R");
+    require_device(R, "inverse_norms_upper: R");
     // A host round trip of n² elements: cuSOLVER has no condition estimator, and trcon's O(n²)
     // work is small beside the O(mn²) QR whose R this is.
     Matrix<T> host(R.rows(), R.cols());
@@ -218,7 +216,7 @@ class CudaBackend final : public CudaProducts<T, Backend<T>, cuda::TypedProducts
       copy_lines(R, host.view(), cudaMemcpyDeviceToHost, session.stream());
       session.wait();
     }
-    return cpu_backend<T>().inverse_norm_upper(std::as_const(host).view(), infinity_norm);
+    return cpu_backend<T>().inverse_norms_upper(std::as_const(host).view());
   }
 
   bool invert(MatrixView<T> A) override {
@@ -342,6 +340,8 @@ Backend<T>& cuda_backend() {
 }
 
 int cuda_devices() noexcept { return cuda::device_count(); }
+
+void cuda_release_cached() { cuda::Context::release_cached(); }
 
 template Backend<float>& cuda_backend<float>();
 template Backend<double>& cuda_backend<double>();

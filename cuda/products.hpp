@@ -210,10 +210,13 @@ class CudaProducts : public Base {
   /// of workspace in float); larger groups would mostly add memory.
   [[nodiscard]] int batch_group() const override { return 64; }
 
+  void wait() override { context_.session().wait(); }
+
   /// One cublasGemmBatchedEx for a batch whose operands agree in shape, layout and leading
   /// dimension (every batch the solvers make); any other batch runs item by item.
   void gemm_batched(double alpha, Views<const T> A, Views<const T> B, double beta,
                     Views<T> C) override {
+    require(A.size() == C.size() && B.size() == C.size(), "gemm_batched: batch size mismatch");
     if (C.size() < 2 || !uniform(A) || !uniform(B) || !uniform(C)) {
       Base::gemm_batched(alpha, A, B, beta, C);
       return;
@@ -236,13 +239,9 @@ class CudaProducts : public Base {
       pointers[2 * n + i] = C[i].data();
     }
     auto session = context_.session();
-    // The pointer arrays go through the workspace; a copy from pageable memory returns once the
-    // host array is staged, so `pointers` may go out of scope.
+    // The pointer arrays go through the workspace (upload keeps its own copy of `pointers`).
     auto* arrays = static_cast<const void**>(session.workspace(pointers.size() * sizeof(void*)));
-    check(cudaMemcpyAsync(static_cast<void*>(arrays), pointers.data(),
-                          pointers.size() * sizeof(void*), cudaMemcpyHostToDevice,
-                          session.stream()),
-          "cudaMemcpyAsync (pointer arrays)");
+    session.upload(pointers.data(), static_cast<void*>(arrays), pointers.size() * sizeof(void*));
     Products::gemm_batched(session.blas(), op_of(A[0].layout()), op_of(B[0].layout()),
                            dim(C[0].rows()), dim(C[0].cols()), dim(A[0].cols()), alpha, arrays,
                            dim(A[0].ld()), arrays + n, dim(B[0].ld()), beta,

@@ -48,10 +48,11 @@ __device__ Partial block_total(Partial p) {
 
 // The norms' scaling (as the CPU backend's): the plain sum of squares when it is representable,
 // else every value times 2^-e with max |value| = f·2^e, f ∈ [1/2, 1), and the root times 2^e.
+// The values are scaled by ldexp, not by a factor 2^-e: that factor overflows when max |value|
+// is below 2^-1024 (subnormal doubles).
 struct Rescale {
   int needed;
   int exponent;
-  double factor;
 };
 
 __device__ bool plain_sum_is_safe(Partial p) {
@@ -78,17 +79,17 @@ __device__ double value(const Strided<const T>& A, index_t i, index_t j) {
   return static_cast<double>(static_cast<compute_t<T>>(at(A, i, j)));
 }
 
-// Squares of values v(i, j) (times the norm's scale) and their magnitudes.
+// Squares of values v(i, j) (times 2^-exponent, the norm's scale) and their magnitudes.
 template <class T, class Value>
 struct Squares {
   Strided<const T> A;
   Strided<const T> B;
-  __device__ Partial operator()(index_t k, double scale) const {
+  __device__ Partial operator()(index_t k, int exponent) const {
     index_t i = 0;
     index_t j = 0;
     coordinates(A, k, i, j);
     const double v = Value{}(A, B, i, j);
-    const double s = v * scale;
+    const double s = ldexp(v, -exponent);
     return {s * s, fabs(v)};
   }
 };
@@ -121,7 +122,7 @@ template <class T>
 struct Products {
   Strided<const T> A;
   Strided<const T> B;
-  __device__ Partial operator()(index_t k, double) const {
+  __device__ Partial operator()(index_t k, int) const {
     index_t i = 0;
     index_t j = 0;
     coordinates(A, k, i, j);
@@ -132,7 +133,7 @@ struct Products {
 template <class T>
 struct Magnitudes {
   Strided<const T> A;
-  __device__ Partial operator()(index_t k, double) const {
+  __device__ Partial operator()(index_t k, int) const {
     index_t i = 0;
     index_t j = 0;
     coordinates(A, k, i, j);
@@ -143,7 +144,7 @@ struct Magnitudes {
 template <class T>
 struct NonFinite {
   Strided<const T> A;
-  __device__ Partial operator()(index_t k, double) const {
+  __device__ Partial operator()(index_t k, int) const {
     index_t i = 0;
     index_t j = 0;
     coordinates(A, k, i, j);
@@ -154,7 +155,7 @@ struct NonFinite {
 template <class T>
 struct Diagonal {
   Strided<const T> A;
-  __device__ Partial operator()(index_t k, double) const { return {value(A, k, k), 0.0}; }
+  __device__ Partial operator()(index_t k, int) const { return {value(A, k, k), 0.0}; }
 };
 
 // ---- the kernels -------------------------------------------------------------------------------
@@ -164,16 +165,16 @@ struct Diagonal {
 template <class Elements>
 __global__ void partials_kernel(Elements elements, index_t count, const Rescale* rescale,
                                 Partial* partials) {
-  double scale = 1.0;
+  int exponent = 0;
   if (rescale != nullptr) {
     if (rescale->needed == 0) return;
-    scale = rescale->factor;
+    exponent = rescale->exponent;
   }
   Partial p{0.0, 0.0};
   const index_t stride = static_cast<index_t>(blockDim.x) * gridDim.x;
   for (index_t k = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < count;
        k += stride) {
-    p = combine(p, elements(k, scale));
+    p = combine(p, elements(k, exponent));
   }
   p = block_total(p);
   if (threadIdx.x == 0) partials[blockIdx.x] = p;
@@ -202,7 +203,6 @@ __global__ void finish_kernel(const Partial* partials, unsigned count, Finish ho
         *result = sqrt(p.sum);
       } else {
         frexp(p.max, &rescale->exponent);
-        rescale->factor = ldexp(1.0, -rescale->exponent);
       }
       break;
     case Finish::scaled_norm:
@@ -227,10 +227,9 @@ __global__ void column_norms_kernel(Strided<const T> A, double* norms) {
     } else {
       int exponent = 0;
       frexp(p.max, &exponent);
-      const double factor = ldexp(1.0, -exponent);
       Partial q{0.0, 0.0};
       for (index_t i = threadIdx.x; i < A.rows; i += blockDim.x) {
-        const double v = value(A, i, j) * factor;
+        const double v = ldexp(value(A, i, j), -exponent);
         q.sum += v * v;
       }
       norm = ldexp(sqrt(block_total(q).sum), exponent);

@@ -950,6 +950,14 @@ static void test_last_error_is_thread_local(void) {
 }
 #endif
 
+/* After host-memory calls only, nothing is cached on any device: a success that leaves the last
+ * error alone, with or without the CUDA backend. */
+static void test_release_cached_device_memory(void) {
+  CHECK(polarkit_optimizer_new("adam") == NULL);
+  CHECK(polarkit_release_cached_device_memory() == POLARKIT_SUCCESS);
+  CHECK(strstr(polarkit_last_error(), "'adam'") != NULL);
+}
+
 int main(void) {
   test_last_error_starts_empty();
   test_options();
@@ -964,6 +972,7 @@ int main(void) {
   test_polargrad_step();
   test_lmo_steps();
   test_step_errors();
+  test_release_cached_device_memory();
 #ifdef POLARKIT_TEST_PTHREADS
   test_last_error_is_thread_local();
 #endif

@@ -4,6 +4,7 @@
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -395,10 +396,12 @@ TYPED_TEST(CudaBackendTest, BatchedKernelsMatchTheCpu) {
 TYPED_TEST(CudaBackendTest, NormsAreSafeAtTheEndsOfTheRange) {
   using T = TypeParam;
   const auto A = testing::gaussian<T>(64, 48, 16);
-  // Entries whose squares overflow or underflow double (T = double), or float's extremes.
+  // Entries whose squares overflow or underflow double (T = double), or float's extremes; and
+  // subnormal entries (for double below 2^-1024, where a scale factor 2^-e would overflow).
   const double big = std::is_same_v<T, double> ? 1e300 : 1e37;
   const double small = std::is_same_v<T, double> ? 1e-300 : 1e-37;
-  for (const double c : {big, small}) {
+  const double subnormal = std::ldexp(std::numeric_limits<T>::denorm_min(), 16);
+  for (const double c : {big, small, subnormal}) {
     Matrix<T> S(64, 48);
     for (index_t j = 0; j < 48; ++j) {
       for (index_t i = 0; i < 64; ++i) S(i, j) = static_cast<T>(A(i, j) * c);
@@ -495,13 +498,15 @@ TYPED_TEST(CudaBackendTest, TriangularSolveAndInverseNormMatchTheCpu) {
     this->gpu->solve_upper_right(dR.view(), transpose, B.view());
     EXPECT_LE(relative_difference(download(B), expected), 10 * n * eps<T>) << transpose;
   }
-  for (const bool infinity : {false, true}) {  // the same host LAPACK call on the same R
-    EXPECT_EQ(this->gpu->inverse_norm_upper(dR.view(), infinity),
-              this->cpu.inverse_norm_upper(R.view(), infinity));
-  }
+  // The same host LAPACK calls on the same R.
+  const InverseNorms on_gpu = this->gpu->inverse_norms_upper(dR.view());
+  const InverseNorms on_cpu = this->cpu.inverse_norms_upper(R.view());
+  EXPECT_EQ(on_gpu.one, on_cpu.one);
+  EXPECT_EQ(on_gpu.infinity, on_cpu.infinity);
   R(7, 7) = T(0);
-  EXPECT_EQ(this->gpu->inverse_norm_upper(this->upload(R).view(), false),
-            std::numeric_limits<double>::infinity());
+  const InverseNorms singular = this->gpu->inverse_norms_upper(this->upload(R).view());
+  EXPECT_EQ(singular.one, std::numeric_limits<double>::infinity());
+  EXPECT_EQ(singular.infinity, std::numeric_limits<double>::infinity());
 }
 
 TYPED_TEST(CudaBackendTest, InvertMatchesTheCpuAndReportsSingularity) {
@@ -916,6 +921,57 @@ TEST(CudaEntryPoints, CopyUploadsAndDownloadsInEveryLayout) {
   expect_equal(copy_to(dB, MemorySpace::host), A, "row-major upload");
 }
 
+// An upload from pinned host memory is a true asynchronous DMA: copy() must not return before it
+// is done, so the caller may overwrite its buffer at once. 32 MB keep the DMA busy for about a
+// millisecond, long enough for an early return to be caught overwriting the source.
+TEST(CudaEntryPoints, CopyFromPinnedMemoryIsCompleteOnReturn) {
+  POLARKIT_REQUIRE_DEVICE();
+  const index_t m = 4096;
+  const index_t n = 1024;
+  double* pinned = nullptr;
+  const std::size_t bytes = sizeof(double) * static_cast<std::size_t>(m * n);
+  ASSERT_EQ(cudaMallocHost(reinterpret_cast<void**>(&pinned), bytes), cudaSuccess);
+  const MatrixView<double> source(pinned, m, n, m, Layout::col_major, MemorySpace::host);
+  for (index_t j = 0; j < n; ++j) {
+    for (index_t i = 0; i < m; ++i) source(i, j) = static_cast<double>(i + m * j);
+  }
+  Matrix<double> dA = backend_for<double>(MemorySpace::cuda).allocate(m, n);
+  copy(MatrixView<const double>(source), dA.view());
+  std::fill(pinned, pinned + m * n, -1.0);
+  const Matrix<double> back = copy_to(dA, MemorySpace::host);
+  cudaFreeHost(pinned);
+  index_t wrong = 0;
+  for (index_t j = 0; j < n; ++j) {
+    for (index_t i = 0; i < m; ++i) wrong += back(i, j) != static_cast<double>(i + m * j) ? 1 : 0;
+  }
+  EXPECT_EQ(wrong, 0);
+}
+
+// A freed matrix stays in polarkit's pool (the driver counts it as used) until
+// release_cached_device_memory() hands it back.
+TEST(CudaEntryPoints, ReleaseCachedDeviceMemoryHandsFreedMatricesBack) {
+  POLARKIT_REQUIRE_DEVICE();
+  const auto free_bytes = [] {
+    std::size_t free = 0;
+    std::size_t total = 0;
+    EXPECT_EQ(cudaMemGetInfo(&free, &total), cudaSuccess);
+    return static_cast<double>(free);
+  };
+  const double gib = 1024.0 * 1024.0 * 1024.0;  // the matrix below: 16384 × 8192 doubles
+  release_cached_device_memory();
+  {
+    const Matrix<double> big = backend_for<double>(MemorySpace::cuda).allocate(16384, 8192);
+    EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  }
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);  // the free has run: the pool holds the GiB
+  const double held = free_bytes();
+  release_cached_device_memory();
+  EXPECT_GE(free_bytes() - held, 0.9 * gib);
+  // The next call allocates again.
+  const auto A = testing::gaussian<double>(40, 30, 62);
+  expect_equal(copy_to(copy_to(A, MemorySpace::cuda), MemorySpace::host), A, "after release");
+}
+
 TEST(CudaEntryPoints, NonFiniteDeviceInputIsRejected) {
   POLARKIT_REQUIRE_DEVICE();
   Backend<float>& gpu = backend_for<float>(MemorySpace::cuda);
@@ -944,6 +1000,7 @@ TEST(CudaWithoutDevice, DeviceViewsThrowNoCudaDevice) {
   double storage[6] = {1, 2, 3, 4, 5, 6};
   const MatrixView<const double> A(storage, 3, 2, 3, Layout::col_major, MemorySpace::cuda);
   EXPECT_THROW((void)polar(A), Error);
+  EXPECT_NO_THROW(release_cached_device_memory());  // no device used: nothing to hand back
 }
 
 }  // namespace

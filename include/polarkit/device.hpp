@@ -17,6 +17,15 @@ namespace polarkit {
 /// device: <reason>") with it.
 int cuda_device_count() noexcept;
 
+/// Hands back to the CUDA driver the device memory polarkit keeps for reuse on every device it
+/// has used: matrices freed since (polarkit allocates from its own stream-ordered pool, which
+/// keeps freed memory for the next call) and its workspace. Waits for polarkit's queued work
+/// first. For a program that shares the GPU with another allocator (PyTorch's caching
+/// allocator, say) and needs the memory back; the next polarkit call allocates again. Matrices
+/// still alive are untouched. Does nothing without the CUDA backend or a device used. Throws
+/// Error(backend_failure) when the CUDA runtime reports a fault of the queued work.
+void release_cached_device_memory();
+
 /// dst = src for two views of one shape, any layouts, each in host or CUDA device memory; returns
 /// once dst holds the values. Throws Error: invalid_argument for a shape mismatch, and as any
 /// device call does (not_compiled, backend_failure) when a view is in device memory.

@@ -75,6 +75,13 @@ typedef enum polarkit_status {
  *  Never returns NULL. */
 POLARKIT_API const char* polarkit_last_error(void) POLARKIT_NOEXCEPT;
 
+/** Hands back to the CUDA driver the device memory polarkit keeps for reuse (freed matrices in
+ *  its stream-ordered pool, its workspace) on every device it has used, after waiting for its
+ *  queued work: for a program that shares the GPU with another caching allocator (PyTorch's,
+ *  say). POLARKIT_SUCCESS, also without the CUDA backend or a device used (nothing to hand
+ *  back); POLARKIT_ERROR_BACKEND_FAILURE when the runtime reports a fault of the queued work. */
+POLARKIT_API int polarkit_release_cached_device_memory(void) POLARKIT_NOEXCEPT;
+
 /* ---------------------------------------------------------------------------------------------
  * Options of the polar decomposition
  * ------------------------------------------------------------------------------------------- */

@@ -8,6 +8,7 @@
 #include <limits>
 #include <new>
 
+#include "polarkit/device.hpp"
 #include "polarkit/options.hpp"
 
 namespace polarkit::c_api {
@@ -164,4 +165,9 @@ std::string method_names() {
 
 extern "C" const char* polarkit_last_error(void) noexcept {
   return polarkit::c_api::last_error_message.data();
+}
+
+extern "C" int polarkit_release_cached_device_memory(void) noexcept {
+  return polarkit::c_api::guarded("polarkit_release_cached_device_memory",
+                                  [] { polarkit::release_cached_device_memory(); });
 }

@@ -24,6 +24,12 @@ struct Rounding {
   bool wide_accumulation;
 };
 
+/// Estimates of ‖R⁻¹‖₁ and ‖R⁻¹‖_∞ for an upper triangular R; +∞ each for a singular R.
+struct InverseNorms {
+  double one;
+  double infinity;
+};
+
 /// The matrices of a batch, item i at [i]: all of one shape (the batched kernels' operands).
 template <class T>
 using Views = std::span<const MatrixView<T>>;
@@ -93,6 +99,10 @@ class ProductBackend {
   /// How many matrices a batched solve iterates together by default (PolarOptions::batch_group).
   /// Item-by-item kernels gain nothing from groups but memory and cache misses: one.
   [[nodiscard]] virtual int batch_group() const { return 1; }
+
+  /// Returns once the work queued so far is done: a device backend queues its kernels and
+  /// copies on a stream and returns before they finish; the CPU's work is done on return.
+  virtual void wait() {}
 
   /// C[i] = alpha · A[i] · B[i] + beta · C[i].
   virtual void gemm_batched(double alpha, Views<const T> A, Views<const T> B, double beta,
@@ -193,9 +203,10 @@ class Backend : public ProductBackend<T> {
   /// B ← B · R⁻¹ (transpose = false) or B · R⁻ᵀ, R upper triangular.
   virtual void solve_upper_right(MatrixView<const T> R, bool transpose, MatrixView<T> B) = 0;
 
-  /// An estimate of ‖R⁻¹‖₁ (or ‖R⁻¹‖_∞ when infinity_norm) for the upper triangle R of a
-  /// square matrix (LAPACK trcon: Hager–Higham, usually exact); +∞ for a singular R.
-  virtual double inverse_norm_upper(MatrixView<const T> R, bool infinity_norm) = 0;
+  /// Estimates of ‖R⁻¹‖₁ and ‖R⁻¹‖_∞ for the upper triangle R of a square matrix (LAPACK trcon:
+  /// Hager–Higham, usually exact); +∞ for a singular R. Both at once: a device backend moves R
+  /// to the host for them, once.
+  virtual InverseNorms inverse_norms_upper(MatrixView<const T> R) = 0;
 
   /// A ← A⁻¹ by LU with partial pivoting. False when A is exactly singular (A is then undefined).
   virtual bool invert(MatrixView<T> A) = 0;

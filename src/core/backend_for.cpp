@@ -54,7 +54,9 @@ template StorageBackend<float16>& storage_backend_for<float16>(MemorySpace);
 template <class T>
 void copy(MatrixView<const T> src, MatrixView<T> dst) {
   const bool device = src.space() == MemorySpace::cuda || dst.space() == MemorySpace::cuda;
-  detail::backend_for<T>(device ? MemorySpace::cuda : MemorySpace::host).copy(1.0, src, dst);
+  auto& backend = detail::backend_for<T>(device ? MemorySpace::cuda : MemorySpace::host);
+  backend.copy(1.0, src, dst);
+  backend.wait();  // dst holds the values on return, for readers on any stream
 }
 
 template <class T>
@@ -74,6 +76,12 @@ int cuda_device_count() noexcept {
   return detail::cuda_devices();
 #else
   return 0;
+#endif
+}
+
+void release_cached_device_memory() {
+#ifdef POLARKIT_HAVE_CUDA
+  detail::cuda_release_cached();
 #endif
 }
 

@@ -28,6 +28,9 @@ ProductBackend<float>& cuda_tf32_backend();
 
 /// Devices the CUDA runtime sees; 0 when there is none or no usable driver.
 int cuda_devices() noexcept;
+
+/// polarkit::release_cached_device_memory() of the CUDA backend.
+void cuda_release_cached();
 #endif
 
 }  // namespace polarkit::detail

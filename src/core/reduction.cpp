@@ -9,8 +9,7 @@ namespace {
 
 template <class T>
 double lower_bound_from_r(Backend<T>& be, MatrixView<const T> R) {
-  const double inv_one = be.inverse_norm_upper(R, false);
-  const double inv_inf = be.inverse_norm_upper(R, true);
+  const auto [inv_one, inv_inf] = be.inverse_norms_upper(R);
   if (!std::isfinite(inv_one) || !std::isfinite(inv_inf)) return 0.0;
   const double n = static_cast<double>(R.rows());
   return std::max(1.0 / (std::sqrt(n) * inv_one), 1.0 / std::sqrt(inv_one * inv_inf));

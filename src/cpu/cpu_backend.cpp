@@ -230,19 +230,21 @@ class CpuBackend final : public Backend<T> {
               cpu::blas_int(B.ld()));
   }
 
-  double inverse_norm_upper(MatrixView<const T> R, bool infinity_norm) override {
-    require<T>(R.is_col_major() && R.rows() == R.cols(), "inverse_norm_upper: needs a square R");
-    const char which = infinity_norm ? 'I' : '1';
+  InverseNorms inverse_norms_upper(MatrixView<const T> R) override {
+    require<T>(R.is_col_major() && R.rows() == R.cols(), "inverse_norms_upper: needs a square R");
+    constexpr double singular = std::numeric_limits<double>::infinity();
+    for (index_t i = 0; i < R.rows(); ++i) {
+      if (R(i, i) == T(0)) return {singular, singular};
+    }
     const int n = cpu::blas_int(R.rows());
     const int ld = cpu::blas_int(R.ld());
-    for (index_t i = 0; i < R.rows(); ++i) {
-      if (R(i, i) == T(0)) return std::numeric_limits<double>::infinity();
-    }
-    const double norm = cpu::lantr(which, 'U', n, R.data(), ld);
-    T rcond{};
-    check_info(cpu::trcon(which, 'U', n, R.data(), ld, rcond), "trcon");
-    return rcond > T(0) ? 1.0 / (static_cast<double>(rcond) * norm)
-                        : std::numeric_limits<double>::infinity();
+    const auto estimate = [&](char which) {
+      const double norm = cpu::lantr(which, 'U', n, R.data(), ld);
+      T rcond{};
+      check_info(cpu::trcon(which, 'U', n, R.data(), ld, rcond), "trcon");
+      return rcond > T(0) ? 1.0 / (static_cast<double>(rcond) * norm) : singular;
+    };
+    return {estimate('1'), estimate('I')};
   }
 
   bool invert(MatrixView<T> A) override {

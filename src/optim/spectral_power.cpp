@@ -35,7 +35,7 @@ bool half_power_by_cholesky(Backend<T>& be, MatrixView<const T> H, MatrixView<T>
   be.zero_strict_lower(R.view());
   // σ_min(R) ≈ 1/‖R⁻¹‖₁ against √(noise·λ_max) (tr(H) ≥ λ_max), compared as square roots so
   // that nothing overflows for tiny H.
-  const double sigma_min = 1.0 / be.inverse_norm_upper(std::as_const(R).view(), false);
+  const double sigma_min = 1.0 / be.inverse_norms_upper(std::as_const(R).view()).one;
   if (!(sigma_min > std::sqrt(noise_level<T>(n) * be.trace(H)))) return false;
   PolarOptions o = options;
   o.compute_h = true;
