@@ -19,6 +19,10 @@
 //                                                      methods only; gemm_ratio against the GEMM of
 //                                                      that format. Their Gram products are full
 //                                                      GEMMs (no 16-bit SYRK), counted as 2mn².
+//   BM_CudaPolar/method:muon/dtype:bf16/n:<n>/two_norm:ends
+//                                                      the same with two_norm_each_iterate =
+//                                                      false: no Lanczos estimates between X₀
+//                                                      and U (Muon as an optimizer runs it)
 //   BM_CudaBatched/method:<name>/dtype:<f32|bf16>/mode:<loop|batched>/count:64/n:1024
 //                                                      64 msign calls on the same device matrix:
 //                                                      a loop of polar() calls, then one
@@ -99,6 +103,7 @@ struct Reduced {
   bool refine;
   Gemm reference;
   std::vector<Method> methods;
+  bool two_norm_each_iterate = true;  // false: the case name ends in /two_norm:ends
 };
 
 const Reduced reduced_cases[] = {
@@ -106,6 +111,8 @@ const Reduced reduced_cases[] = {
      {Method::muon, Method::polar_express, Method::polar_express_adaptive}},
     {"bf16+refine", polarkit::Precision::bf16, true, Gemm::bf16, {Method::polar_express_adaptive}},
     {"tf32", polarkit::Precision::tf32, false, Gemm::tf32, {Method::polar_express_adaptive}},
+    // Muon as optimizers run it: no Lanczos 2-norm estimates between X₀ and U.
+    {"bf16", polarkit::Precision::bf16, false, Gemm::bf16, {Method::muon}, false},
 };
 
 template <class T>
@@ -413,8 +420,10 @@ void register_reduced() {
         polarkit::PolarOptions options = bench_options(method);
         options.precision = r.precision;
         options.refine = r.refine;
+        options.two_norm_each_iterate = r.two_norm_each_iterate;
         const std::string name = "BM_CudaPolar/method:" + std::string(polarkit::method_name(method)) +
-                                 "/dtype:" + r.dtype + size;
+                                 "/dtype:" + r.dtype + size +
+                                 (r.two_norm_each_iterate ? "" : "/two_norm:ends");
         benchmark::RegisterBenchmark(name.c_str(),
                                      [n, options, kind = r.reference](benchmark::State& state) {
                                        bm_polar<float>(state, options, n, kind);

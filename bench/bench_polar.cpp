@@ -8,6 +8,9 @@
 //                                                    products to ?gemv_; µs, "/min_time:0.200/
 //                                                    real_time" appended)
 //   BM_Polar/method:<name>/dtype:<f64|f32>/n:<n>     polar(A, U, {}, {method, compute_h = false})
+//   BM_Polar/method:muon/dtype:<f64|f32>/n:<n>/two_norm:ends
+//                                                    the same with two_norm_each_iterate = false
+//                                                    (Lanczos only at X₀ and U)
 //   BM_PolarBatched/method:<muon|polar-express-adaptive>/dtype:f32/group:<1|8>/count:64/n:<128|256>
 //                                                    polar_batched of 64 copies of A with
 //                                                    options.batch_group = group (1: the CPU's
@@ -227,14 +230,14 @@ void bm_matvec(benchmark::State& state, bool use_gemv, index_t n) {
 }
 
 template <class T>
-void bm_polar(benchmark::State& state, Method method, index_t n) {
+void bm_polar(benchmark::State& state, const polarkit::PolarOptions& options, index_t n) {
+  const Method method = options.method;
   polarkit::PolarInfo info;
   try {
     const Matrix<T>& A = test_matrix<T>(n);
     const GemmReference reference = gemm_reference<T>(n);
     const double svd_s = method == Method::svd ? 0.0 : svd_seconds<T>(n);
     Matrix<T> U(n, n);
-    const polarkit::PolarOptions options = bench_options(method);
     double elapsed = 0.0;
     const double cpu0 = process_cpu_seconds();
     for (auto _ : state) {
@@ -275,12 +278,22 @@ void register_dtype() {
     for (const Method method : methods) {  // svd first: the others' vs_svd reuses its time
       const std::string name =
           "BM_Polar/method:" + std::string(polarkit::method_name(method)) + dtype + size;
+      const polarkit::PolarOptions options = bench_options(method);
       benchmark::RegisterBenchmark(
-          name.c_str(), [n, method](benchmark::State& state) { bm_polar<T>(state, method, n); })
+          name.c_str(), [n, options](benchmark::State& state) { bm_polar<T>(state, options, n); })
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime()
           ->MinTime(min_time_s);
     }
+    // Muon as optimizers run it: no Lanczos 2-norm estimates between X₀ and U.
+    polarkit::PolarOptions lean = bench_options(Method::muon);
+    lean.two_norm_each_iterate = false;
+    benchmark::RegisterBenchmark(
+        ("BM_Polar/method:muon" + dtype + size + "/two_norm:ends").c_str(),
+        [n, lean](benchmark::State& state) { bm_polar<T>(state, lean, n); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->MinTime(min_time_s);
   }
 }
 

@@ -153,6 +153,7 @@ static void test_options(void) {
   expect_option(o, "compute_h", "true");
   expect_option(o, "precision", "working");
   expect_option(o, "refine", "false");
+  expect_option(o, "two_norm_each_iterate", "true");
   expect_option(o, "device", "cpu");
 
   /* Set then get, every key. */
@@ -183,6 +184,9 @@ static void test_options(void) {
   expect_option(o, "precision", "bf16");
   CHECK_OK(polarkit_options_set(o, "precision", "working"));
   CHECK_OK(polarkit_options_set(o, "refine", "false"));
+  CHECK_OK(polarkit_options_set(o, "two_norm_each_iterate", "0"));
+  expect_option(o, "two_norm_each_iterate", "false");
+  CHECK_OK(polarkit_options_set(o, "two_norm_each_iterate", "true"));
   CHECK_OK(polarkit_options_set(o, "device", "cuda"));
   expect_option(o, "device", "cuda");
   CHECK_OK(polarkit_options_set(o, "device", "cpu"));
@@ -193,7 +197,7 @@ static void test_options(void) {
               "unknown option key 'colour'");
   CHECK(strstr(polarkit_last_error(),
                "method, tol, max_iter, steps, scaling, compute_h, precision, refine, batch_group, "
-               "device") != NULL);
+               "two_norm_each_iterate, device") != NULL);
   CHECK(strstr(polarkit_last_error(), "polarkit_options_set") != NULL);
   CHECK_FAILS(polarkit_options_set(o, "method", "cholesky"), POLARKIT_ERROR_INVALID_ARGUMENT,
               "invalid value 'cholesky' for key 'method'");
@@ -597,13 +601,17 @@ static void test_optimizer_handles(void) {
   expect_hyper(p, "method", "polar-express");
   CHECK_OK(polarkit_optimizer_set(p, "steps", "8"));
   expect_hyper(p, "steps", "8");
+  expect_hyper(p, "two_norm_each_iterate", "true");
+  CHECK_OK(polarkit_optimizer_set(p, "two_norm_each_iterate", "false"));
+  expect_hyper(p, "two_norm_each_iterate", "false");
+  CHECK_OK(polarkit_optimizer_set(p, "two_norm_each_iterate", "true"));
 
   /* Bad keys and values. */
   CHECK_FAILS(polarkit_optimizer_set(p, "beta2", "0.99"), POLARKIT_ERROR_INVALID_ARGUMENT,
               "unknown optimizer key 'beta2'");
   CHECK(strstr(polarkit_last_error(),
                "lr, momentum, nesterov, weight_decay, scale, nu, momentum_order, method, steps, "
-               "batch_group") != NULL);
+               "batch_group, two_norm_each_iterate") != NULL);
   CHECK_FAILS(polarkit_optimizer_set(p, "lr", "fast"), POLARKIT_ERROR_INVALID_ARGUMENT,
               "invalid value 'fast' for key 'lr' (accepted: a finite number >= 0)");
   CHECK_FAILS(polarkit_optimizer_set(p, "lr", "-0.1"), POLARKIT_ERROR_INVALID_ARGUMENT, "'lr'");

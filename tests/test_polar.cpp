@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <utility>
 
 #include "polarkit/coefficients.hpp"
 #include "polarkit/polar.hpp"
@@ -188,6 +190,62 @@ TEST(FixedBudget, ShortBudgetReportsNotConvergedWithHistory) {
   EXPECT_EQ(r.info.iterations, 2);
   EXPECT_EQ(r.info.ortho_error_history.size(), 3u);
   EXPECT_GT(r.info.ortho_error_fro, 1e-3);
+}
+
+// polar(A) with the method and budget given, with the 2-norm estimated at every iterate (first)
+// and without (second).
+std::pair<PolarResult<double>, PolarResult<double>> with_and_without_two_norm(
+    const Matrix<double>& A, Method method, int steps) {
+  PolarOptions o;
+  o.method = method;
+  o.steps = steps;
+  PolarResult<double> every = polar(A, o);
+  o.two_norm_each_iterate = false;
+  return {std::move(every), polar(A, o)};
+}
+
+// two_norm_each_iterate = false leaves out the Lanczos runs between X₀ and the result of a fixed
+// budget of a fixed table: nothing in such a run reads them, so U, H and the Frobenius history
+// are the same bit for bit, the 2-norm history is the same at both ends and NaN in between, and
+// the flops are fewer.
+TEST(FixedBudget, TwoNormAtTheEndsOnlyKeepsEverythingElse) {
+  const index_t n = 48;
+  const auto A = testing::with_singular_values<double>(72, n, testing::geometric_spectrum(n, 1e3), 12);
+  for (const auto& [method, steps] : {std::pair{Method::muon, 0}, {Method::polar_express, 6},
+                                      {Method::quintic, 9}, {Method::newton_schulz, 12}}) {
+    const auto [full, lean] = with_and_without_two_norm(A, method, steps);
+    const std::string name(method_name(method));
+    ASSERT_GE(full.info.iterations, 5) << name;
+    EXPECT_EQ(lean.info.iterations, full.info.iterations) << name;
+    EXPECT_EQ(testing::relative_difference(lean.U.view(), full.U.view()), 0.0) << name;
+    EXPECT_EQ(testing::relative_difference(lean.H.view(), full.H.view()), 0.0) << name;
+    EXPECT_EQ(lean.info.ortho_error_history, full.info.ortho_error_history) << name;
+    const auto& two = lean.info.ortho_error_2_history;
+    ASSERT_EQ(two.size(), full.info.ortho_error_2_history.size()) << name;
+    EXPECT_EQ(two.front(), full.info.ortho_error_2_history.front()) << name;
+    EXPECT_EQ(two.back(), full.info.ortho_error_2_history.back()) << name;
+    for (std::size_t j = 1; j + 1 < two.size(); ++j) EXPECT_TRUE(std::isnan(two[j])) << name << j;
+    EXPECT_EQ(lean.info.ortho_error, full.info.ortho_error) << name;
+    EXPECT_EQ(lean.info.cond_estimate, full.info.cond_estimate) << name;
+    EXPECT_EQ(lean.info.converged, full.info.converged) << name;
+    EXPECT_LT(lean.info.flops, full.info.flops) << name;
+  }
+}
+
+// Where the iteration steers by the estimate (an adaptive schedule, or iterating to tolerance),
+// the option is ignored: the same report, no NaN.
+TEST(FixedBudget, TwoNormOptionIsIgnoredWhereTheIterationReadsIt) {
+  const index_t n = 48;
+  const auto A = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, 1e4), 13);
+  for (const auto& [method, steps] : {std::pair{Method::polar_express_adaptive, 0},
+                                      {Method::polar_express_adaptive, 4},
+                                      {Method::polar_express, 0}}) {
+    const auto [full, lean] = with_and_without_two_norm(A, method, steps);
+    const std::string name = std::string(method_name(method)) + " steps " + std::to_string(steps);
+    EXPECT_EQ(testing::relative_difference(lean.U.view(), full.U.view()), 0.0) << name;
+    EXPECT_EQ(lean.info.ortho_error_2_history, full.info.ortho_error_2_history) << name;
+    EXPECT_EQ(lean.info.flops, full.info.flops) << name;
+  }
 }
 
 TEST(Methods, EveryConvergentMethodReachesWorkingPrecision) {

@@ -63,6 +63,14 @@ struct PolarOptions {
   /// 64 × 128² in float and 0.94–0.98× at 64 × 256², for 8× the workspace; docs/performance.md),
   /// 64 on a CUDA device. The results do not depend on it (on the CPU bit for bit).
   int batch_group = 0;
+  /// Newton–Schulz family: estimate ‖XⱼᵀXⱼ − I‖₂ (Lanczos: 40 matrix–vector products, and on a
+  /// GPU 80 scalar read-backs) at every iterate (true), or (false) only at X₀ (the κ estimate)
+  /// and at the result, in a run that nothing else steers by it: a fixed budget (`steps`, or
+  /// Muon's default) of a fixed coefficient table (every method but polar_express_adaptive).
+  /// The iterates in between then have NaN in PolarInfo::ortho_error_2_history; U, H and the
+  /// Frobenius history are the same bit for bit. Ignored where the iteration steers by the
+  /// estimate (adaptive schedules, iterating to tolerance, refinement).
+  bool two_norm_each_iterate = true;
 };
 
 /// Canonical name of a method ("svd", "newton-schulz", "quintic", "muon", "polar-express",

@@ -119,6 +119,11 @@ POLARKIT_API void polarkit_options_free(polarkit_options* opts) POLARKIT_NOEXCEP
  *    "batch_group" an integer >= 0: how many matrices polarkit_polar_batched_* iterates
  *                together with a Newton-Schulz method; 0 = the backend's choice (default: 1 on
  *                the CPU, 64 on a CUDA device); the results do not depend on it
+ *    "two_norm_each_iterate" "true"/"1" (default) or "false"/"0": with "false", a fixed budget
+ *                of a fixed-table Newton-Schulz method (muon, polar-express, ... with "steps")
+ *                estimates ||X_j^T X_j - I||_2 (Lanczos) only at X0 and at the result, not at
+ *                every iterate; the same U, NaN in the 2-norm history in between
+ *                (polarkit::PolarOptions::two_norm_each_iterate)
  *    "device"    "cpu" (default: a, u and h are host memory) or "cuda" (a, u and h are CUDA
  *                device memory; polar returns POLARKIT_ERROR_NOT_COMPILED when this build has
  *                no CUDA backend)
@@ -243,6 +248,9 @@ POLARKIT_API void polarkit_optimizer_free(polarkit_optimizer* opt) POLARKIT_NOEX
  *    "steps"          an integer >= 0: the oracle's fixed iteration budget; 0 = to tolerance
  *    "batch_group"    an integer >= 0: how many parameters a batched step's Newton-Schulz
  *                     oracle iterates together (as polarkit_options_set's "batch_group")
+ *    "two_norm_each_iterate" "true"/"1" (default) or "false"/"0": the oracle's 2-norm
+ *                     estimate at every iterate (as polarkit_options_set's key of that name);
+ *                     "false" saves Muon's oracle its Lanczos runs between X0 and U
  *  Returns 0, or POLARKIT_ERROR_INVALID_ARGUMENT for a NULL argument, an unknown key (the
  *  message lists the keys) or a value that is not accepted (the message names the key and the
  *  accepted values); the hyper-parameters are then unchanged. */

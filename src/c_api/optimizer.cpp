@@ -48,7 +48,8 @@ constexpr std::array<std::pair<optim::MomentumOrder, std::string_view>, 2> order
 }};
 
 constexpr std::string_view optimizer_keys =
-    "lr, momentum, nesterov, weight_decay, scale, nu, momentum_order, method, steps, batch_group";
+    "lr, momentum, nesterov, weight_decay, scale, nu, momentum_order, method, steps, batch_group, "
+    "two_norm_each_iterate";
 
 template <class E, std::size_t N>
 E parse_enum(const std::array<std::pair<E, std::string_view>, N>& table, std::string_view key,
@@ -119,6 +120,8 @@ void set_hyper(Config& c, std::string_view key, std::string_view value) {
     const int group = parse_int(key, value, accepted);
     if (group < 0) bad_value(key, value, accepted);
     c.oracle.batch_group = group;
+  } else if (key == "two_norm_each_iterate") {
+    c.oracle.two_norm_each_iterate = parse_bool(key, value);
   } else {
     bad_key("optimizer", key, optimizer_keys);
   }
@@ -136,6 +139,7 @@ std::string get_hyper(const Config& c, std::string_view key) {
   if (key == "method") return std::string(method_name(c.oracle.method));
   if (key == "steps") return std::to_string(c.oracle.steps);
   if (key == "batch_group") return std::to_string(c.oracle.batch_group);
+  if (key == "two_norm_each_iterate") return format_bool(c.oracle.two_norm_each_iterate);
   bad_key("optimizer", key, "kind, " + std::string(optimizer_keys));
 }
 

@@ -20,7 +20,8 @@ namespace polarkit::c_api {
 namespace {
 
 constexpr std::string_view option_keys =
-    "method, tol, max_iter, steps, scaling, compute_h, precision, refine, batch_group, device";
+    "method, tol, max_iter, steps, scaling, compute_h, precision, refine, batch_group, "
+    "two_norm_each_iterate, device";
 
 void set_option(polarkit_options& o, std::string_view key, std::string_view value) {
   if (key == "method") {
@@ -68,6 +69,8 @@ void set_option(polarkit_options& o, std::string_view key, std::string_view valu
     const int group = parse_int(key, value, accepted);
     if (group < 0) bad_value(key, value, accepted);
     o.polar.batch_group = group;
+  } else if (key == "two_norm_each_iterate") {
+    o.polar.two_norm_each_iterate = parse_bool(key, value);
   } else if (key == "device") {
     if (value == "cpu") {
       o.space = MemorySpace::host;
@@ -91,6 +94,7 @@ std::string get_option(const polarkit_options& o, std::string_view key) {
   if (key == "precision") return std::string(precision_name(o.polar.precision));
   if (key == "refine") return format_bool(o.polar.refine);
   if (key == "batch_group") return std::to_string(o.polar.batch_group);
+  if (key == "two_norm_each_iterate") return format_bool(o.polar.two_norm_each_iterate);
   if (key == "device") return o.space == MemorySpace::cuda ? "cuda" : "cpu";
   bad_key("option", key, option_keys);
 }

@@ -168,6 +168,10 @@ void continue_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
     if (history.size() >= 2) previous[i] = history[history.size() - 2];
   }
   const int fixed_steps = options.steps > 0 ? options.steps : batch[0].schedule->default_steps();
+  // A fixed budget of a fixed table reads no estimate between X₀ and the result: the Lanczos
+  // run may be left out there (one schedule kind per batch: all items are of one method).
+  const bool lean = !options.two_norm_each_iterate && fixed_steps > 0 &&
+                    !batch[0].schedule->steers_by_spectrum();
   std::vector<GramSpectrum> spectrum = std::move(s);  // by item
   std::vector<std::size_t> active(size);  // the items still iterating
   std::iota(active.begin(), active.end(), std::size_t{0});
@@ -210,8 +214,9 @@ void continue_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
       ++batch[i].info->iterations;
       batch[i].info->steps.push_back(StepKind::polynomial);
     }
+    const bool result = taken + 1 == fixed_steps;
     const std::vector<GramSpectrum> measured =
-        meter.measure_batched(active, views_of<T>(active, batch));
+        meter.measure_batched(active, views_of<T>(active, batch), !lean || result);
     for (std::size_t k = 0; k < active.size(); ++k) {
       const std::size_t i = active[k];
       spectrum[i] = measured[k];

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 #include "core/lanczos.hpp"
@@ -39,18 +40,16 @@ class OrthogonalityMeter {
     return measure_batched(Items(&first, 1), Views<const T>(&X, 1))[0];
   }
 
-  /// Forms G[i] = X[k]ᵀX[k] (kept in gram(i)) for every i = items[k] and measures them.
-  std::vector<GramSpectrum> measure_batched(Items items, Views<const T> X) {
+  /// Forms G[i] = X[k]ᵀX[k] (kept in gram(i)) for every i = items[k] and measures them. Without
+  /// two_norm, only ‖G − I‖_F: the Lanczos estimates (e_two, λ_min, λ_max) are NaN.
+  std::vector<GramSpectrum> measure_batched(Items items, Views<const T> X, bool two_norm = true) {
     std::vector<MatrixView<T>> G;
     for (const std::size_t i : items) G.push_back(gram_[i].view());
     const std::vector<MatrixView<const T>> cG = const_views(G);
     ops_.gram_batched(items, X, G);
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
     const std::vector<Extremes> ext =
-        lanczos_.extremes_batched(items, [&](Items ids, Views<const T> x, Views<T> y) {
-          std::vector<MatrixView<const T>> operators;
-          for (const std::size_t i : ids) operators.push_back(std::as_const(gram_[i]).view());
-          ops_.gemm_batched(ids, 1.0, operators, x, 0.0, y);
-        });
+        two_norm ? extremes(items) : std::vector<Extremes>(items.size(), Extremes{nan, nan});
     const std::vector<double> e_fro = ops_.backend().norm_fro_minus_identity_batched(cG);
     const Rounding r = ops_.rounding();
     const double floor = gram_rounding_floor(cG.front().rows(), r);
@@ -75,6 +74,15 @@ class OrthogonalityMeter {
   [[nodiscard]] Matrix<T>& gram(std::size_t item = 0) { return gram_.at(item); }
 
  private:
+  // Lanczos estimates of the extreme eigenvalues of the items' Gram matrices.
+  std::vector<Extremes> extremes(Items items) {
+    return lanczos_.extremes_batched(items, [&](Items ids, Views<const T> x, Views<T> y) {
+      std::vector<MatrixView<const T>> operators;
+      for (const std::size_t i : ids) operators.push_back(std::as_const(gram_[i]).view());
+      ops_.gemm_batched(ids, 1.0, operators, x, 0.0, y);
+    });
+  }
+
   Ops<T, Be>& ops_;
   std::vector<Matrix<T>> gram_;
   Lanczos<T, Be> lanczos_;

@@ -32,6 +32,7 @@ class TableSchedule final : public Schedule {
   [[nodiscard]] double normalisation_safety() const override { return safety_; }
   [[nodiscard]] double design_lower_bound() const override { return lower_bound_; }
   [[nodiscard]] int default_steps() const override { return default_steps_; }
+  [[nodiscard]] bool steers_by_spectrum() const override { return false; }
 
  private:
   std::vector<Quintic> table_;
@@ -77,6 +78,7 @@ class AdaptiveSchedule final : public Schedule {
   }
   [[nodiscard]] int order() const override { return 3; }
   [[nodiscard]] double design_lower_bound() const override { return first_lo_; }
+  [[nodiscard]] bool steers_by_spectrum() const override { return true; }
 
  private:
   // Below this ratio the cushion decides the polynomial anyway; it keeps Remez well posed.

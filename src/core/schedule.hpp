@@ -45,6 +45,10 @@ class Schedule {
 
   /// The lower bound on σ_min(X₀) the first step is designed for (NaN when none).
   [[nodiscard]] virtual double design_lower_bound() const = 0;
+
+  /// Whether next() reads the Lanczos estimates of the spectrum (an adaptive design) or only
+  /// counts its steps (a fixed table).
+  [[nodiscard]] virtual bool steers_by_spectrum() const = 0;
 };
 
 /// The schedule of a Newton–Schulz-family method. Throws for methods outside the family.
