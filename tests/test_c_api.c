@@ -577,6 +577,7 @@ static void test_optimizer_handles(void) {
   expect_hyper(p, "scale", "original");
   expect_hyper(p, "method", "muon");
   expect_hyper(p, "steps", "5");
+  expect_hyper(p, "two_norm_each_iterate", "false"); /* Muon's fixed budget reads none between */
 
   /* Set then get, every key. */
   CHECK_OK(polarkit_optimizer_set(p, "lr", "0.5"));
@@ -601,10 +602,9 @@ static void test_optimizer_handles(void) {
   expect_hyper(p, "method", "polar-express");
   CHECK_OK(polarkit_optimizer_set(p, "steps", "8"));
   expect_hyper(p, "steps", "8");
+  CHECK_OK(polarkit_optimizer_set(p, "two_norm_each_iterate", "1"));
   expect_hyper(p, "two_norm_each_iterate", "true");
   CHECK_OK(polarkit_optimizer_set(p, "two_norm_each_iterate", "false"));
-  expect_hyper(p, "two_norm_each_iterate", "false");
-  CHECK_OK(polarkit_optimizer_set(p, "two_norm_each_iterate", "true"));
 
   /* Bad keys and values. */
   CHECK_FAILS(polarkit_optimizer_set(p, "beta2", "0.99"), POLARKIT_ERROR_INVALID_ARGUMENT,

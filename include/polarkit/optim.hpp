@@ -66,8 +66,10 @@ struct Config {
   Scale scale = Scale::original;  ///< Muon only (the Spectral LMO carries its own √(d_out/d_in))
   Nu nu = Nu::inner;
   MomentumOrder order = MomentumOrder::momentum_first;
-  /// The polar oracle (method, steps, tol); muon uses Method::muon with 5 steps by default.
-  /// Its compute_h is ignored: H is formed only where ν = tr(H) needs it.
+  /// The polar oracle (method, steps, tol); muon uses Method::muon with 5 steps by default,
+  /// with the 2-norm estimated only at X₀ and U (two_norm_each_iterate = false: nothing in a
+  /// fixed Muon budget reads it in between). Its compute_h is ignored: H is formed only where
+  /// ν = tr(H) needs it.
   PolarOptions oracle = muon_oracle();
 
   static PolarOptions muon_oracle() {
@@ -75,6 +77,7 @@ struct Config {
     o.method = Method::muon;
     o.steps = 5;
     o.compute_h = false;
+    o.two_norm_each_iterate = false;
     return o;
   }
   static Config polargrad() {

@@ -248,9 +248,9 @@ POLARKIT_API void polarkit_optimizer_free(polarkit_optimizer* opt) POLARKIT_NOEX
  *    "steps"          an integer >= 0: the oracle's fixed iteration budget; 0 = to tolerance
  *    "batch_group"    an integer >= 0: how many parameters a batched step's Newton-Schulz
  *                     oracle iterates together (as polarkit_options_set's "batch_group")
- *    "two_norm_each_iterate" "true"/"1" (default) or "false"/"0": the oracle's 2-norm
- *                     estimate at every iterate (as polarkit_options_set's key of that name);
- *                     "false" saves Muon's oracle its Lanczos runs between X0 and U
+ *    "two_norm_each_iterate" "true"/"1" or "false"/"0": the oracle's 2-norm estimate at every
+ *                     iterate (as polarkit_options_set's key of that name); default "false" for
+ *                     muon (its fixed budget reads none between X0 and U), "true" otherwise
  *  Returns 0, or POLARKIT_ERROR_INVALID_ARGUMENT for a NULL argument, an unknown key (the
  *  message lists the keys) or a value that is not accepted (the message names the key and the
  *  accepted values); the hyper-parameters are then unchanged. */
