@@ -81,11 +81,17 @@ POLARKIT_COMMON = {"device": "cuda", "compute_h": "false"}
 
 
 def polarkit_rows(pe_steps):
-    """(name, options) of every polarkit row; "precision" and "refine" are recent keys."""
+    """(name, options) of every polarkit row; "precision" and "refine" are recent keys. The
+    "2-norm at ends" rows estimate ||X^T X - I||_2 (Lanczos) only at X0 and U, as the torch
+    rows (which measure nothing) and the optimizers' Muon oracle do."""
+    ends = {"two_norm_each_iterate": "false"}
     return [
         ("polarkit muon bf16", {"method": "muon", "precision": "bf16"}),
+        ("polarkit muon bf16, 2-norm at ends", {"method": "muon", "precision": "bf16", **ends}),
         ("polarkit polar-express bf16",
          {"method": "polar-express", "precision": "bf16", "steps": str(pe_steps)}),
+        ("polarkit polar-express bf16, 2-norm at ends",
+         {"method": "polar-express", "precision": "bf16", "steps": str(pe_steps), **ends}),
         ("polarkit pe-adaptive bf16+refine",
          {"method": "polar-express-adaptive", "precision": "bf16", "refine": "true"}),
         ("polarkit qdwh f32", {"method": "qdwh"}),
