@@ -34,7 +34,8 @@ struct PolarInfo {
 
   /// e_j = ‖XⱼᵀXⱼ − I‖_F for j = 0..iterations: a guaranteed upper bound on the 2-norm.
   std::vector<double> ortho_error_history;
-  /// Lanczos estimate of ‖XⱼᵀXⱼ − I‖₂ for the same iterates (a lower estimate, usually tight).
+  /// Lanczos estimate of ‖XⱼᵀXⱼ − I‖₂ for the same iterates (a lower estimate, usually tight);
+  /// NaN for the iterates PolarOptions::two_norm_each_iterate = false leaves unestimated.
   std::vector<double> ortho_error_2_history;
   /// Final ‖UᵀU − I‖₂ (Lanczos estimate) and ‖UᵀU − I‖_F.
   double ortho_error = 0.0;
