@@ -161,6 +161,74 @@ std::string method_names() {
   return names;
 }
 
+bool set_polar_option(PolarOptions& o, std::string_view key, std::string_view value) {
+  if (key == "method") {
+    const std::string accepted = method_names();
+    try {
+      o.method = parse_method(value);
+    } catch (const Error&) {
+      bad_value(key, value, accepted);
+    }
+  } else if (key == "tol") {
+    constexpr std::string_view accepted = "a number in [0, 1); 0 = to working precision";
+    const double tol = parse_number(key, value, accepted);
+    if (!(tol >= 0.0 && tol < 1.0)) bad_value(key, value, accepted);
+    o.tol = tol;
+  } else if (key == "max_iter") {
+    constexpr std::string_view accepted = "an integer >= 1";
+    const int max_iter = parse_int(key, value, accepted);
+    if (max_iter < 1) bad_value(key, value, accepted);
+    o.max_iter = max_iter;
+  } else if (key == "steps") {
+    constexpr std::string_view accepted = "an integer >= 0; 0 = iterate to tolerance";
+    const int steps = parse_int(key, value, accepted);
+    if (steps < 0) bad_value(key, value, accepted);
+    o.steps = steps;
+  } else if (key == "scaling") {
+    if (value == "frobenius") {
+      o.scaling = Scaling::frobenius;
+    } else if (value == "spectral") {
+      o.scaling = Scaling::spectral;
+    } else {
+      bad_value(key, value, "frobenius, spectral");
+    }
+  } else if (key == "compute_h") {
+    o.compute_h = parse_bool(key, value);
+  } else if (key == "precision") {
+    try {
+      o.precision = parse_precision(value);
+    } catch (const Error&) {
+      bad_value(key, value, "working, tf32, bf16, fp16");
+    }
+  } else if (key == "refine") {
+    o.refine = parse_bool(key, value);
+  } else if (key == "batch_group") {
+    constexpr std::string_view accepted = "an integer >= 0; 0 = the backend's choice";
+    const int group = parse_int(key, value, accepted);
+    if (group < 0) bad_value(key, value, accepted);
+    o.batch_group = group;
+  } else if (key == "two_norm_each_iterate") {
+    o.two_norm_each_iterate = parse_bool(key, value);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::optional<std::string> get_polar_option(const PolarOptions& o, std::string_view key) {
+  if (key == "method") return std::string(method_name(o.method));
+  if (key == "tol") return format_number(o.tol);
+  if (key == "max_iter") return std::to_string(o.max_iter);
+  if (key == "steps") return std::to_string(o.steps);
+  if (key == "scaling") return o.scaling == Scaling::spectral ? "spectral" : "frobenius";
+  if (key == "compute_h") return format_bool(o.compute_h);
+  if (key == "precision") return std::string(precision_name(o.precision));
+  if (key == "refine") return format_bool(o.refine);
+  if (key == "batch_group") return std::to_string(o.batch_group);
+  if (key == "two_norm_each_iterate") return format_bool(o.two_norm_each_iterate);
+  return std::nullopt;
+}
+
 }  // namespace polarkit::c_api
 
 extern "C" const char* polarkit_last_error(void) noexcept {

@@ -4,11 +4,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "polarkit/error.hpp"
 #include "polarkit/matrix_view.hpp"
+#include "polarkit/options.hpp"
 #include "polarkit/polarkit.h"
 
 namespace polarkit::c_api {
@@ -68,5 +70,14 @@ void write_value(const std::string& text, char* value, std::size_t size);
 
 /// The accepted method names, comma separated.
 std::string method_names();
+
+/// The PolarOptions fields as text keys, shared by polarkit_options_* and the optimizers' oracle
+/// keys: "method", "tol", "max_iter", "steps", "scaling", "compute_h", "precision", "refine",
+/// "batch_group", "two_norm_each_iterate". Sets the field of `key` from `value` (throwing
+/// invalid_argument with the accepted values when it is not accepted) and returns true, or
+/// returns false for a key that is none of them.
+bool set_polar_option(PolarOptions& o, std::string_view key, std::string_view value);
+/// The canonical text of the field of `key`, or nullopt for a key that is none of them.
+std::optional<std::string> get_polar_option(const PolarOptions& o, std::string_view key);
 
 }  // namespace polarkit::c_api

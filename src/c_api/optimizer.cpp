@@ -1,5 +1,6 @@
 // The C ABI of the optimizer steps: polarkit_optimizer_* (hyper-parameters in an opaque handle,
 // every buffer and all state owned by the caller).
+#include <algorithm>
 #include <array>
 #include <limits>
 #include <string>
@@ -46,6 +47,14 @@ constexpr std::array<std::pair<optim::MomentumOrder, std::string_view>, 2> order
     {optim::MomentumOrder::momentum_first, "momentum-first"},
     {optim::MomentumOrder::polar_first, "polar-first"},
 }};
+
+// The oracle's PolarOptions fields an optimizer exposes (set_polar_option's keys).
+constexpr std::array<std::string_view, 4> oracle_keys{"method", "steps", "batch_group",
+                                                      "two_norm_each_iterate"};
+
+bool is_oracle_key(std::string_view key) {
+  return std::find(oracle_keys.begin(), oracle_keys.end(), key) != oracle_keys.end();
+}
 
 constexpr std::string_view optimizer_keys =
     "lr, momentum, nesterov, weight_decay, scale, nu, momentum_order, method, steps, batch_group, "
@@ -103,26 +112,7 @@ void set_hyper(Config& c, std::string_view key, std::string_view value) {
     c.nu = parse_enum(nus, key, value);
   } else if (key == "momentum_order") {
     c.order = parse_enum(orders, key, value);
-  } else if (key == "method") {
-    const std::string accepted = method_names();
-    try {
-      c.oracle.method = parse_method(value);
-    } catch (const Error&) {
-      bad_value(key, value, accepted);
-    }
-  } else if (key == "steps") {
-    constexpr std::string_view accepted = "an integer >= 0; 0 = iterate to tolerance";
-    const int steps = parse_int(key, value, accepted);
-    if (steps < 0) bad_value(key, value, accepted);
-    c.oracle.steps = steps;
-  } else if (key == "batch_group") {
-    constexpr std::string_view accepted = "an integer >= 0; 0 = the backend's choice";
-    const int group = parse_int(key, value, accepted);
-    if (group < 0) bad_value(key, value, accepted);
-    c.oracle.batch_group = group;
-  } else if (key == "two_norm_each_iterate") {
-    c.oracle.two_norm_each_iterate = parse_bool(key, value);
-  } else {
+  } else if (!is_oracle_key(key) || !set_polar_option(c.oracle, key, value)) {
     bad_key("optimizer", key, optimizer_keys);
   }
 }
@@ -136,10 +126,7 @@ std::string get_hyper(const Config& c, std::string_view key) {
   if (key == "scale") return enum_name(scales, c.scale);
   if (key == "nu") return enum_name(nus, c.nu);
   if (key == "momentum_order") return enum_name(orders, c.order);
-  if (key == "method") return std::string(method_name(c.oracle.method));
-  if (key == "steps") return std::to_string(c.oracle.steps);
-  if (key == "batch_group") return std::to_string(c.oracle.batch_group);
-  if (key == "two_norm_each_iterate") return format_bool(c.oracle.two_norm_each_iterate);
+  if (is_oracle_key(key)) return *get_polar_option(c.oracle, key);
   bad_key("optimizer", key, "kind, " + std::string(optimizer_keys));
 }
 

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <limits>
 #include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,54 +25,7 @@ constexpr std::string_view option_keys =
     "two_norm_each_iterate, device";
 
 void set_option(polarkit_options& o, std::string_view key, std::string_view value) {
-  if (key == "method") {
-    const std::string accepted = method_names();
-    try {
-      o.polar.method = parse_method(value);
-    } catch (const Error&) {
-      bad_value(key, value, accepted);
-    }
-  } else if (key == "tol") {
-    constexpr std::string_view accepted = "a number in [0, 1); 0 = to working precision";
-    const double tol = parse_number(key, value, accepted);
-    if (!(tol >= 0.0 && tol < 1.0)) bad_value(key, value, accepted);
-    o.polar.tol = tol;
-  } else if (key == "max_iter") {
-    constexpr std::string_view accepted = "an integer >= 1";
-    const int max_iter = parse_int(key, value, accepted);
-    if (max_iter < 1) bad_value(key, value, accepted);
-    o.polar.max_iter = max_iter;
-  } else if (key == "steps") {
-    constexpr std::string_view accepted = "an integer >= 0; 0 = iterate to tolerance";
-    const int steps = parse_int(key, value, accepted);
-    if (steps < 0) bad_value(key, value, accepted);
-    o.polar.steps = steps;
-  } else if (key == "scaling") {
-    if (value == "frobenius") {
-      o.polar.scaling = Scaling::frobenius;
-    } else if (value == "spectral") {
-      o.polar.scaling = Scaling::spectral;
-    } else {
-      bad_value(key, value, "frobenius, spectral");
-    }
-  } else if (key == "compute_h") {
-    o.polar.compute_h = parse_bool(key, value);
-  } else if (key == "precision") {
-    try {
-      o.polar.precision = parse_precision(value);
-    } catch (const Error&) {
-      bad_value(key, value, "working, tf32, bf16, fp16");
-    }
-  } else if (key == "refine") {
-    o.polar.refine = parse_bool(key, value);
-  } else if (key == "batch_group") {
-    constexpr std::string_view accepted = "an integer >= 0; 0 = the backend's choice";
-    const int group = parse_int(key, value, accepted);
-    if (group < 0) bad_value(key, value, accepted);
-    o.polar.batch_group = group;
-  } else if (key == "two_norm_each_iterate") {
-    o.polar.two_norm_each_iterate = parse_bool(key, value);
-  } else if (key == "device") {
+  if (key == "device") {
     if (value == "cpu") {
       o.space = MemorySpace::host;
     } else if (value == "cuda") {
@@ -79,24 +33,16 @@ void set_option(polarkit_options& o, std::string_view key, std::string_view valu
     } else {
       bad_value(key, value, "cpu, cuda");
     }
-  } else {
+  } else if (!set_polar_option(o.polar, key, value)) {
     bad_key("option", key, option_keys);
   }
 }
 
 std::string get_option(const polarkit_options& o, std::string_view key) {
-  if (key == "method") return std::string(method_name(o.polar.method));
-  if (key == "tol") return format_number(o.polar.tol);
-  if (key == "max_iter") return std::to_string(o.polar.max_iter);
-  if (key == "steps") return std::to_string(o.polar.steps);
-  if (key == "scaling") return o.polar.scaling == Scaling::spectral ? "spectral" : "frobenius";
-  if (key == "compute_h") return format_bool(o.polar.compute_h);
-  if (key == "precision") return std::string(precision_name(o.polar.precision));
-  if (key == "refine") return format_bool(o.polar.refine);
-  if (key == "batch_group") return std::to_string(o.polar.batch_group);
-  if (key == "two_norm_each_iterate") return format_bool(o.polar.two_norm_each_iterate);
   if (key == "device") return o.space == MemorySpace::cuda ? "cuda" : "cpu";
-  bad_key("option", key, option_keys);
+  std::optional<std::string> text = get_polar_option(o.polar, key);
+  if (!text) bad_key("option", key, option_keys);
+  return *text;
 }
 
 void reset(polarkit_info& info) {
