@@ -56,7 +56,8 @@ void copy(MatrixView<const T> src, MatrixView<T> dst) {
   const bool device = src.space() == MemorySpace::cuda || dst.space() == MemorySpace::cuda;
   auto& backend = detail::backend_for<T>(device ? MemorySpace::cuda : MemorySpace::host);
   backend.copy(1.0, src, dst);
-  backend.wait();  // dst holds the values on return, for readers on any stream
+  // dst holds the values on return, for readers on any stream (a download has waited already).
+  if (dst.space() == MemorySpace::cuda) backend.wait();
 }
 
 template <class T>

@@ -76,10 +76,13 @@ class OrthogonalityMeter {
  private:
   // Lanczos estimates of the extreme eigenvalues of the items' Gram matrices.
   std::vector<Extremes> extremes(Items items) {
+    std::vector<MatrixView<const T>> operators;  // by item, made once for the whole run
+    for (const Matrix<T>& G : gram_) operators.push_back(G.view());
+    std::vector<MatrixView<const T>> running;
     return lanczos_.extremes_batched(items, [&](Items ids, Views<const T> x, Views<T> y) {
-      std::vector<MatrixView<const T>> operators;
-      for (const std::size_t i : ids) operators.push_back(std::as_const(gram_[i]).view());
-      ops_.gemm_batched(ids, 1.0, operators, x, 0.0, y);
+      running.clear();
+      for (const std::size_t i : ids) running.push_back(operators[i]);
+      ops_.gemm_batched(ids, 1.0, running, x, 0.0, y);
     });
   }
 
