@@ -220,6 +220,7 @@ TEST(Batched, RowMajorOperandsAndCallerOutputs) {
   PolarOptions o;
   o.method = Method::polar_express_adaptive;
   o.batch_group = 2;
+  o.backward_error = true;
   const auto infos = polar_batched<double>(A, U, H, o);
   const auto r0 = polar(A0, o);
   const auto r1 = polar(A1, o);

@@ -695,7 +695,10 @@ void expect_issue_3_bars(const SweepCsv& csv, bool single) {
       EXPECT_LE(ortho, 13.0);
       EXPECT_LE(backward, 13.0);
       if (method == "zolo") {
-        EXPECT_LE(iterations, 2);
+        // A third step only where A is numerically singular (κ·n·u ≥ 1): the QR's ℓ₀ may not
+        // bound σ_min there (src/core/zolo.cpp).
+        const double u = (csv.text(i, "dtype") == "f32" ? 0x1p-24 : 0x1p-53);
+        EXPECT_LE(iterations, kappa * n * u >= 1.0 ? 3 : 2);
       } else {
         EXPECT_LE(iterations, single ? 5 : 6);
         if (kappa <= 10.0) {

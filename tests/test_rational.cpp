@@ -92,7 +92,10 @@ TEST(Zolo, MeetsTheQdwhBarsInAtMostTwoIterations) {
       const auto r = run(A, Method::zolo);
       expect_13_eps(A, r, name(s, kappa));
       EXPECT_TRUE(r.info.converged) << name(s, kappa);
-      EXPECT_LE(r.info.iterations, 2) << name(s, kappa);
+      // Two steps from a valid ℓ₀; where A is numerically singular (κ·n·u ≥ 1) the QR's ℓ₀ may
+      // not bound σ_min and Zolo-PD takes a third step designed from the measured e_F.
+      const bool singular = kappa * double(std::min(s.m, s.n)) * eps<double> / 2 >= 1.0;
+      EXPECT_LE(r.info.iterations, singular ? 3 : 2) << name(s, kappa);
     }
   }
 }

@@ -270,6 +270,7 @@ TEST_P(ToTolerance, AdaptiveReachesTheFormatsRoundingLevel) {
   const auto A = testing::with_singular_values<float>(n, n, testing::geometric_spectrum(n, 1e3), 22);
   PolarOptions o;
   o.precision = GetParam();
+  o.backward_error = true;
   const auto r = polar(A, o);
   EXPECT_TRUE(r.info.converged);
   EXPECT_LE(ortho(r.U), 4.0 * unit(GetParam()));

@@ -26,6 +26,7 @@ struct PolarArgs {
   std::string u_path;
   std::string h_path;
   bool json = false;
+  int repeat = 1;  ///< run polar this many times and report the fastest run (warm caches, threads)
 };
 
 // The defaults make `polarkit sweep` (no flags) the run docs/accuracy.md reports on: every

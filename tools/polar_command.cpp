@@ -109,6 +109,12 @@ void print_json(const Run& run, const PolarArgs& args) {
   j["flops"] = number(info.flops);
   j["products"] = info.products;
   j["seconds"] = run.seconds;
+  nlohmann::json phases = nlohmann::json::array();
+  for (const PhaseTime& p : info.phases) {
+    phases.push_back({{"name", p.name}, {"seconds", p.seconds}, {"flops", number(p.flops)},
+                      {"calls", p.calls}});
+  }
+  j["phases"] = phases;
   std::cout << j.dump(2) << std::endl;
 }
 
@@ -146,6 +152,13 @@ void print_text(const Run& run, const PolarArgs& args) {
   line("cond estimate", num(info.cond_estimate));
   line("work", std::to_string(info.products) + " matrix products, " + num(info.flops) + " flops");
   line("time", num(run.seconds) + " s");
+  for (const PhaseTime& p : info.phases) {
+    char s[128];
+    std::snprintf(s, sizeof s, "%9.4f s  %7.1f GFLOP/s  %3d call%s", p.seconds,
+                  p.seconds > 0.0 ? p.flops / p.seconds / 1e9 : 0.0, p.calls,
+                  p.calls == 1 ? "" : "s");
+    line(("  " + p.name).c_str(), s);
+  }
   if (!args.u_path.empty()) line("wrote U", args.u_path);
   if (!args.h_path.empty()) line("wrote H", args.h_path);
 }
@@ -159,6 +172,14 @@ int solve(const io::DenseFile& file, const PolarArgs& args, const PolarOptions& 
   run.dtype = std::is_same_v<T, float> ? "f32" : "f64";
 
   PolarResult<T> result = timed_polar(device_space(args.device), A, options, run.seconds);
+  for (int r = 1; r < args.repeat; ++r) {
+    double seconds = 0.0;
+    PolarResult<T> again = timed_polar(device_space(args.device), A, options, seconds);
+    if (seconds < run.seconds) {
+      run.seconds = seconds;
+      result = std::move(again);
+    }
+  }
   run.info = result.info;
 
   // Outputs only once the computation succeeded, all or nothing.
@@ -210,6 +231,9 @@ CLI::App* add_polar_command(CLI::App& app, PolarArgs& args) {
   cmd->add_option("--u", args.u_path, "Write U (m x n) to this .npy file");
   cmd->add_option("--h", args.h_path, "Write H (n x n) to this .npy file");
   cmd->add_flag("--json", args.json, "Print the report as one JSON object");
+  cmd->add_option("--repeat", args.repeat,
+                  "Solve this many times and report the fastest run (its time and phases)")
+      ->check(CLI::Range(1, 1000));
   return cmd;
 }
 
@@ -223,6 +247,7 @@ int run_polar(const PolarArgs& args) {
   options.refine = args.refine;
   // H is needed for --h and for the JSON report's backward error and nuclear norm.
   options.compute_h = !args.h_path.empty() || args.json;
+  options.backward_error = options.compute_h;  // the report shows it wherever H is formed
   if (!args.u_path.empty()) check_destination("--u", args.u_path);
   if (!args.h_path.empty()) check_destination("--h", args.h_path);
   check_distinct({{"--u", args.u_path}, {"--h", args.h_path}});

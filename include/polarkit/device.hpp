@@ -26,6 +26,12 @@ int cuda_device_count() noexcept;
 /// Error(backend_failure) when the CUDA runtime reports a fault of the queued work.
 void release_cached_device_memory();
 
+/// Hands back to the system the host memory polarkit keeps for reuse: the CPU backend keeps the
+/// blocks of freed matrices (up to 1 GiB) for the next solve, since fresh pages cost the
+/// operating system a zeroing and a fault each. Then does what release_cached_device_memory()
+/// does. Matrices still alive are untouched.
+void release_cached_memory();
+
 /// dst = src for two views of one shape, any layouts, each in host or CUDA device memory; returns
 /// once dst holds the values. Throws Error: invalid_argument for a shape mismatch, and as any
 /// device call does (not_compiled, backend_failure) when a view is in device memory.

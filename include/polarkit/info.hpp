@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "polarkit/options.hpp"
@@ -16,6 +17,15 @@ enum class StepKind : char {
   newton = 'N',      ///< a scaled Newton step (explicit inverse)
   zolotarev = 'Z',   ///< a Zolo-PD step (r QRs)
   reduced = 'L',     ///< a Newton–Schulz-family step in reduced precision (options.precision)
+};
+
+/// Where the time of a solve went: one phase (normalisation, the reduction QR, Gram matrices,
+/// Lanczos estimates, each kind of step, H, ...), its wall-clock time and the flops counted in it.
+struct PhaseTime {
+  std::string name;      ///< e.g. "normalise", "reduce", "gram", "lanczos", "step:cholesky", "h"
+  double seconds = 0.0;  ///< exclusive wall-clock time (a phase inside another is not counted twice)
+  double flops = 0.0;    ///< flops counted in it, by the convention of PolarInfo::flops
+  int calls = 0;         ///< how often it ran
 };
 
 /// What a polar solve did and how good its result is. Quantities that were not computed are NaN.
@@ -56,6 +66,10 @@ struct PolarInfo {
   /// matrix–matrix products (GEMM or SYRK calls) among them.
   double flops = 0.0;
   std::int64_t products = 0;
+  /// The phases of the solve in the order they first ran; their times add up to nearly the whole
+  /// call. GFLOP/s of a phase = flops / seconds / 1e9. For matrices a batch iterated together
+  /// (polar_batched, a Newton–Schulz group), the phases of the shared iteration are the group's.
+  std::vector<PhaseTime> phases;
 };
 
 }  // namespace polarkit

@@ -82,6 +82,11 @@ POLARKIT_API const char* polarkit_last_error(void) POLARKIT_NOEXCEPT;
  *  back); POLARKIT_ERROR_BACKEND_FAILURE when the runtime reports a fault of the queued work. */
 POLARKIT_API int polarkit_release_cached_device_memory(void) POLARKIT_NOEXCEPT;
 
+/** Hands back to the system the host memory polarkit keeps for reuse (the blocks of freed
+ *  matrices, up to 1 GiB: fresh pages cost a zeroing and a fault each), then does what
+ *  polarkit_release_cached_device_memory does. Return values as for that function. */
+POLARKIT_API int polarkit_release_cached_memory(void) POLARKIT_NOEXCEPT;
+
 /* ---------------------------------------------------------------------------------------------
  * Options of the polar decomposition
  * ------------------------------------------------------------------------------------------- */
@@ -107,8 +112,11 @@ POLARKIT_API void polarkit_options_free(polarkit_options* opts) POLARKIT_NOEXCEP
  *                does); 0 = iterate to tolerance (default 0)
  *    "scaling"   "frobenius" (alpha = ||A||_F, default) or "spectral" (Lanczos estimate of
  *                sigma_max, tighter): the normalisation X0 = A/alpha of Newton-Schulz methods
- *    "compute_h" "true"/"1" or "false"/"0": also form H, the backward error and the nuclear
- *                norm (default "true")
+ *    "compute_h" "true"/"1" or "false"/"0": also form H and the nuclear norm (default
+ *                "true")
+ *    "backward_error" "true"/"1" or "false"/"0": with compute_h, also measure
+ *                ||A - UH||_F/||A||_F for info->backward_error (one more product; default
+ *                "false": NaN)
  *    "precision" "working" (default), "tf32", "bf16" or "fp16": the format a Newton-Schulz
  *                method iterates in (16-bit storage with float accumulation, or float with TF32
  *                products; polarkit::Precision); other methods refuse anything but "working"
@@ -155,7 +163,7 @@ typedef struct polarkit_info {
   int32_t iterations;    /* iterations taken                                            */
   int32_t converged;     /* 1 when the final orthogonality error met the tolerance, else 0 */
   double ortho_error;    /* final ||U^T U - I||_2 estimate (Lanczos)                    */
-  double backward_error; /* ||A - UH||_F/||A||_F, NaN if H not made                      */
+  double backward_error; /* ||A - UH||_F/||A||_F; NaN unless option backward_error (and H)  */
   double nuclear_norm;   /* tr(H) = ||A||_*, NaN if H not made                           */
   double scale;          /* alpha used to scale A (X0 = A/alpha); 0 for A = 0            */
   double lower_bound;    /* l0 used (lower bound on sigma_min(A/alpha))                  */

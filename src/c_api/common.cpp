@@ -194,6 +194,8 @@ bool set_polar_option(PolarOptions& o, std::string_view key, std::string_view va
     }
   } else if (key == "compute_h") {
     o.compute_h = parse_bool(key, value);
+  } else if (key == "backward_error") {
+    o.backward_error = parse_bool(key, value);
   } else if (key == "precision") {
     try {
       o.precision = parse_precision(value);
@@ -222,6 +224,7 @@ std::optional<std::string> get_polar_option(const PolarOptions& o, std::string_v
   if (key == "steps") return std::to_string(o.steps);
   if (key == "scaling") return o.scaling == Scaling::spectral ? "spectral" : "frobenius";
   if (key == "compute_h") return format_bool(o.compute_h);
+  if (key == "backward_error") return format_bool(o.backward_error);
   if (key == "precision") return std::string(precision_name(o.precision));
   if (key == "refine") return format_bool(o.refine);
   if (key == "batch_group") return std::to_string(o.batch_group);
@@ -238,4 +241,9 @@ extern "C" const char* polarkit_last_error(void) noexcept {
 extern "C" int polarkit_release_cached_device_memory(void) noexcept {
   return polarkit::c_api::guarded("polarkit_release_cached_device_memory",
                                   [] { polarkit::release_cached_device_memory(); });
+}
+
+extern "C" int polarkit_release_cached_memory(void) noexcept {
+  return polarkit::c_api::guarded("polarkit_release_cached_memory",
+                                  [] { polarkit::release_cached_memory(); });
 }

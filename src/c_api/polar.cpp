@@ -21,7 +21,8 @@ namespace polarkit::c_api {
 namespace {
 
 constexpr std::string_view option_keys =
-    "method, tol, max_iter, steps, scaling, compute_h, precision, refine, batch_group, "
+    "method, tol, max_iter, steps, scaling, compute_h, backward_error, precision, refine, "
+    "batch_group, "
     "two_norm_each_iterate, device";
 
 void set_option(polarkit_options& o, std::string_view key, std::string_view value) {

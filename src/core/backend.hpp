@@ -196,6 +196,25 @@ class Backend : public ProductBackend<T> {
   /// Overwrites a tall A factored by qr() with the explicit Q of its n columns.
   virtual void form_q(MatrixView<T> A, MatrixView<const T> tau) = 0;
 
+  /// The thin orthonormal factor Q ((m + n) × n) of the stack [ρX; I] = Q·R for an m × n X,
+  /// by Householder QR: Q = [Q₁; Q₂] with Q₁Q₂ᵀ = ρX(I + ρ²XᵀX)⁻¹, the step of QDWH and Zolo-PD,
+  /// backward stable however ill-conditioned X is. The large rows come first on purpose: a
+  /// Householder QR of rows of very different sizes is row-wise stable when the large ones
+  /// lead (ordered [I; ρX], the tpqrt layout, it lost 7 digits for ρ = 1e8). Scratch: work,
+  /// (m + n) × n, and t, n × n. This default runs qr() and form_q() on Q itself; the CPU
+  /// overrides it with LAPACK's compact-WY routines.
+  virtual void stack_identity_q(double rho, MatrixView<const T> X, MatrixView<T> work,
+                                MatrixView<T> t, MatrixView<T> Q) {
+    static_cast<void>(work);
+    const index_t m = X.rows();
+    const index_t n = X.cols();
+    this->copy(rho, X, Q.block(0, 0, m, n));
+    this->copy(0.0, MatrixView<const T>(t), Q.block(m, 0, n, n));
+    this->add_diagonal(1.0, Q.block(m, 0, n, n));
+    qr(Q, t.col(0));
+    form_q(Q, MatrixView<const T>(t).col(0));
+  }
+
   /// Cholesky factorisation A = RᵀR in place (R upper; the strict lower part is left as is).
   /// False when A is not numerically positive definite.
   virtual bool cholesky(MatrixView<T> A) = 0;

@@ -1,5 +1,6 @@
 // The one place that maps a memory space to its backends, and tells which devices exist.
 #include "core/backends.hpp"
+#include "cpu/host_cache.hpp"
 #include "polarkit/device.hpp"
 
 namespace polarkit {
@@ -84,6 +85,11 @@ void release_cached_device_memory() {
 #ifdef POLARKIT_HAVE_CUDA
   detail::cuda_release_cached();
 #endif
+}
+
+void release_cached_memory() {
+  detail::host_release_cached();
+  release_cached_device_memory();
 }
 
 }  // namespace polarkit

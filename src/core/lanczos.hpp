@@ -26,11 +26,11 @@ class Lanczos {
  public:
   static constexpr int default_steps = 40;
 
-  Lanczos(Ops<T, Be>& ops, index_t n, std::size_t batch = 1)
+  Lanczos(Ops<T, Be>& ops, index_t n, std::size_t batch = 1, int steps = default_steps)
       : ops_(ops),
         breakdown_(breakdown_level(ops.rounding(), n)),
         n_(n),
-        k_(static_cast<int>(std::min<index_t>(n, default_steps))),
+        k_(static_cast<int>(std::min<index_t>(n, steps))),
         start_(ops.allocate(n, 1)) {
     for (std::size_t i = 0; i < batch; ++i) {
       basis_.push_back(ops.allocate(n, k_ + 1));

@@ -57,6 +57,7 @@ void solve_newton(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& op
   OrthogonalityMeter<T>::record(s, info);
   while (s.e_fro >= tail_threshold) {
     if (info.iterations >= options.max_iter) return;  // converged stays false
+    const typename Ops<T>::Phase phase(ops, "step:newton");
     be.copy(1.0, std::as_const(X).view(), inverse.view());
     if (!be.invert(inverse.view())) return;  // exactly singular: Newton cannot go on
     ops.add_flops(2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n));

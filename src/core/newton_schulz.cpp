@@ -203,10 +203,14 @@ void continue_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
       G.push_back(meter.gram(i).view());
       Ys.push_back(Y[i].view());
     }
-    step.apply(active, p, X, G, near, Ys);
+    {
+      const typename Ops<T, Be>::Phase phase(ops, "step:polynomial");
+      step.apply(active, p, X, G, near, Ys);
+    }
     // ‖Xⱼ₊₁ − Xⱼ‖_F only feeds the stopping rule: a fixed budget does without it (one pass over
     // X and one read-back per step fewer).
     if (fixed_steps == 0) {
+      const typename Ops<T, Be>::Phase phase(ops, "step:difference");
       const std::vector<double> moved =
           ops.backend().norm_fro_difference_batched(const_views(Ys), X);
       for (std::size_t k = 0; k < active.size(); ++k) change[active[k]] = moved[k];

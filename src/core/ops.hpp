@@ -2,12 +2,16 @@
 // reports flops and matrix products without each solver adding them up by hand.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/backend.hpp"
+#include "polarkit/info.hpp"
 
 namespace polarkit::detail {
 
@@ -30,6 +34,25 @@ class Ops {
  public:
   explicit Ops(Be& backend, std::size_t items = 1)
       : backend_(backend), flops_(items, 0.0), products_(items, 0) {}
+  Ops(const Ops&) = delete;
+  Ops& operator=(const Ops&) = delete;
+
+  /// A scope of work timed as one phase of the report (PolarInfo::phases): from construction to
+  /// destruction, less the phases opened inside it. A device backend's queue is waited for at
+  /// both ends, so the time is the work's, not its queueing's.
+  class Phase {
+   public:
+    Phase(Ops& ops, std::string_view name) : ops_(ops) { ops_.open(name); }
+    Phase(const Phase&) = delete;
+    Phase& operator=(const Phase&) = delete;
+    ~Phase() { ops_.close(); }
+
+   private:
+    Ops& ops_;
+  };
+
+  /// The phases timed so far (PolarInfo::phases).
+  [[nodiscard]] const std::vector<PhaseTime>& phases() const noexcept { return phases_; }
 
   [[nodiscard]] Be& backend() const noexcept { return backend_; }
   [[nodiscard]] Rounding rounding() const { return backend_.rounding(); }
@@ -83,6 +106,7 @@ class Ops {
   void add_work(const Other& other, std::size_t item) {
     flops_[0] += other.flops(item);
     products_[0] += other.products(item);
+    add_phases(other.phases());
   }
 
   /// Work done by another Ops (a phase of the solve in another precision), item by item.
@@ -91,6 +115,17 @@ class Ops {
     for (std::size_t i = 0; i < other.items(); ++i) {
       flops_.at(i) += other.flops(i);
       products_.at(i) += other.products(i);
+    }
+    add_phases(other.phases());
+  }
+
+  /// Phases timed elsewhere (another Ops of the same solve), merged by name.
+  void add_phases(const std::vector<PhaseTime>& more) {
+    for (const PhaseTime& p : more) {
+      PhaseTime& mine = phases_[index_of(p.name)];
+      mine.seconds += p.seconds;
+      mine.flops += p.flops;
+      mine.calls += p.calls;
     }
   }
 
@@ -109,9 +144,61 @@ class Ops {
     products_[item] += is_product ? 1 : 0;
   }
 
+  using Clock = std::chrono::steady_clock;
+  struct Open {
+    std::size_t phase;
+    Clock::time_point since;
+    double flops_since;
+  };
+
+  double total_flops() const {
+    double t = 0.0;
+    for (const double f : flops_) t += f;
+    return t;
+  }
+  std::size_t index_of(std::string_view name) {
+    for (std::size_t i = 0; i < phases_.size(); ++i) {
+      if (phases_[i].name == name) return i;
+    }
+    phases_.push_back({std::string(name), 0.0, 0.0, 0});
+    return phases_.size() - 1;
+  }
+  // Charges the innermost open phase with the time and flops since it was last (re)started.
+  void charge(Clock::time_point now, double flops) {
+    if (stack_.empty()) return;
+    Open& o = stack_.back();
+    phases_[o.phase].seconds += std::chrono::duration<double>(now - o.since).count();
+    phases_[o.phase].flops += flops - o.flops_since;
+    o.since = now;
+    o.flops_since = flops;
+  }
+  void open(std::string_view name) {
+    backend_.wait();
+    const Clock::time_point now = Clock::now();
+    const double f = total_flops();
+    charge(now, f);
+    const std::size_t i = index_of(name);
+    ++phases_[i].calls;
+    stack_.push_back({i, now, f});
+  }
+  void close() noexcept {
+    try {
+      backend_.wait();
+    } catch (...) {  // a failed device wait surfaces at the next call that waits
+    }
+    charge(Clock::now(), total_flops());
+    stack_.pop_back();
+    if (!stack_.empty()) {
+      stack_.back().since = Clock::now();
+      stack_.back().flops_since = total_flops();
+    }
+  }
+
   Be& backend_;
   std::vector<double> flops_;
   std::vector<std::int64_t> products_;
+  std::vector<PhaseTime> phases_;
+  std::vector<Open> stack_;
 };
 
 }  // namespace polarkit::detail

@@ -34,10 +34,10 @@ class OrthogonalityMeter {
     for (std::size_t i = 0; i < batch; ++i) gram_.push_back(ops.allocate(n, n));
   }
 
-  /// Forms G = XᵀX (kept in gram()) and measures it.
-  GramSpectrum measure(MatrixView<const T> X) {
+  /// Forms G = XᵀX (kept in gram()) and measures it; without two_norm, only ‖G − I‖_F.
+  GramSpectrum measure(MatrixView<const T> X, bool two_norm = true) {
     const std::size_t first = 0;
-    return measure_batched(Items(&first, 1), Views<const T>(&X, 1))[0];
+    return measure_batched(Items(&first, 1), Views<const T>(&X, 1), two_norm)[0];
   }
 
   /// Forms G[i] = X[k]ᵀX[k] (kept in gram(i)) for every i = items[k] and measures them. Without
@@ -46,11 +46,15 @@ class OrthogonalityMeter {
     std::vector<MatrixView<T>> G;
     for (const std::size_t i : items) G.push_back(gram_[i].view());
     const std::vector<MatrixView<const T>> cG = const_views(G);
-    ops_.gram_batched(items, X, G);
+    std::vector<double> e_fro;
+    {
+      const typename Ops<T, Be>::Phase phase(ops_, "gram");
+      ops_.gram_batched(items, X, G);
+      e_fro = ops_.backend().norm_fro_minus_identity_batched(cG);
+    }
     constexpr double nan = std::numeric_limits<double>::quiet_NaN();
     const std::vector<Extremes> ext =
         two_norm ? extremes(items) : std::vector<Extremes>(items.size(), Extremes{nan, nan});
-    const std::vector<double> e_fro = ops_.backend().norm_fro_minus_identity_batched(cG);
     const Rounding r = ops_.rounding();
     const double floor = gram_rounding_floor(cG.front().rows(), r);
     std::vector<GramSpectrum> s;
@@ -76,6 +80,7 @@ class OrthogonalityMeter {
  private:
   // Lanczos estimates of the extreme eigenvalues of the items' Gram matrices.
   std::vector<Extremes> extremes(Items items) {
+    const typename Ops<T, Be>::Phase phase(ops_, "lanczos");
     std::vector<MatrixView<const T>> operators;  // by item, made once for the whole run
     for (const Matrix<T>& G : gram_) operators.push_back(G.view());
     std::vector<MatrixView<const T>> running;

@@ -76,11 +76,16 @@ void validate_options(const PolarOptions& o) {
 
 template <class T>
 void finish_with_h(Ops<T>& ops, MatrixView<const T> A, MatrixView<const T> U, MatrixView<T> H,
-                   PolarInfo& info) {
+                   bool backward_error, PolarInfo& info) {
   Backend<T>& be = ops.backend();
-  ops.gemm(1.0, U.transposed(), A, 0.0, H);
-  be.symmetrize(H);
-  info.nuclear_norm = be.trace(H);
+  {
+    const typename Ops<T>::Phase phase(ops, "h");
+    ops.gemm(1.0, U.transposed(), A, 0.0, H);
+    be.symmetrize(H);
+    info.nuclear_norm = be.trace(H);
+  }
+  if (!backward_error) return;  // NaN, as set at the start
+  const typename Ops<T>::Phase phase(ops, "backward_error");
   Matrix<T> R = ops.allocate(A.rows(), A.cols());
   be.copy(1.0, A, R.view());
   ops.gemm(-1.0, U, MatrixView<const T>(H), 1.0, R.view());
@@ -131,21 +136,32 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
   const Method requested = options.method;
   info.method_used = requested;
   if (requested == Method::svd) {
-    info.scale = normalise(ops, p.tall(), p.X.view(), p.amax, Scaling::frobenius, 1.0);
+    {
+      const typename Ops<T>::Phase phase(ops, "normalise");
+      info.scale = normalise(ops, p.tall(), p.X.view(), p.amax, Scaling::frobenius, 1.0);
+    }
+    const typename Ops<T>::Phase phase(ops, "svd");
     detail::solve_svd(ops, p.X, info);
     return;
   }
   // The rational methods (and auto) share one QR: ℓ₀, and the square problem for a tall A.
   // They converge for σ slightly above 1 too, so the tight Lanczos scale serves them best: the
   // smaller 1/ℓ₀, the fewer steps (QDWH) or the lower the order (Zolo-PD).
-  info.scale = normalise(ops, p.tall(), p.X.view(), p.amax, Scaling::spectral, 1.0);
-  const detail::Reduction<T> reduction = detail::reduce_to_square(ops, p.X);
+  {
+    const typename Ops<T>::Phase phase(ops, "normalise");
+    info.scale = normalise(ops, p.tall(), p.X.view(), p.amax, Scaling::spectral, 1.0);
+  }
+  const detail::Reduction<T> reduction = [&] {
+    const typename Ops<T>::Phase phase(ops, "reduce");
+    return detail::reduce_to_square(ops, p.X);
+  }();
   const Method method =
       requested == Method::automatic ? detail::select_method<T>(reduction.ell0) : requested;
   info.method_used = method;
   switch (method) {
     case Method::qdwh:
-      detail::solve_qdwh(ops, p.X, reduction.ell0, options, info);
+      detail::solve_qdwh(ops, p.X, reduction.ell, options, info);
+      if (std::isfinite(reduction.cond_estimate)) info.cond_estimate = reduction.cond_estimate;
       break;
     case Method::newton:
       detail::solve_newton(ops, p.X, reduction.ell0, options, info);
@@ -160,20 +176,25 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
       detail::solve_newton_schulz(ops, p.X, *schedule, o, info);
     }
   }
+  const typename Ops<T>::Phase phase(ops, "expand");
   detail::expand(ops, reduction, p.X);
 }
 
 // U (and H) from the solved X, the report's totals; X's memory is released.
 template <class T>
 void finish(Backend<T>& be, Problem<T>& p, const PolarOptions& options) {
-  const MatrixView<const T> X = std::as_const(p.X).view();
-  be.copy(1.0, p.wide() ? X.transposed() : X, p.U);
-  p.X = Matrix<T>();
+  {
+    const typename Ops<T>::Phase phase(p.ops, "output");
+    const MatrixView<const T> X = std::as_const(p.X).view();
+    be.copy(1.0, p.wide() ? X.transposed() : X, p.U);
+    p.X = Matrix<T>();
+  }
   if (options.compute_h && !p.H.empty()) {
-    finish_with_h(p.ops, p.A, MatrixView<const T>(p.U), p.H, p.info);
+    finish_with_h(p.ops, p.A, MatrixView<const T>(p.U), p.H, options.backward_error, p.info);
   }
   p.info.flops = p.ops.flops();
   p.info.products = p.ops.products();
+  p.info.phases = p.ops.phases();
 }
 
 // The Newton–Schulz family: every X normalised on its own, then one batched iteration per group
@@ -192,6 +213,7 @@ void solve_newton_schulz_batch(Backend<T>& be, std::span<Problem<T>*> batch,
       p->X = p->ops.allocate(p->tall().rows(), p->tall().cols());
       schedules.push_back(detail::make_schedule(options.method, options));
       p->info.method_used = options.method;
+      const typename Ops<T>::Phase phase(p->ops, "normalise");
       p->info.scale = normalise(p->ops, p->tall(), p->X.view(), p->amax, options.scaling,
                                 schedules.back()->normalisation_safety());
       items.push_back({&p->X, schedules.back().get(), &p->info});

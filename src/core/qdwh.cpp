@@ -34,6 +34,9 @@ Halley dynamic_weights(double ell) {
           static_cast<double>(std::min(next, real(1)))};
 }
 
+// Cholesky steps are stable while κ(Z) ≤ 1 + c ≤ 101 (Nakatsukasa & Higham 2013).
+constexpr double cholesky_limit = 100.0;
+
 // X_new = (b/c)X + (a − b/c)·X·Z⁻¹ with Z = I + c·XᵀX = RᵀR. G holds XᵀX already (e_j's).
 // Returns false when Z is not numerically positive definite (the caller takes a QR step).
 template <class T>
@@ -71,15 +74,21 @@ void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
   const double step_tol = std::cbrt(5.0 * u);
   double change = std::numeric_limits<double>::infinity();
   for (;;) {
-    OrthogonalityMeter<T>::record(meter.measure(std::as_const(X).view()), info);
     const bool done = std::abs(1.0 - ell) <= 5.0 * u && change <= step_tol;
-    if (done || info.iterations >= options.max_iter) {
+    const bool last = done || info.iterations >= options.max_iter;
+    // The stopping rule reads ℓ and the step size only: the 2-norm estimate (a Lanczos run) is
+    // spent on X₀ and U, the iterates in between report NaN.
+    const bool two_norm = info.iterations == 0 || last;
+    OrthogonalityMeter<T>::record(meter.measure(std::as_const(X).view(), two_norm), info);
+    if (last) {
       info.converged = done;
       return;
     }
     const Halley w = dynamic_weights(ell);
     const MatrixView<const T> Xc = std::as_const(X).view();
-    if (w.c <= 100.0 && cholesky_step(ops, w, Xc, std::as_const(meter.gram()).view(), Y.view(), Z)) {
+    const typename Ops<T>::Phase phase(ops, w.c <= cholesky_limit ? "step:cholesky" : "step:qr");
+    if (w.c <= cholesky_limit &&
+        cholesky_step(ops, w, Xc, std::as_const(meter.gram()).view(), Y.view(), Z)) {
       info.steps.push_back(StepKind::cholesky);
     } else {
       // X_new = (b/c)X + ((a − b/c)/√c)·Q₁Q₂ᵀ with [√c X; I] = [Q₁; Q₂]R.

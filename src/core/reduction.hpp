@@ -14,6 +14,13 @@ template <class T>
 struct Reduction {
   Matrix<T> Q;         ///< m × n explicit Q when X₀ was tall; empty when it was square
   double ell0 = 0.0;   ///< lower bound on σ_min(X₀) (0 when X₀ is numerically singular)
+  /// The ℓ QDWH designs for: where X₀ is not numerically singular (ℓ₀ ≥ n·u), a sharper one —
+  /// Lanczos's σ_min estimate over 1.5, never below ℓ₀ — since QDWH corrects a too large ℓ by a
+  /// step more, as stable as the others; where it is, ℓ₀/10 (reduction.cpp says why).
+  double ell = 0.0;
+  /// The Lanczos estimate of σ_max/σ_min of X₀ (NaN where it was not run: X₀ numerically
+  /// singular by the ℓ₀ bound).
+  double cond_estimate = 0.0;
 };
 
 /// The ℓ the rational iterations design for, recorded in the report (ℓ₀ and κ ≤ 1/ℓ₀): ℓ₀

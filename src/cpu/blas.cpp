@@ -53,6 +53,16 @@ void dtrcon_(const char*, const char*, const char*, const int*, const double*, c
              double*, double*, int*, int*, std::size_t, std::size_t, std::size_t);
 void strcon_(const char*, const char*, const char*, const int*, const float*, const int*, float*,
              float*, int*, int*, std::size_t, std::size_t, std::size_t);
+void dgeqrt_(const int*, const int*, const int*, double*, const int*, double*, const int*,
+             double*, int*);
+void sgeqrt_(const int*, const int*, const int*, float*, const int*, float*, const int*, float*,
+             int*);
+void dgemqrt_(const char*, const char*, const int*, const int*, const int*, const int*,
+              const double*, const int*, const double*, const int*, double*, const int*, double*,
+              int*, std::size_t, std::size_t);
+void sgemqrt_(const char*, const char*, const int*, const int*, const int*, const int*,
+              const float*, const int*, const float*, const int*, float*, const int*, float*,
+              int*, std::size_t, std::size_t);
 void dgetrf_(const int*, const int*, double*, const int*, int*, int*);
 void sgetrf_(const int*, const int*, float*, const int*, int*, int*);
 void dgetri_(const int*, double*, const int*, const int*, double*, const int*, int*);
@@ -212,6 +222,44 @@ int trcon(char norm, char uplo, int n, const float* a, int lda, float& rcond) {
   int info = 0;
   strcon_(&norm, &uplo, &diag, &n, a, &lda, &rcond, work.data(), iwork.data(), &info, 1, 1, 1);
   return info;
+}
+
+namespace {
+
+template <class T, class Geqrt>
+int geqrt_impl(Geqrt driver, int m, int n, int nb, T* a, int lda, T* t, int ldt) {
+  std::vector<T> work(static_cast<std::size_t>(nb) * static_cast<std::size_t>(n > 0 ? n : 1));
+  int info = 0;
+  driver(&m, &n, &nb, a, &lda, t, &ldt, work.data(), &info);
+  return info;
+}
+
+template <class T, class Gemqrt>
+int gemqrt_impl(Gemqrt driver, int m, int n, int k, int nb, const T* v, int ldv, const T* t,
+                int ldt, T* c, int ldc) {
+  std::vector<T> work(static_cast<std::size_t>(nb) * static_cast<std::size_t>(n > 0 ? n : 1));
+  const char side = 'L';
+  const char trans = 'N';
+  int info = 0;
+  driver(&side, &trans, &m, &n, &k, &nb, v, &ldv, t, &ldt, c, &ldc, work.data(), &info, 1, 1);
+  return info;
+}
+
+}  // namespace
+
+int geqrt(int m, int n, int nb, double* a, int lda, double* t, int ldt) {
+  return geqrt_impl(dgeqrt_, m, n, nb, a, lda, t, ldt);
+}
+int geqrt(int m, int n, int nb, float* a, int lda, float* t, int ldt) {
+  return geqrt_impl(sgeqrt_, m, n, nb, a, lda, t, ldt);
+}
+int gemqrt(int m, int n, int k, int nb, const double* v, int ldv, const double* t, int ldt,
+           double* c, int ldc) {
+  return gemqrt_impl(dgemqrt_, m, n, k, nb, v, ldv, t, ldt, c, ldc);
+}
+int gemqrt(int m, int n, int k, int nb, const float* v, int ldv, const float* t, int ldt, float* c,
+           int ldc) {
+  return gemqrt_impl(sgemqrt_, m, n, k, nb, v, ldv, t, ldt, c, ldc);
 }
 
 int invert_lu(int n, double* a, int lda) { return invert_lu_impl<double>(dgetrf_, dgetri_, n, a, lda); }

@@ -46,6 +46,19 @@ int geqrf(int m, int n, float* a, int lda, float* tau);
 int orgqr(int m, int n, int k, double* a, int lda, const double* tau);
 int orgqr(int m, int n, int k, float* a, int lda, const float* tau);
 
+/// Blocked Householder QR with compact-WY block reflectors and a recursive panel (geqrt, block
+/// size nb): the reflectors below the diagonal of a, the nb × n triangular factors T in t.
+/// Unlike geqrf's Level-2 panel it runs near the GEMM rate on the panel too.
+int geqrt(int m, int n, int nb, double* a, int lda, double* t, int ldt);
+int geqrt(int m, int n, int nb, float* a, int lda, float* t, int ldt);
+
+/// c ← Q·c for the Q of geqrt (gemqrt, side 'L', trans 'N'): c is m × n, v (m × k) and
+/// t (nb × k) are geqrt's a and t.
+int gemqrt(int m, int n, int k, int nb, const double* v, int ldv, const double* t, int ldt,
+           double* c, int ldc);
+int gemqrt(int m, int n, int k, int nb, const float* v, int ldv, const float* t, int ldt, float* c,
+           int ldc);
+
 /// Cholesky factorisation (potrf). info > 0: not positive definite.
 int potrf(char uplo, int n, double* a, int lda);
 int potrf(char uplo, int n, float* a, int lda);

@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""polarkit against what a CPU user would call instead, timed side by side in one process.
+
+Peers: SciPy's scipy.linalg.polar (LAPACK gesdd, then U = W·Vᵀ and H = V·Σ·Vᵀ) and PyTorch's
+eager Newton–Schulz (Muon's quintic, 5 steps, three plain GEMMs per step). Roofline: the GEMM
+rate of the same BLAS, measured in the same process (SciPy's ?gemm wrapper over the OpenBLAS
+polarkit links). polarkit is called through its C ABI (ctypes) on the same arrays.
+
+    python3 bench/compare_cpu.py --lib build/shared/libpolarkit.so            # the goal table
+    python3 bench/compare_cpu.py --lib ... --sweep --csv t.csv --plot t.svg   # time vs n and κ
+
+Prints one row per case: best-of-`--repeat` times and the ratios (> 1: polarkit faster), with
+the accuracy of each answer (‖UᵀU − I‖_F/√n and ‖A − UH‖_F/‖A‖_F in units of u) so a speed-up
+that lost accuracy shows. Needs numpy and scipy (Debian: python3-numpy python3-scipy); torch
+(python3-torch) is optional. Not a test: machines are noisy, so read the ratios, and rerun.
+"""
+import argparse
+import ctypes
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import scipy.linalg
+import scipy.linalg.blas as blas
+
+try:
+    import torch
+except ImportError:  # torch is optional
+    torch = None
+
+
+class Info(ctypes.Structure):
+    _fields_ = [("iterations", ctypes.c_int32), ("converged", ctypes.c_int32),
+                ("ortho_error", ctypes.c_double), ("backward_error", ctypes.c_double),
+                ("nuclear_norm", ctypes.c_double), ("scale", ctypes.c_double),
+                ("lower_bound", ctypes.c_double)]
+
+
+class Polarkit:
+    """The C ABI through ctypes: polar(a, method, want_h, **options) -> (u, h, info)."""
+
+    def __init__(self, path):
+        self.lib = ctypes.CDLL(path)
+        L = self.lib
+        L.polarkit_options_new.restype = ctypes.c_void_p
+        L.polarkit_options_free.argtypes = [ctypes.c_void_p]
+        L.polarkit_options_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
+        L.polarkit_last_error.restype = ctypes.c_char_p
+        ptr = ctypes.c_void_p
+        i64 = ctypes.c_int64
+        for name in ("polarkit_polar_d", "polarkit_polar_s"):
+            getattr(L, name).argtypes = [i64, i64, ptr, i64, ptr, i64, ptr, i64, ptr,
+                                         ctypes.POINTER(Info)]
+
+    def polar(self, a, method, want_h=True, **options):
+        L = self.lib
+        m, n = a.shape
+        u = np.empty((m, n), dtype=a.dtype, order="F")
+        h = np.empty((n, n), dtype=a.dtype, order="F") if want_h else None
+        o = L.polarkit_options_new()
+        try:
+            for k, v in dict(method=method, compute_h=str(want_h).lower(), **options).items():
+                if L.polarkit_options_set(o, k.encode(), str(v).encode()) != 0:
+                    raise RuntimeError(L.polarkit_last_error().decode())
+            info = Info()
+            f = L.polarkit_polar_d if a.dtype == np.float64 else L.polarkit_polar_s
+            rc = f(m, n, a.ctypes.data, m, u.ctypes.data, m,
+                   h.ctypes.data if want_h else None, n, o, ctypes.byref(info))
+            if rc != 0:
+                raise RuntimeError(L.polarkit_last_error().decode())
+        finally:
+            L.polarkit_options_free(o)
+        return u, h, info
+
+
+def test_matrix(n, kappa, dtype, seed=0):
+    """A = P·diag(σ)·Qᵀ, Haar P and Q, σ geometric from 1 down to 1/κ (column-major)."""
+    rng = np.random.default_rng(seed)
+    p, r = np.linalg.qr(rng.standard_normal((n, n)))
+    p *= np.sign(np.diag(r))
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    q *= np.sign(np.diag(r))
+    s = np.geomspace(1.0, 1.0 / kappa, n)
+    return np.asfortranarray((p * s) @ q.T, dtype=dtype)
+
+
+def best(f, repeat):
+    t = math.inf
+    out = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = f()
+        t = min(t, time.perf_counter() - t0)
+    return t, out
+
+
+def gemm_rate(n, dtype, repeat):
+    """FLOP/s of an n × n × n GEMM of this BLAS (2n³ flops)."""
+    a = np.asfortranarray(np.random.default_rng(1).standard_normal((n, n)), dtype=dtype)
+    gemm = blas.dgemm if dtype == np.float64 else blas.sgemm
+    gemm(1.0, a, a)  # warm up the threads
+    t, _ = best(lambda: gemm(1.0, a, a), max(repeat, 3))
+    return 2.0 * n ** 3 / t
+
+
+def accuracy(a, u, h):
+    """(‖UᵀU − I‖_F/√n, ‖A − UH‖_F/‖A‖_F) in units of the roundoff u, computed in double."""
+    a64, u64 = a.astype(np.float64), u.astype(np.float64)
+    n = a.shape[1]
+    uu = np.finfo(a.dtype).eps / 2
+    ortho = np.linalg.norm(u64.T @ u64 - np.eye(n)) / math.sqrt(n) / uu
+    back = math.nan
+    if h is not None:
+        back = np.linalg.norm(a64 - u64 @ h.astype(np.float64)) / np.linalg.norm(a64) / uu
+    return ortho, back
+
+
+def torch_newton_schulz(g, steps=5):
+    """PyTorch's Muon Newton–Schulz (eager, as torch.optim.Muon and Keller Jordan's code)."""
+    a, b, c = 3.4445, -4.7750, 2.0315
+    x = g / (g.norm() + 1e-7)
+    for _ in range(steps):
+        s = x @ x.T
+        t = b * s + c * s @ s
+        x = a * x + t @ x
+    return x
+
+
+def scipy_polar(a):
+    return scipy.linalg.polar(a)
+
+
+def goal_rows(pk, args):
+    """The cases of the CPU speed goals: f64 auto (U and H) and f32 Polar Express (5 steps)."""
+    rows = []
+    for dtype, n, kappa, method, opts in args.cases:
+        a = test_matrix(n, kappa, dtype)
+        rate = gemm_rate(n, dtype, args.repeat)
+        t_sp, (u_sp, h_sp) = best(lambda: scipy_polar(a), args.repeat)
+        want_h = method != "polar-express"
+        t_pk, (u_pk, h_pk, info) = best(lambda: pk.polar(a, method, want_h, **opts), args.repeat)
+        row = dict(dtype=np.dtype(dtype).name, n=n, kappa=kappa, method=method,
+                   scipy_s=t_sp, polarkit_s=t_pk, iterations=info.iterations,
+                   vs_scipy=t_sp / t_pk, gemm_gflops=rate / 1e9)
+        if method == "polar-express":
+            # The same 5 steps with H, against SciPy (which always forms H).
+            t_h, _ = best(lambda: pk.polar(a, method, True, **opts), args.repeat)
+            row["polarkit_h_s"] = t_h
+            row["vs_scipy"] = t_sp / t_h
+            row["roofline"] = (20.0 * n ** 3 / rate) / t_pk  # 5 × (n³ + n³ + 2n³) at GEMM rate
+            if torch is not None:
+                g = torch.from_numpy(np.ascontiguousarray(a))
+                t_t, _ = best(lambda: torch_newton_schulz(g), args.repeat)
+                row["torch_s"] = t_t
+                row["vs_torch"] = t_t / t_pk
+        row["ortho_u"], row["backward_u"] = accuracy(a, u_pk, h_pk)
+        row["scipy_ortho_u"], row["scipy_backward_u"] = accuracy(a, u_sp, h_sp)
+        rows.append(row)
+        print_row(row)
+    return rows
+
+
+def print_row(r):
+    extra = ""
+    if "roofline" in r:
+        extra = f"  U+H {r['polarkit_h_s']:.3f}s  roofline {r['roofline']:.2f}"
+        if "vs_torch" in r:
+            extra += f"  torch {r['torch_s']:.3f}s  vs_torch {r['vs_torch']:.2f}"
+    print(f"{r['dtype']:7} n={r['n']:5} κ={r['kappa']:8.0e} {r['method']:14} "
+          f"scipy {r['scipy_s']:.3f}s  polarkit {r['polarkit_s']:.3f}s ({r['iterations']} it)  "
+          f"vs_scipy {r['vs_scipy']:.2f}{extra}  "
+          f"ortho {r['ortho_u']:.1f}u/{r['scipy_ortho_u']:.1f}u  "
+          f"backward {r['backward_u']:.1f}u/{r['scipy_backward_u']:.1f}u", flush=True)
+
+
+def sweep_rows(pk, args):
+    """Time vs n (κ = 1e3) and vs κ (n = args.sweep_n) of each f64 method and SciPy's polar."""
+    methods = ["auto", "qdwh", "zolo", "newton", "polar-express-adaptive", "svd"]
+    cases = [(n, 1e3) for n in args.sweep_sizes] + [(args.sweep_n, k) for k in args.sweep_kappas]
+    rows = []
+    for n, kappa in cases:
+        a = test_matrix(n, kappa, np.float64)
+        t_sp, _ = best(lambda: scipy_polar(a), args.repeat)
+        rows.append(dict(n=n, kappa=kappa, method="scipy-svd-polar", seconds=t_sp))
+        for m in methods:
+            t, (u, h, info) = best(lambda: pk.polar(a, m, True), args.repeat)
+            o, b = accuracy(a, u, h)
+            rows.append(dict(n=n, kappa=kappa, method=m, seconds=t, ortho_u=o, backward_u=b))
+        print(" ".join(f"{r['method']}={r['seconds']:.3f}s" for r in rows[-len(methods) - 1:]),
+              f"(n={n}, κ={kappa:.0e})", flush=True)
+    return rows
+
+
+def write_csv(rows, path):
+    keys = sorted({k for r in rows for k in r})
+    with open(path, "w") as f:
+        f.write(",".join(keys) + "\n")
+        for r in rows:
+            f.write(",".join(str(r.get(k, "")) for k in keys) + "\n")
+
+
+def plot(rows, path, sizes_n):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for m in sorted({r["method"] for r in rows}):
+        by_n = [(r["n"], r["seconds"]) for r in rows if r["method"] == m and r["kappa"] == 1e3
+                and r["n"] in sizes_n]
+        by_k = [(r["kappa"], r["seconds"]) for r in rows if r["method"] == m and r["n"] == sizes_n[-1]
+                and not (r["kappa"] == 1e3 and r["n"] != sizes_n[-1])]
+        style = "k--" if m == "scipy-svd-polar" else "-o"
+        if by_n:
+            ax1.loglog(*zip(*sorted(by_n)), style, label=m, markersize=3)
+        if by_k:
+            ax2.semilogx(*zip(*sorted(set(by_k))), style, label=m, markersize=3)
+    ax1.set(xlabel="n", ylabel="seconds (U and H)", title="f64, κ = 1e3")
+    ax2.set(xlabel="κ", ylabel="seconds (U and H)", title=f"f64, n = {sizes_n[-1]}")
+    ax2.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--lib", default=os.environ.get("POLARKIT_LIB", "build/shared/libpolarkit.so"))
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--sizes", type=int, nargs="+", default=[1024, 2048])
+    p.add_argument("--sweep", action="store_true", help="time vs n and κ of every method")
+    p.add_argument("--sweep-sizes", type=int, nargs="+", default=[256, 512, 1024, 2048])
+    p.add_argument("--sweep-n", type=int, default=1024)
+    p.add_argument("--sweep-kappas", type=float, nargs="+", default=[1e1, 1e3, 1e6, 1e12])
+    p.add_argument("--csv")
+    p.add_argument("--plot")
+    args = p.parse_args()
+    if torch is not None:
+        torch.set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count())))
+    pk = Polarkit(args.lib)
+    if args.sweep:
+        rows = sweep_rows(pk, args)
+        if args.plot:
+            plot(rows, args.plot, args.sweep_sizes)
+    else:
+        args.cases = [(np.float64, n, k, "auto", {}) for n in args.sizes for k in (1e1, 1e3, 1e12)]
+        args.cases += [(np.float32, n, 1e3, "polar-express", {"steps": 5,
+                                                               "two_norm_each_iterate": "false"})
+                       for n in args.sizes]
+        rows = goal_rows(pk, args)
+    if args.csv:
+        write_csv(rows, args.csv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
