@@ -60,6 +60,33 @@ double norm2_of(MatrixView<T> A, Value&& value) {
 
 char op_of(Layout layout) { return layout == Layout::col_major ? 'N' : 'T'; }
 
+// Σ (p[k] − shift·[k == diag])² over a contiguous column in double, four partial sums to keep
+// the adds independent (a single chain ran these passes at a third of memory speed).
+template <class T>
+double column_sum_squares(const T* p, index_t len) {
+  double s0 = 0.0;
+  double s1 = 0.0;
+  double s2 = 0.0;
+  double s3 = 0.0;
+  index_t k = 0;
+  for (; k + 4 <= len; k += 4) {
+    const double v0 = static_cast<double>(p[k]);
+    const double v1 = static_cast<double>(p[k + 1]);
+    const double v2 = static_cast<double>(p[k + 2]);
+    const double v3 = static_cast<double>(p[k + 3]);
+    s0 += v0 * v0;
+    s1 += v1 * v1;
+    s2 += v2 * v2;
+    s3 += v3 * v3;
+  }
+  for (; k < len; ++k) s0 += static_cast<double>(p[k]) * static_cast<double>(p[k]);
+  return (s0 + s1) + (s2 + s3);
+}
+
+// The plain sum is safe where it is finite and far from underflow; elsewhere the callers fall
+// back to the rescaled norm2_of.
+bool plain_sum_is_safe(double sum) { return std::isfinite(sum) && sum > 1e-280; }
+
 template <class T>
 class CpuBackend final : public Backend<T> {
  public:
@@ -131,6 +158,37 @@ class CpuBackend final : public Backend<T> {
     mirror_lower(G);
   }
 
+  // D = c·S² + b·S + a·I as one SYRK into D's lower triangle and one tiled pass that adds the
+  // rest and mirrors it (the default's SYRK, mirror, add and diagonal are four passes; the
+  // results are the same bit for bit: the same operations in the same order on each entry).
+  void polynomial_batched(std::span<const Quintic> q, Views<const T> S, Views<T> D) override {
+    for (std::size_t k = 0; k < D.size(); ++k) {
+      const MatrixView<const T>& s = S[k];
+      const MatrixView<T>& d = D[k];
+      const index_t n = d.rows();
+      if (q[k].c == 0.0 || !s.is_col_major() || !d.is_col_major() || s.rows() != n ||
+          s.cols() != n || d.cols() != n) {
+        ProductBackend<T>::polynomial_batched(q.subspan(k, 1), S.subspan(k, 1), D.subspan(k, 1));
+        continue;
+      }
+      if (n == 0) continue;
+      cpu::syrk('L', 'T', cpu::blas_int(n), cpu::blas_int(n), static_cast<T>(q[k].c), s.data(),
+                cpu::blas_int(s.ld()), T(0), d.data(), cpu::blas_int(d.ld()));
+      const T b = static_cast<T>(q[k].b);
+      const T a = static_cast<T>(q[k].a);
+      const T* const sp = s.data();
+      T* const dp = d.data();
+      const index_t ls = s.ld();
+      const index_t ld = d.ld();
+      for_each_lower_tiled(n, ld, true, [=](index_t i, index_t j, index_t l, index_t u) {
+        T v = b * sp[i + j * ls] + T(1) * dp[l];
+        if (i == j) v += a;
+        dp[l] = v;
+        dp[u] = v;
+      });
+    }
+  }
+
   void add(double alpha, MatrixView<const T> A, double beta, MatrixView<T> C) override {
     require<T>(A.rows() == C.rows() && A.cols() == C.cols(), "add: shape mismatch");
     const T a = static_cast<T>(alpha);
@@ -176,10 +234,30 @@ class CpuBackend final : public Backend<T> {
   }
 
   double norm_fro(MatrixView<const T> A) override {
+    if (A.is_col_major() && !A.empty()) {
+      double sum = 0.0;
+      for (index_t j = 0; j < A.cols(); ++j) sum += column_sum_squares(&A(0, j), A.rows());
+      if (plain_sum_is_safe(sum)) return std::sqrt(sum);
+    }
     return norm2_of(A, [&](index_t i, index_t j) { return static_cast<double>(A(i, j)); });
   }
 
   double norm_fro_minus_identity(MatrixView<const T> G) override {
+    if (G.is_col_major() && !G.empty()) {
+      double sum = 0.0;
+      // The diagonal entry apart, as (g − 1)²: G ≈ I, so adding g² and taking 1 off later
+      // would cancel away every digit of the result.
+      const index_t n = G.rows();
+      for (index_t j = 0; j < G.cols(); ++j) {
+        if (j >= n) {
+          sum += column_sum_squares(&G(0, j), n);
+          continue;
+        }
+        const double g = static_cast<double>(G(j, j)) - 1.0;
+        sum += column_sum_squares(&G(0, j), j) + g * g + column_sum_squares(&G(j + 1, j), n - j - 1);
+      }
+      if (plain_sum_is_safe(sum)) return std::sqrt(sum);
+    }
     return norm2_of(G, [&](index_t i, index_t j) {
       return static_cast<double>(G(i, j)) - (i == j ? 1.0 : 0.0);
     });
@@ -385,10 +463,33 @@ class CpuBackend final : public Backend<T> {
     }
   }
 
-  static void mirror_lower(MatrixView<T> G) {
-    for (index_t j = 0; j < G.cols(); ++j) {
-      for (index_t i = j + 1; i < G.rows(); ++i) G(j, i) = G(i, j);
+  // Calls f(i, j, l, u) for every (i, j) of the lower triangle of a column-major n × n matrix
+  // (the diagonal too if with_diagonal), with l and u the offsets of (i, j) and (j, i), in tiles
+  // of 8 rows × 128 columns. The mirror entries (j, i) of a tile lie in 8 rows ld apart: with a
+  // power-of-two ld they share one L1 set, so only as many rows as the cache's 8 ways may be in
+  // flight (measured, float, n = 1024: 0.22 ms against 4.2 ms for 64 × 64 tiles, 3.7 ms of an
+  // 11 ms Gram step; n = 2048: 1.6 against 15.5 ms).
+  template <class F>
+  static void for_each_lower_tiled(index_t n, index_t ld, bool with_diagonal, F&& f) {
+    constexpr index_t tile_cols = 128;
+    constexpr index_t tile_rows = 8;
+    for (index_t jb = 0; jb < n; jb += tile_cols) {
+      const index_t je = std::min(jb + tile_cols, n);
+      for (index_t ib = jb; ib < n; ib += tile_rows) {
+        const index_t ie = std::min(ib + tile_rows, n);
+        for (index_t j = jb; j < je; ++j) {
+          for (index_t i = std::max(ib, with_diagonal ? j : j + 1); i < ie; ++i) {
+            f(i, j, i + j * ld, j + i * ld);
+          }
+        }
+      }
     }
+  }
+
+  static void mirror_lower(MatrixView<T> G) {
+    T* const g = G.data();
+    for_each_lower_tiled(G.rows(), G.ld(), false,
+                         [g](index_t, index_t, index_t l, index_t u) { g[u] = g[l]; });
   }
 };
 
