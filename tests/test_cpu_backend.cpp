@@ -4,8 +4,13 @@
 #include <cmath>
 #include <limits>
 
+#include <array>
+#include <cstring>
+
 #include "core/backend.hpp"
+#include "cpu/host_cache.hpp"
 #include "polarkit/device.hpp"
+#include "polarkit/polar.hpp"
 #include "support/matrices.hpp"
 
 namespace polarkit::detail {
@@ -81,6 +86,120 @@ TYPED_TEST(CpuBackendTest, GramFillsBothTriangles) {
   const auto XXt = naive_product<T>(X.view(), X.view().transposed());
   for (index_t i = 0; i < 9; ++i) {
     for (index_t j = 0; j < 9; ++j) EXPECT_NEAR(G2(i, j), XXt(i, j), 20 * eps<T> * 4);
+  }
+}
+
+// The CPU's geqrt + blocked gemqrt against the default (qr + form_q on the stack): one
+// orthonormal Q up to the signs of its columns, so one product Q₁Q₂ᵀ; 150 columns make two
+// compact-WY blocks, the second one partial.
+TYPED_TEST(CpuBackendTest, StackIdentityQMatchesTheDefault) {
+  using T = TypeParam;
+  const index_t m = 190;
+  const index_t n = 150;
+  const auto X = testing::gaussian<T>(m, n, 11);
+  const double rho = 0.3;
+  std::array<Matrix<T>, 2> products;
+  for (std::size_t k = 0; k < 2; ++k) {
+    Matrix<T> work(m + n, n);
+    Matrix<T> t(n, n);
+    Matrix<T> Q(m + n, n);
+    if (k == 0) {
+      this->be.stack_identity_q(rho, X.view(), work.view(), t.view(), Q.view());
+    } else {
+      this->be.Backend<T>::stack_identity_q(rho, X.view(), work.view(), t.view(), Q.view());
+    }
+    // Orthonormal columns to Householder accuracy: c·(m + n)·u.
+    Matrix<T> G(n, n);
+    this->be.gram(1.0, std::as_const(Q).view(), 0.0, G.view());
+    EXPECT_LE(this->be.norm_fro_minus_identity(std::as_const(G).view()),
+              4.0 * double(m + n) * eps<T>) << k;
+    const MatrixView<const T> q = std::as_const(Q).view();
+    products[k] = Matrix<T>(m, n);
+    this->be.gemm(1.0, q.block(0, 0, m, n), q.block(m, 0, n, n).transposed(), 0.0,
+                  products[k].view());
+  }
+  double diff = 0.0;
+  for (index_t j = 0; j < n; ++j) {
+    for (index_t i = 0; i < m; ++i) {
+      diff = std::max(diff, std::abs(double(products[0](i, j)) - double(products[1](i, j))));
+    }
+  }
+  // Two backward-stable factorisations of [ρX; I] (κ ≤ 1 + ρ‖X‖): c·(m + n)·u apart.
+  EXPECT_LE(diff, 4.0 * double(m + n) * eps<T>);
+}
+
+// The fused c·S² + b·S + a·I does the default's operations in the default's order per entry.
+TYPED_TEST(CpuBackendTest, PolynomialMatchesTheDefaultBitForBit) {
+  using T = TypeParam;
+  const index_t n = 150;  // partial tiles of the 8 × 128 mirror walk
+  const auto X = testing::gaussian<T>(170, n, 12);
+  Matrix<T> S(n, n);
+  this->be.gram(1.0 / 170.0, X.view(), 0.0, S.view());
+  const Quintic q{1.875, -1.25, 0.375};
+  std::array<Matrix<T>, 2> D{Matrix<T>(n, n), Matrix<T>(n, n)};
+  const MatrixView<const T> s = std::as_const(S).view();
+  const MatrixView<T> d0 = D[0].view();
+  const MatrixView<T> d1 = D[1].view();
+  this->be.polynomial_batched(std::span(&q, 1), Views<const T>(&s, 1), Views<T>(&d0, 1));
+  this->be.ProductBackend<T>::polynomial_batched(std::span(&q, 1), Views<const T>(&s, 1),
+                                                 Views<T>(&d1, 1));
+  EXPECT_EQ(std::memcmp(D[0].data(), D[1].data(), sizeof(T) * std::size_t(n * n)), 0);
+}
+
+// ‖G − I‖_F for G within 1e-6·u… of I: the diagonal's (g − 1)² must not be formed as g² − 1.
+TYPED_TEST(CpuBackendTest, NormOfGMinusIdentityKeepsItsDigitsNearIdentity) {
+  using T = TypeParam;
+  const index_t n = 64;
+  Matrix<T> G(n, n);
+  long double reference = 0;
+  for (index_t j = 0; j < n; ++j) {
+    for (index_t i = 0; i < n; ++i) {
+      const T e = static_cast<T>(static_cast<double>((i * 7 + j * 3) % 5 - 2) * eps<T>);
+      G(i, j) = (i == j ? T(1) : T(0)) + e;
+      const long double d = static_cast<long double>(G(i, j)) - (i == j ? 1.0L : 0.0L);
+      reference += d * d;
+    }
+  }
+  const double expected = static_cast<double>(std::sqrt(reference));
+  EXPECT_NEAR(this->be.norm_fro_minus_identity(G.view()), expected, 4.0 * eps<double> * expected);
+}
+
+// Freed matrices come back from the host cache, and zero-filled as allocate() promises.
+TYPED_TEST(CpuBackendTest, AllocateReusesFreedBlocksZeroFilled) {
+  using T = TypeParam;
+  Matrix<T> a = this->be.allocate(33, 31);
+  const T* first = a.data();
+  for (index_t j = 0; j < 31; ++j) for (index_t i = 0; i < 33; ++i) a(i, j) = T(7);
+  a = Matrix<T>();
+  const Matrix<T> b = this->be.allocate(33, 31);
+  EXPECT_EQ(b.data(), first);
+  for (index_t j = 0; j < 31; ++j) for (index_t i = 0; i < 33; ++i) EXPECT_EQ(b(i, j), T(0));
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b.data()) % 64, 0u);
+  release_cached_memory();  // and the cache can be emptied
+}
+
+// Every matrix a solve needs is allocated before its iteration: the count of allocations does
+// not depend on how many iterations ran.
+TYPED_TEST(CpuBackendTest, SolvesAllocateTheirMatricesOncePerSolve) {
+  using T = TypeParam;
+  for (const Method method : {Method::qdwh, Method::polar_express_adaptive, Method::zolo}) {
+    std::array<std::size_t, 2> allocations{};
+    std::array<int, 2> iterations{};
+    const std::array<double, 2> kappas{2.0, 1e5};
+    for (std::size_t k = 0; k < 2; ++k) {
+      const auto A = testing::with_singular_values<T>(40, 30, testing::geometric_spectrum(30, kappas[k]), 13);
+      PolarOptions o;
+      o.method = method;
+      const std::size_t before = host_acquisitions();
+      const auto r = polar(A, o);
+      allocations[k] = host_acquisitions() - before;
+      iterations[k] = r.info.iterations;
+    }
+    // Zolo-PD takes two steps at both κ, of orders r = 1 and 3 (r QRs each).
+    if (method != Method::zolo) {
+      EXPECT_LT(iterations[0], iterations[1]) << method_name(method);
+    }
+    EXPECT_EQ(allocations[0], allocations[1]) << method_name(method);
   }
 }
 

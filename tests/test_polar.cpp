@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -422,6 +423,56 @@ TEST(Invariance, NuclearNormIsTheSumOfSingularValues) {
 }
 
 // ---- errors -----------------------------------------------------------------------------------
+
+// ---- the report's phases and the backward error on request --------------------------------------
+
+// Every flop the report counts is counted in one phase (exclusive accounting), each phase ran,
+// and the rational methods show their start (normalise, reduce) and their kinds of step.
+TEST(Phases, AccountForEveryFlopOfTheSolve) {
+  const auto A = testing::with_singular_values<double>(50, 40, testing::geometric_spectrum(40, 1e6), 3);
+  for (const Method m : {Method::svd, Method::qdwh, Method::zolo, Method::newton,
+                         Method::polar_express_adaptive, Method::muon, Method::automatic}) {
+    PolarOptions o;
+    o.method = m;
+    o.backward_error = true;
+    const auto r = polar(A, o);
+    double flops = 0.0;
+    std::set<std::string> names;
+    for (const PhaseTime& p : r.info.phases) {
+      EXPECT_GE(p.calls, 1) << p.name;
+      EXPECT_GE(p.seconds, 0.0) << p.name;
+      EXPECT_GE(p.flops, 0.0) << p.name;
+      EXPECT_TRUE(names.insert(p.name).second) << "phase listed twice: " << p.name;
+      flops += p.flops;
+    }
+    EXPECT_NEAR(flops, r.info.flops, 1e-12 * r.info.flops) << method_name(m);
+    EXPECT_TRUE(names.count("normalise") && names.count("h") && names.count("backward_error"))
+        << method_name(m);
+    if (m == Method::qdwh) {
+      EXPECT_TRUE(names.count("reduce") && names.count("step:qr") && names.count("step:cholesky"));
+    }
+    if (m == Method::polar_express_adaptive) {
+      EXPECT_TRUE(names.count("gram") && names.count("lanczos") && names.count("step:polynomial"));
+    }
+  }
+}
+
+// The backward error costs one more product: measured on request only, NaN otherwise.
+TEST(BackwardError, IsMeasuredOnlyWhenAskedFor) {
+  const auto A = testing::with_singular_values<double>(30, 20, testing::geometric_spectrum(20, 1e2), 4);
+  PolarOptions o;
+  o.method = Method::qdwh;
+  const auto plain = polar(A, o);
+  EXPECT_TRUE(std::isnan(plain.info.backward_error));
+  EXPECT_FALSE(std::isnan(plain.info.nuclear_norm));
+  for (const PhaseTime& p : plain.info.phases) EXPECT_NE(p.name, "backward_error");
+  o.backward_error = true;
+  const auto asked = polar(A, o);
+  EXPECT_NEAR(asked.info.backward_error,
+              testing::backward_error(A.view(), asked.U.view(), asked.H.view()),
+              0.5 * asked.info.backward_error + eps<double>);
+  EXPECT_EQ(asked.info.nuclear_norm, plain.info.nuclear_norm);
+}
 
 TEST(Errors, NonFiniteInputIsRejectedBeforeAnyWork) {
   auto A = testing::gaussian<double>(5, 5, 1);

@@ -1,5 +1,6 @@
 #include "cpu/host_cache.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -15,6 +16,7 @@ class HostCache {
  public:
   void* acquire(std::size_t bytes) {
     const std::size_t size = round_up(bytes);
+    acquisitions_.fetch_add(1, std::memory_order_relaxed);
     void* block = nullptr;
     {
       const std::lock_guard<std::mutex> lock(mutex_);
@@ -73,6 +75,9 @@ class HostCache {
   std::multimap<std::size_t, void*> free_;         ///< cached blocks by size
   std::unordered_map<void*, std::size_t> sizes_;   ///< every live or cached block's size
   std::size_t cached_ = 0;
+
+ public:
+  std::atomic<std::size_t> acquisitions_{0};
 };
 
 // Never destroyed: matrices freed during static destruction still find it.
@@ -86,5 +91,8 @@ HostCache& cache() {
 void* host_acquire(std::size_t bytes) { return cache().acquire(bytes); }
 void host_release(void* block) noexcept { cache().release(block); }
 void host_release_cached() noexcept { cache().release_cached(); }
+std::size_t host_acquisitions() noexcept {
+  return cache().acquisitions_.load(std::memory_order_relaxed);
+}
 
 }  // namespace polarkit::detail

@@ -25,4 +25,8 @@ void host_release(void* block) noexcept;
 /// Frees every cached block (polarkit::release_cached_memory).
 void host_release_cached() noexcept;
 
+/// How many blocks host_acquire has handed out so far in this process (a solve's matrices: the
+/// tests check that their number does not grow with the iterations).
+std::size_t host_acquisitions() noexcept;
+
 }  // namespace polarkit::detail
