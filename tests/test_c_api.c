@@ -176,6 +176,10 @@ static void test_options(void) {
   CHECK_OK(polarkit_options_set(o, "compute_h", "1"));
   expect_option(o, "compute_h", "true");
   expect_option(o, "backward_error", "false");
+  expect_option(o, "measure_result", "true");
+  CHECK_OK(polarkit_options_set(o, "measure_result", "false"));
+  expect_option(o, "measure_result", "false");
+  CHECK_OK(polarkit_options_set(o, "measure_result", "true"));
   CHECK_OK(polarkit_options_set(o, "backward_error", "true"));
   expect_option(o, "backward_error", "true");
   CHECK_OK(polarkit_options_set(o, "precision", "bf16"));
@@ -200,7 +204,7 @@ static void test_options(void) {
               "unknown option key 'colour'");
   CHECK(strstr(polarkit_last_error(),
                "method, tol, max_iter, steps, scaling, compute_h, backward_error, precision, "
-               "refine, batch_group, two_norm_each_iterate, device") != NULL);
+               "refine, batch_group, two_norm_each_iterate, measure_result, device") != NULL);
   CHECK(strstr(polarkit_last_error(), "polarkit_options_set") != NULL);
   CHECK_FAILS(polarkit_options_set(o, "method", "cholesky"), POLARKIT_ERROR_INVALID_ARGUMENT,
               "invalid value 'cholesky' for key 'method'");

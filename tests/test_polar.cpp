@@ -457,6 +457,33 @@ TEST(Phases, AccountForEveryFlopOfTheSolve) {
   }
 }
 
+// measure_result = false: a fixed budget of a fixed table forms the Gram matrices its steps need
+// and nothing else; the same U, NaN for what was not measured. Ignored where the schedule
+// steers by the measurements (adaptive).
+TEST(FixedBudget, UnmeasuredResultIsTheSameUWithNaNInTheReport) {
+  const auto A = testing::with_singular_values<float>(60, 40, testing::geometric_spectrum(40, 1e3), 6);
+  PolarOptions o;
+  o.method = Method::polar_express;
+  o.steps = 5;
+  o.compute_h = false;
+  const auto measured = polar(A, o);
+  o.measure_result = false;
+  const auto lean = polar(A, o);
+  EXPECT_EQ(testing::relative_difference(lean.U.view(), measured.U.view()), 0.0);
+  EXPECT_TRUE(std::isnan(lean.info.ortho_error) && std::isnan(lean.info.ortho_error_fro));
+  EXPECT_TRUE(std::isnan(lean.info.cond_estimate));
+  EXPECT_FALSE(lean.info.converged);
+  EXPECT_EQ(lean.info.iterations, 5);
+  EXPECT_EQ(lean.info.ortho_error_history.size(), 6u);
+  EXPECT_FALSE(std::isnan(lean.info.ortho_error_history[4]));  // X₄'s Gram fed step 5
+  EXPECT_TRUE(std::isnan(lean.info.ortho_error_history[5]));
+  EXPECT_EQ(lean.info.products + 1, measured.info.products);  // U's Gram matrix
+  o.method = Method::polar_express_adaptive;
+  o.steps = 3;
+  const auto adaptive = polar(A, o);
+  EXPECT_FALSE(std::isnan(adaptive.info.ortho_error_fro));
+}
+
 // The backward error costs one more product: measured on request only, NaN otherwise.
 TEST(BackwardError, IsMeasuredOnlyWhenAskedFor) {
   const auto A = testing::with_singular_values<double>(30, 20, testing::geometric_spectrum(20, 1e2), 4);

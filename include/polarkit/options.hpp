@@ -74,6 +74,12 @@ struct PolarOptions {
   /// Frobenius history are the same bit for bit. Ignored where the iteration steers by the
   /// estimate (adaptive schedules, iterating to tolerance, refinement).
   bool two_norm_each_iterate = true;
+  /// Newton–Schulz family, a fixed budget of a fixed table (as two_norm_each_iterate), without
+  /// refinement: false measures nothing the iteration does not need — no Gram matrix of U (one
+  /// n×n×m product, 5% of a 5-step quintic run), no Lanczos run at X₀ or U. The report then has
+  /// NaN for U's orthogonality (ortho_error, ortho_error_fro, the last history entries) and for
+  /// cond_estimate, and converged = false (not known). U and H are the same bit for bit.
+  bool measure_result = true;
 };
 
 /// Canonical name of a method ("svd", "newton-schulz", "quintic", "muon", "polar-express",

@@ -132,6 +132,10 @@ POLARKIT_API void polarkit_options_free(polarkit_options* opts) POLARKIT_NOEXCEP
  *                estimates ||X_j^T X_j - I||_2 (Lanczos) only at X0 and at the result, not at
  *                every iterate; the same U, NaN in the 2-norm history in between
  *                (polarkit::PolarOptions::two_norm_each_iterate)
+ *    "measure_result" "true"/"1" (default) or "false"/"0": with "false", such a fixed budget
+ *                (without "refine") measures nothing it does not need: no Gram matrix of U and
+ *                no Lanczos run; info->ortho_error is NaN and info->converged 0 (not known);
+ *                U and H are the same (polarkit::PolarOptions::measure_result)
  *    "device"    "cpu" (default: a, u and h are host memory) or "cuda" (a, u and h are CUDA
  *                device memory; polar returns POLARKIT_ERROR_NOT_COMPILED when this build has
  *                no CUDA backend)

@@ -211,6 +211,8 @@ bool set_polar_option(PolarOptions& o, std::string_view key, std::string_view va
     o.batch_group = group;
   } else if (key == "two_norm_each_iterate") {
     o.two_norm_each_iterate = parse_bool(key, value);
+  } else if (key == "measure_result") {
+    o.measure_result = parse_bool(key, value);
   } else {
     return false;
   }
@@ -229,6 +231,7 @@ std::optional<std::string> get_polar_option(const PolarOptions& o, std::string_v
   if (key == "refine") return format_bool(o.refine);
   if (key == "batch_group") return std::to_string(o.batch_group);
   if (key == "two_norm_each_iterate") return format_bool(o.two_norm_each_iterate);
+  if (key == "measure_result") return format_bool(o.measure_result);
   return std::nullopt;
 }
 

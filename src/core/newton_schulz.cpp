@@ -17,6 +17,12 @@
 namespace polarkit::detail {
 namespace {
 
+// What the report holds for an iterate that was not measured.
+GramSpectrum unmeasured_spectrum() {
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  return {nan, nan, nan, nan, nan, nan};
+}
+
 // When to stop iterating to tolerance (options.steps == 0).
 class StopRule {
  public:
@@ -127,13 +133,23 @@ std::vector<MatrixView<const T>> views_of(Items items, std::span<const NsItem<T>
 
 }  // namespace
 
+// A fixed budget of a fixed table whose caller asked for no measurement of the result
+// (PolarOptions::measure_result): the Gram matrices the steps need are formed, nothing else.
+template <class T>
+bool unmeasured(std::span<const NsItem<T>> batch, const PolarOptions& options) {
+  const int steps = options.steps > 0 ? options.steps : batch[0].schedule->default_steps();
+  return !options.measure_result && steps > 0 && !options.refine &&
+         !batch[0].schedule->steers_by_spectrum();
+}
+
 template <class T, class Be>
 void solve_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
                          const PolarOptions& options) {
   OrthogonalityMeter<T, Be> meter(ops, batch[0].X->cols(), batch.size());
   std::vector<std::size_t> all(batch.size());
   std::iota(all.begin(), all.end(), std::size_t{0});
-  const std::vector<GramSpectrum> s = meter.measure_batched(all, views_of<T>(all, batch));
+  const std::vector<GramSpectrum> s =
+      meter.measure_batched(all, views_of<T>(all, batch), !unmeasured(batch, options));
   for (std::size_t i = 0; i < batch.size(); ++i) {
     PolarInfo& info = *batch[i].info;
     OrthogonalityMeter<T, Be>::record(s[i], info);
@@ -223,6 +239,13 @@ void continue_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
       batch[i].info->steps.push_back(StepKind::polynomial);
     }
     const bool result = taken + 1 == fixed_steps;
+    if (result && unmeasured(batch, options)) {
+      for (const std::size_t i : active) {
+        spectrum[i] = unmeasured_spectrum();
+        OrthogonalityMeter<T, Be>::record(spectrum[i], *batch[i].info);
+      }
+      continue;
+    }
     const std::vector<GramSpectrum> measured =
         meter.measure_batched(active, views_of<T>(active, batch), !lean || result);
     for (std::size_t k = 0; k < active.size(); ++k) {
