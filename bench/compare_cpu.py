@@ -183,6 +183,7 @@ def sweep_rows(pk, args):
     for n, kappa in cases:
         a = test_matrix(n, kappa, np.float64)
         t_sp, _ = best(lambda: scipy_polar(a), args.repeat)
+        pk.polar(a, "qdwh", True)  # untimed: the first call after SciPy's ran 10-30% slower
         rows.append(dict(n=n, kappa=kappa, method="scipy-svd-polar", seconds=t_sp))
         for m in methods:
             t, (u, h, info) = best(lambda: pk.polar(a, m, True), args.repeat)
@@ -207,15 +208,20 @@ def plot(rows, path, sizes_n):
     import matplotlib.pyplot as plt
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
     for m in sorted({r["method"] for r in rows}):
-        by_n = [(r["n"], r["seconds"]) for r in rows if r["method"] == m and r["kappa"] == 1e3
-                and r["n"] in sizes_n]
-        by_k = [(r["kappa"], r["seconds"]) for r in rows if r["method"] == m and r["n"] == sizes_n[-1]
-                and not (r["kappa"] == 1e3 and r["n"] != sizes_n[-1])]
+        # (n = sizes_n[-1], κ = 1e3) is in both series, timed twice: the faster time stands.
+        by_n, by_k = {}, {}
+        for r in rows:
+            if r["method"] != m:
+                continue
+            if r["kappa"] == 1e3 and r["n"] in sizes_n:
+                by_n[r["n"]] = min(r["seconds"], by_n.get(r["n"], math.inf))
+            if r["n"] == sizes_n[-1]:
+                by_k[r["kappa"]] = min(r["seconds"], by_k.get(r["kappa"], math.inf))
         style = "k--" if m == "scipy-svd-polar" else "-o"
         if by_n:
-            ax1.loglog(*zip(*sorted(by_n)), style, label=m, markersize=3)
+            ax1.loglog(*zip(*sorted(by_n.items())), style, label=m, markersize=3)
         if by_k:
-            ax2.semilogx(*zip(*sorted(set(by_k))), style, label=m, markersize=3)
+            ax2.semilogx(*zip(*sorted(by_k.items())), style, label=m, markersize=3)
     ax1.set(xlabel="n", ylabel="seconds (U and H)", title="f64, κ = 1e3")
     ax2.set(xlabel="κ", ylabel="seconds (U and H)", title=f"f64, n = {sizes_n[-1]}")
     ax2.legend(fontsize=7)
