@@ -164,6 +164,32 @@ TYPED_TEST(CpuBackendTest, NormOfGMinusIdentityKeepsItsDigitsNearIdentity) {
   EXPECT_NEAR(this->be.norm_fro_minus_identity(G.view()), expected, 4.0 * eps<double> * expected);
 }
 
+// A single row goes through trsv, more rows through trsm: the same solves.
+TYPED_TEST(CpuBackendTest, SolveUpperRightTakesSingleRowsToo) {
+  using T = TypeParam;
+  const index_t n = 37;
+  auto R = testing::gaussian<T>(n, n, 14);
+  for (index_t j = 0; j < n; ++j) {
+    for (index_t i = j + 1; i < n; ++i) R(i, j) = T(0);
+    R(j, j) = static_cast<T>(4.0 + std::abs(double(R(j, j))));  // well conditioned
+  }
+  const auto B = testing::gaussian<T>(3, n, 15);
+  for (const bool transpose : {false, true}) {
+    Matrix<T> all(3, n);
+    this->be.copy(1.0, B.view(), all.view());
+    this->be.solve_upper_right(std::as_const(R).view(), transpose, all.view());
+    for (index_t r = 0; r < 3; ++r) {
+      Matrix<T> row(1, n);
+      this->be.copy(1.0, B.view().block(r, 0, 1, n), row.view());
+      this->be.solve_upper_right(std::as_const(R).view(), transpose, row.view());
+      for (index_t j = 0; j < n; ++j) {
+        EXPECT_NEAR(row(0, j), all(r, j), 4.0 * double(n) * eps<T> * std::abs(double(all(r, j))) + eps<T>)
+            << transpose << " " << r << " " << j;
+      }
+    }
+  }
+}
+
 // Freed matrices come back from the host cache, and zero-filled as allocate() promises.
 TYPED_TEST(CpuBackendTest, AllocateReusesFreedBlocksZeroFilled) {
   using T = TypeParam;

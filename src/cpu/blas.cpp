@@ -31,6 +31,10 @@ void dgesvd_(const char*, const char*, const int*, const int*, double*, const in
              std::size_t);
 void sgesvd_(const char*, const char*, const int*, const int*, float*, const int*, float*, float*,
              const int*, float*, const int*, float*, const int*, int*, std::size_t, std::size_t);
+void dtrsv_(const char*, const char*, const char*, const int*, const double*, const int*, double*,
+            const int*, std::size_t, std::size_t, std::size_t);
+void strsv_(const char*, const char*, const char*, const int*, const float*, const int*, float*,
+            const int*, std::size_t, std::size_t, std::size_t);
 void dtrsm_(const char*, const char*, const char*, const char*, const int*, const int*,
             const double*, const double*, const int*, double*, const int*, std::size_t,
             std::size_t, std::size_t, std::size_t);
@@ -166,6 +170,13 @@ int invert_lu_impl(Getrf getrf, Getri getri, int n, T* a, int lda) {
 }
 
 }  // namespace
+
+void trsv(char uplo, char trans, char diag, int n, const double* a, int lda, double* x, int incx) {
+  dtrsv_(&uplo, &trans, &diag, &n, a, &lda, x, &incx, 1, 1, 1);
+}
+void trsv(char uplo, char trans, char diag, int n, const float* a, int lda, float* x, int incx) {
+  strsv_(&uplo, &trans, &diag, &n, a, &lda, x, &incx, 1, 1, 1);
+}
 
 void trsm(char side, char uplo, char transa, char diag, int m, int n, double alpha,
           const double* a, int lda, double* b, int ldb) {

@@ -34,6 +34,10 @@ int gesdd(int m, int n, float* a, int lda, float* s, float* u, int ldu, float* v
 int gesvd(int m, int n, double* a, int lda, double* s, double* u, int ldu, double* vt, int ldvt);
 int gesvd(int m, int n, float* a, int lda, float* s, float* u, int ldu, float* vt, int ldvt);
 
+/// x ← op(A)⁻¹·x for a triangular A (trsv).
+void trsv(char uplo, char trans, char diag, int n, const double* a, int lda, double* x, int incx);
+void trsv(char uplo, char trans, char diag, int n, const float* a, int lda, float* x, int incx);
+
 /// B ← alpha · B · op(A)⁻¹ for triangular A (side = 'R') or op(A)⁻¹ · B (side = 'L').
 void trsm(char side, char uplo, char transa, char diag, int m, int n, double alpha,
           const double* a, int lda, double* b, int ldb);

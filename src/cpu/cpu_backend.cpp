@@ -361,6 +361,11 @@ class CpuBackend final : public Backend<T> {
     require<T>(R.is_col_major() && B.is_col_major() && R.rows() == R.cols() && B.cols() == R.rows(),
                "solve_upper_right: shape or layout mismatch");
     if (B.empty()) return;
+    if (B.rows() == 1) {  // a row b: b·R⁻¹ = (R⁻ᵀbᵀ)ᵀ by trsv (the Lanczos solves of ℓ's estimate)
+      cpu::trsv('U', transpose ? 'N' : 'T', 'N', cpu::blas_int(R.rows()), R.data(),
+                cpu::blas_int(R.ld()), B.data(), cpu::blas_int(B.ld()));
+      return;
+    }
     cpu::trsm('R', 'U', transpose ? 'T' : 'N', 'N', cpu::blas_int(B.rows()),
               cpu::blas_int(B.cols()), T(1), R.data(), cpu::blas_int(R.ld()), B.data(),
               cpu::blas_int(B.ld()));
