@@ -133,12 +133,14 @@ POLARKIT_HOST_DEVICE T narrow(double x) {
 }
 
 /// u = 2^-p for a format with p significand bits: the largest relative rounding error.
+/// inline: an explicit specialisation of a variable template is not implicitly inline, and
+/// clang (14) then defines it in every translation unit that includes this header.
 template <class T>
-constexpr double unit_roundoff = std::numeric_limits<T>::epsilon() / 2;
+inline constexpr double unit_roundoff = std::numeric_limits<T>::epsilon() / 2;
 template <>
-constexpr double unit_roundoff<bfloat16> = 1.0 / 256;  // 8 significand bits
+inline constexpr double unit_roundoff<bfloat16> = 1.0 / 256;  // 8 significand bits
 template <>
-constexpr double unit_roundoff<float16> = 1.0 / 2048;  // 11 significand bits
+inline constexpr double unit_roundoff<float16> = 1.0 / 2048;  // 11 significand bits
 /// TF32 tensor-core products round their float inputs to 11 significand bits, as binary16.
 constexpr double tf32_unit_roundoff = 1.0 / 2048;
 
