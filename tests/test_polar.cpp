@@ -445,7 +445,9 @@ TEST(Phases, AccountForEveryFlopOfTheSolve) {
       EXPECT_TRUE(names.insert(p.name).second) << "phase listed twice: " << p.name;
       flops += p.flops;
     }
-    EXPECT_NEAR(flops, r.info.flops, 1e-12 * r.info.flops) << method_name(m);
+    // Each phase's flops are differences of the running total taken at its boundaries: one
+    // rounding (u relative to the total) per boundary, and a solve here crosses fewer than 500.
+    EXPECT_NEAR(flops, r.info.flops, 500.0 * eps<double> * r.info.flops) << method_name(m);
     EXPECT_TRUE(names.count("normalise") && names.count("h") && names.count("backward_error"))
         << method_name(m);
     if (m == Method::qdwh) {

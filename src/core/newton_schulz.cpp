@@ -131,8 +131,6 @@ std::vector<MatrixView<const T>> views_of(Items items, std::span<const NsItem<T>
   return v;
 }
 
-}  // namespace
-
 // A fixed budget of a fixed table whose caller asked for no measurement of the result
 // (PolarOptions::measure_result): the Gram matrices the steps need are formed, nothing else.
 template <class T>
@@ -141,6 +139,8 @@ bool unmeasured(std::span<const NsItem<T>> batch, const PolarOptions& options) {
   return !options.measure_result && steps > 0 && !options.refine &&
          !batch[0].schedule->steers_by_spectrum();
 }
+
+}  // namespace
 
 template <class T, class Be>
 void solve_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
@@ -186,6 +186,8 @@ void continue_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
   const int fixed_steps = options.steps > 0 ? options.steps : batch[0].schedule->default_steps();
   // A fixed budget of a fixed table reads no estimate between X₀ and the result: the Lanczos
   // run may be left out there (one schedule kind per batch: all items are of one method).
+  // Nor, where the caller said so, is the result measured (PolarOptions::measure_result).
+  const bool skip_result = unmeasured(batch, options);
   const bool lean = !options.two_norm_each_iterate && fixed_steps > 0 &&
                     !batch[0].schedule->steers_by_spectrum();
   std::vector<GramSpectrum> spectrum = std::move(s);  // by item
@@ -239,7 +241,7 @@ void continue_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
       batch[i].info->steps.push_back(StepKind::polynomial);
     }
     const bool result = taken + 1 == fixed_steps;
-    if (result && unmeasured(batch, options)) {
+    if (result && skip_result) {
       for (const std::size_t i : active) {
         spectrum[i] = unmeasured_spectrum();
         OrthogonalityMeter<T, Be>::record(spectrum[i], *batch[i].info);

@@ -186,11 +186,13 @@ class Ops {
       backend_.wait();
     } catch (...) {  // a failed device wait surfaces at the next call that waits
     }
-    charge(Clock::now(), total_flops());
+    const Clock::time_point now = Clock::now();
+    const double f = total_flops();
+    charge(now, f);
     stack_.pop_back();
-    if (!stack_.empty()) {
-      stack_.back().since = Clock::now();
-      stack_.back().flops_since = total_flops();
+    if (!stack_.empty()) {  // the enclosing phase resumes from here
+      stack_.back().since = now;
+      stack_.back().flops_since = f;
     }
   }
 

@@ -86,17 +86,24 @@ void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
     }
     const Halley w = dynamic_weights(ell);
     const MatrixView<const T> Xc = std::as_const(X).view();
-    const typename Ops<T>::Phase phase(ops, w.c <= cholesky_limit ? "step:cholesky" : "step:qr");
-    if (w.c <= cholesky_limit &&
-        cholesky_step(ops, w, Xc, std::as_const(meter.gram()).view(), Y.view(), Z)) {
+    bool cholesky = false;
+    if (w.c <= cholesky_limit) {
+      const typename Ops<T>::Phase phase(ops, "step:cholesky");
+      cholesky = cholesky_step(ops, w, Xc, std::as_const(meter.gram()).view(), Y.view(), Z);
+    }
+    if (cholesky) {
       info.steps.push_back(StepKind::cholesky);
     } else {
       // X_new = (b/c)X + ((a − b/c)/√c)·Q₁Q₂ᵀ with [√c X; I] = [Q₁; Q₂]R.
+      const typename Ops<T>::Phase phase(ops, "step:qr");
       be.copy(w.b / w.c, Xc, Y.view());
       stacked.accumulate(std::sqrt(w.c), Xc, (w.a - w.b / w.c) / std::sqrt(w.c), Y.view());
       info.steps.push_back(StepKind::qr);
     }
-    change = be.norm_fro_difference(std::as_const(Y).view(), Xc);
+    {
+      const typename Ops<T>::Phase phase(ops, "step:difference");
+      change = be.norm_fro_difference(std::as_const(Y).view(), Xc);
+    }
     std::swap(X, Y);
     ell = w.ell_next;
     ++info.iterations;

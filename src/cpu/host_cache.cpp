@@ -53,6 +53,10 @@ class HostCache {
     cached_ += size;
   }
 
+  [[nodiscard]] std::size_t acquisitions() const noexcept {
+    return acquisitions_.load(std::memory_order_relaxed);
+  }
+
   void release_cached() noexcept {
     const std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& [size, block] : free_) {
@@ -75,8 +79,6 @@ class HostCache {
   std::multimap<std::size_t, void*> free_;         ///< cached blocks by size
   std::unordered_map<void*, std::size_t> sizes_;   ///< every live or cached block's size
   std::size_t cached_ = 0;
-
- public:
   std::atomic<std::size_t> acquisitions_{0};
 };
 
@@ -91,8 +93,6 @@ HostCache& cache() {
 void* host_acquire(std::size_t bytes) { return cache().acquire(bytes); }
 void host_release(void* block) noexcept { cache().release(block); }
 void host_release_cached() noexcept { cache().release_cached(); }
-std::size_t host_acquisitions() noexcept {
-  return cache().acquisitions_.load(std::memory_order_relaxed);
-}
+std::size_t host_acquisitions() noexcept { return cache().acquisitions(); }
 
 }  // namespace polarkit::detail
