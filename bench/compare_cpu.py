@@ -8,6 +8,7 @@ polarkit links). polarkit is called through its C ABI (ctypes) on the same array
 
     python3 bench/compare_cpu.py --lib build/shared/libpolarkit.so            # the goal table
     python3 bench/compare_cpu.py --lib ... --sweep --csv t.csv --plot t.svg   # time vs n and κ
+    python3 bench/compare_cpu.py --lib ... --gpt       # a Muon step over a GPT-like list
 
 Prints one row per case: best-of-`--repeat` times and the ratios (> 1: polarkit faster), with
 the accuracy of each answer (‖UᵀU − I‖_F/√n and ‖A − UH‖_F/‖A‖_F in units of u) so a speed-up
@@ -53,6 +54,8 @@ class Polarkit:
         for name in ("polarkit_polar_d", "polarkit_polar_s"):
             getattr(L, name).argtypes = [i64, i64, ptr, i64, ptr, i64, ptr, i64, ptr,
                                          ctypes.POINTER(Info)]
+        for name in ("polarkit_polar_batched_d", "polarkit_polar_batched_s"):
+            getattr(L, name).argtypes = [i64, i64, i64, ptr, i64, ptr, i64, ptr, i64, ptr, ptr]
 
     def polar(self, a, method, want_h=True, **options):
         L = self.lib
@@ -73,6 +76,33 @@ class Polarkit:
         finally:
             L.polarkit_options_free(o)
         return u, h, info
+
+
+    def options(self, **options):
+        """A polarkit_options handle (the caller frees it with options_free)."""
+        o = self.lib.polarkit_options_new()
+        for k, v in options.items():
+            if self.lib.polarkit_options_set(o, k.encode(), str(v).encode()) != 0:
+                self.lib.polarkit_options_free(o)
+                raise RuntimeError(self.lib.polarkit_last_error().decode())
+        return o
+
+    def polar_batched(self, arrays, outputs, opts):
+        """U of each same-shape array into outputs (no H, no reports), one batched call."""
+        m, n = arrays[0].shape
+        f = self.lib.polarkit_polar_batched_s if arrays[0].dtype == np.float32 else \
+            self.lib.polarkit_polar_batched_d
+        pa = (ctypes.c_void_p * len(arrays))(*[a.ctypes.data for a in arrays])
+        pu = (ctypes.c_void_p * len(arrays))(*[u.ctypes.data for u in outputs])
+        if f(len(arrays), m, n, pa, m, pu, m, None, n, opts, None) != 0:
+            raise RuntimeError(self.lib.polarkit_last_error().decode())
+
+    def polar_into(self, a, out, opts):
+        """U of one array into out (no H, no report), as a loop of single calls would."""
+        m, n = a.shape
+        f = self.lib.polarkit_polar_s if a.dtype == np.float32 else self.lib.polarkit_polar_d
+        if f(m, n, a.ctypes.data, m, out.ctypes.data, m, None, n, opts, None) != 0:
+            raise RuntimeError(self.lib.polarkit_last_error().decode())
 
 
 def test_matrix(n, kappa, dtype, seed=0):
@@ -194,6 +224,61 @@ def sweep_rows(pk, args):
     return rows
 
 
+def gpt_shapes(layers):
+    """The matrices of a GPT-2-small-like model: per layer Q, K, V, O (768 × 768), the MLP's
+    768 × 3072 and 3072 × 768."""
+    return [(768, 768)] * (4 * layers) + [(768, 3072)] * layers + [(3072, 768)] * layers
+
+
+def gpt_rows(pk, args):
+    """One Muon orthogonalisation of every matrix of the GPT-like list (f32, Polar Express, 5
+    steps, U alone): batched by shape, against a loop of single calls and against the time the
+    matrix products alone take at the GEMM rate measured here."""
+    rng = np.random.default_rng(3)
+    shapes = gpt_shapes(args.layers)
+    mats = [np.asfortranarray(rng.standard_normal(s), dtype=np.float32) for s in shapes]
+    outs = [np.empty_like(a, order="F") for a in mats]
+    groups = {}
+    for i, s in enumerate(shapes):
+        groups.setdefault(s, []).append(i)
+    opts = pk.options(method="polar-express", steps=5, compute_h="false",
+                      two_norm_each_iterate="false", measure_result="false")
+    try:
+        def batched():
+            for idx in groups.values():
+                pk.polar_batched([mats[i] for i in idx], [outs[i] for i in idx], opts)
+
+        def loop():
+            for a, u in zip(mats, outs):
+                pk.polar_into(a, u, opts)
+
+        t_loop, _ = best(loop, args.repeat)
+        t_batch, _ = best(batched, args.repeat)
+    finally:
+        pk.lib.polarkit_options_free(opts)
+    # The products of 5 quintic steps on a tall m × n X (a wide one is transposed): XᵀX and G²
+    # by SYRK (m·n² and n³ flops), X·P by GEMM (2m·n²); at the SGEMM rate of that shape.
+    t_products = 0.0
+    rates = {}
+    for (r, c) in shapes:
+        m, n = max(r, c), min(r, c)
+        if (m, n) not in rates:
+            x = np.asfortranarray(rng.standard_normal((m, n)), dtype=np.float32)
+            p = np.asfortranarray(rng.standard_normal((n, n)), dtype=np.float32)
+            blas.sgemm(1.0, x, p)
+            t, _ = best(lambda: blas.sgemm(1.0, x, p), max(args.repeat, 5))
+            rates[(m, n)] = 2.0 * m * n * n / t
+        t_products += 5 * (3.0 * m * n * n + n ** 3) / rates[(m, n)]
+    row = dict(matrices=len(shapes), loop_s=t_loop, batched_s=t_batch, products_s=t_products,
+               vs_loop=t_loop / t_batch, vs_products=t_batch / t_products)
+    print(f"GPT-like list ({args.layers} layers, {len(shapes)} matrices, f32 Polar Express × 5, "
+          f"U alone): loop {t_loop:.3f}s  batched {t_batch:.3f}s  products at GEMM rate "
+          f"{t_products:.3f}s  loop/batched {row['vs_loop']:.2f}  batched/products "
+          f"{row['vs_products']:.2f}  (rates GFLOP/s: "
+          + ", ".join(f"{m}x{n} {r / 1e9:.0f}" for (m, n), r in rates.items()) + ")", flush=True)
+    return [row]
+
+
 def write_csv(rows, path):
     keys = sorted({k for r in rows for k in r})
     with open(path, "w") as f:
@@ -238,13 +323,18 @@ def main():
     p.add_argument("--sweep-sizes", type=int, nargs="+", default=[256, 512, 1024, 2048])
     p.add_argument("--sweep-n", type=int, default=1024)
     p.add_argument("--sweep-kappas", type=float, nargs="+", default=[1e1, 1e3, 1e6, 1e12])
+    p.add_argument("--gpt", action="store_true",
+                   help="a Muon step over a GPT-like list of matrices, batched vs a loop")
+    p.add_argument("--layers", type=int, default=12)
     p.add_argument("--csv")
     p.add_argument("--plot")
     args = p.parse_args()
     if torch is not None:
         torch.set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count())))
     pk = Polarkit(args.lib)
-    if args.sweep:
+    if args.gpt:
+        rows = gpt_rows(pk, args)
+    elif args.sweep:
         rows = sweep_rows(pk, args)
         if args.plot:
             plot(rows, args.plot, args.sweep_sizes)

@@ -65,6 +65,28 @@ TEST(Qdwh, DoubleMeets13EpsInAtMostSixIterations) {
   }
 }
 
+// Where the ℓ recurrence reaches 1 and XᵀX is I to rounding, QDWH stops without the step that
+// would confirm convergence by its size: at κ = 1e3 ℓ converges after QCCC, at κ = 1e12 (above
+// the rounding resolution, so designed for the sharpened ℓ) after QQCCC. The final U is
+// measured in the 2-norm as well, and meets the 13ε bars.
+TEST(Qdwh, StopsOnceTheIterateIsOrthogonalToRounding) {
+  struct Case {
+    double kappa;
+    int steps;
+  };
+  for (const Case c : {Case{1e3, 4}, Case{1e12, 5}}) {
+    const auto A = make<double>({400, 400, false}, c.kappa, 37);
+    const auto r = run(A, Method::qdwh);
+    const std::string what = "kappa=" + std::to_string(c.kappa);
+    EXPECT_TRUE(r.info.converged) << what;
+    EXPECT_EQ(r.info.iterations, c.steps) << what;
+    ASSERT_FALSE(r.info.ortho_error_2_history.empty());
+    EXPECT_TRUE(std::isfinite(r.info.ortho_error_2_history.back())) << what;
+    EXPECT_LE(r.info.ortho_error, 16 * eps<double> / 2) << what;
+    expect_13_eps(A, r, what);
+  }
+}
+
 TEST(Qdwh, WellConditionedTakesCholeskyStepsOnly) {
   const auto A = make<double>({120, 120, false}, 1.0, 5);
   const auto r = run(A, Method::qdwh);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -99,6 +100,17 @@ class ProductBackend {
   /// How many matrices a batched solve iterates together by default (PolarOptions::batch_group).
   /// Item-by-item kernels gain nothing from groups but memory and cache misses: one.
   [[nodiscard]] virtual int batch_group() const { return 1; }
+
+  /// Runs job(0), …, job(count − 1): independent solves of m × n matrices (or groups of them),
+  /// each touching only memory of its own, in any order and possibly at the same time — the CPU
+  /// runs small matrices side by side on threads with single-threaded BLAS. After every job
+  /// that started has finished, rethrows the first exception one threw. Sequential by default.
+  virtual void for_each_item(std::size_t count, index_t m, index_t n,
+                             const std::function<void(std::size_t)>& job) {
+    static_cast<void>(m);
+    static_cast<void>(n);
+    for (std::size_t i = 0; i < count; ++i) job(i);
+  }
 
   /// Returns once the work queued so far is done: a device backend queues its kernels and
   /// copies on a stream and returns before they finish; the CPU's work is done on return.

@@ -55,15 +55,17 @@ class OrthogonalityMeter {
     constexpr double nan = std::numeric_limits<double>::quiet_NaN();
     const std::vector<Extremes> ext =
         two_norm ? extremes(items) : std::vector<Extremes>(items.size(), Extremes{nan, nan});
-    const Rounding r = ops_.rounding();
-    const double floor = gram_rounding_floor(cG.front().rows(), r);
     std::vector<GramSpectrum> s;
-    for (std::size_t k = 0; k < items.size(); ++k) {
-      const Extremes& e = ext[k];
-      s.push_back({e_fro[k], std::max(e.max - 1.0, 1.0 - e.min), e.min, e.max, floor * e.max,
-                   r.unit_roundoff});
-    }
+    for (std::size_t k = 0; k < items.size(); ++k) s.push_back(spectrum(e_fro[k], ext[k]));
     return s;
+  }
+
+  /// Completes a measurement made without two_norm (single item) with the Lanczos estimates of
+  /// the Gram matrix formed then: for a solver that learns only from ‖G − I‖_F whether this
+  /// iterate is its last, and spends the 2-norm estimate on the last one alone.
+  GramSpectrum add_two_norm(const GramSpectrum& s) {
+    const std::size_t first = 0;
+    return spectrum(s.e_fro, extremes(Items(&first, 1))[0]);
   }
 
   /// Appends a measurement to the report and makes it the final one.
@@ -78,6 +80,12 @@ class OrthogonalityMeter {
   [[nodiscard]] Matrix<T>& gram(std::size_t item = 0) { return gram_.at(item); }
 
  private:
+  GramSpectrum spectrum(double e_fro, const Extremes& e) const {
+    const Rounding r = ops_.rounding();
+    const double floor = gram_rounding_floor(gram_.front().rows(), r);
+    return {e_fro, std::max(e.max - 1.0, 1.0 - e.min), e.min, e.max, floor * e.max, r.unit_roundoff};
+  }
+
   // Lanczos estimates of the extreme eigenvalues of the items' Gram matrices.
   std::vector<Extremes> extremes(Items items) {
     const typename Ops<T, Be>::Phase phase(ops_, "lanczos");

@@ -198,14 +198,18 @@ void finish(Backend<T>& be, Problem<T>& p, const PolarOptions& options) {
 }
 
 // The Newton–Schulz family: every X normalised on its own, then one batched iteration per group
-// of options.batch_group matrices (or the backend's choice), whose memory is released before the
-// next group starts.
+// of options.batch_group matrices (or the backend's choice), whose memory is released when the
+// group is done. Groups are independent: the backend may run them side by side.
 template <class T>
 void solve_newton_schulz_batch(Backend<T>& be, std::span<Problem<T>*> batch,
                                const PolarOptions& options) {
+  if (batch.empty()) return;
   const auto limit =
       static_cast<std::size_t>(options.batch_group > 0 ? options.batch_group : be.batch_group());
-  for (std::size_t first = 0; first < batch.size(); first += limit) {
+  const std::size_t groups = (batch.size() + limit - 1) / limit;
+  const MatrixView<const T> shape = batch.front()->tall();
+  be.for_each_item(groups, shape.rows(), shape.cols(), [&](std::size_t g) {
+    const std::size_t first = g * limit;
     const std::span<Problem<T>*> group = batch.subspan(first, std::min(limit, batch.size() - first));
     std::vector<std::unique_ptr<detail::Schedule>> schedules;
     std::vector<detail::NsItem<T>> items;
@@ -224,7 +228,7 @@ void solve_newton_schulz_batch(Backend<T>& be, std::span<Problem<T>*> batch,
       group[i]->ops.add_work(ops, i);
       finish(be, *group[i], options);
     }
-  }
+  });
 }
 
 }  // namespace
@@ -280,15 +284,19 @@ std::vector<PolarInfo> polar_batched(std::span<const MatrixView<const T>> A,
       solve_zero(be, p, options.compute_h && !p.H.empty());
       continue;
     }
-    if (is_newton_schulz(options.method)) {
-      iterating.push_back(&p);
-    } else {
+    iterating.push_back(&p);
+  }
+  if (is_newton_schulz(options.method)) {
+    solve_newton_schulz_batch(be, std::span<Problem<T>*>(iterating), options);
+  } else if (!iterating.empty()) {
+    const MatrixView<const T> shape = iterating.front()->tall();
+    be.for_each_item(iterating.size(), shape.rows(), shape.cols(), [&](std::size_t k) {
+      Problem<T>& p = *iterating[k];
       p.X = p.ops.allocate(p.tall().rows(), p.tall().cols());
       solve_single(p, options);
       finish(be, p, options);
-    }
+    });
   }
-  solve_newton_schulz_batch(be, std::span<Problem<T>*>(iterating), options);
 
   std::vector<PolarInfo> infos;
   for (const auto& p : problems) infos.push_back(std::move(p->info));

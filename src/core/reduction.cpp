@@ -65,11 +65,16 @@ Reduction<T> reduce_to_square(Ops<T>& ops, Matrix<T>& X) {
   ops.add_flops(qr_flops(m, n));
   be.zero_strict_lower(R.view());
   out.ell0 = lower_bound_from_r(be, std::as_const(R).view());
-  // R is the factor of X₀ + ΔX with ‖ΔX‖ ≈ n·u (‖X₀‖ ≈ 1): below n·u the bound only says that
-  // X₀ is numerically singular, and it is only as good as the rounding (two QRs of one X₀ with
-  // σ_min ≈ u, by geqrf and by geqrt, gave 1.2e-17 and 1.0e-16). QDWH designs for a tenth of
-  // it there (6 steps at κ = 1e16 in every sampled case; 7 in some with the bound itself).
-  const double resolution = static_cast<double>(n) * unit_roundoff<T>;
+  // R is the factor of X₀ + ΔX with ‖ΔX‖ ≲ n·u (‖X₀‖ ≈ 1), in practice a few √n·u, the
+  // rounding floor of an orthogonal factor: below it the bound only says that X₀ is numerically
+  // singular, and it is only as good as the rounding (two QRs of one X₀ with σ_min ≈ u, by
+  // geqrf and by geqrt, gave 1.2e-17 and 1.0e-16). QDWH designs for a tenth of it there (6
+  // steps at κ = 1e16 in every sampled case; 7 in some with the bound itself). Above it the
+  // sharpened ℓ saves a step where the bound alone is a decade low (κ = 1e12, n = 2048: ℓ₀ =
+  // 1.5e-13 against σ_min = 1e-12, 5 steps instead of 6); should rounding have moved σ_min
+  // below it, QDWH takes one step more.
+  const double dn = static_cast<double>(n);
+  const double resolution = std::min(dn, 8.0 * std::sqrt(dn)) * unit_roundoff<T>;
   const bool resolved = out.ell0 >= resolution;
   out.ell = resolved ? out.ell0 : out.ell0 / 10.0;
   out.cond_estimate = std::numeric_limits<double>::quiet_NaN();

@@ -1,5 +1,7 @@
 #include "cpu/blas.hpp"
 
+#include <dlfcn.h>
+
 #include <climits>
 #include <cstddef>
 #include <string>
@@ -74,6 +76,44 @@ void sgetri_(const int*, float*, const int*, const int*, float*, const int*, int
 }
 
 namespace polarkit::cpu {
+
+namespace {
+
+// OpenBLAS's thread controls, looked up in the library that provides dgemm_ (dladdr, then
+// dlopen with RTLD_NOLOAD): loaded through ctypes or as a plugin, polarkit's BLAS is not in the
+// global symbol scope, so dlsym(RTLD_DEFAULT, …) would miss it.
+struct ThreadControls {
+  int (*get)() = nullptr;
+  void (*set)(int) = nullptr;
+};
+
+const ThreadControls& thread_controls() {
+  static const ThreadControls controls = [] {
+    ThreadControls c;
+    Dl_info info{};
+    if (dladdr(reinterpret_cast<void*>(&dgemm_), &info) == 0 || info.dli_fname == nullptr) return c;
+    void* library = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+    if (library == nullptr) return c;
+    // The handle stays open: the library is loaded for as long as polarkit is.
+    c.get = reinterpret_cast<int (*)()>(dlsym(library, "openblas_get_num_threads"));
+    c.set = reinterpret_cast<void (*)(int)>(dlsym(library, "openblas_set_num_threads"));
+    if (c.get == nullptr || c.set == nullptr) c = ThreadControls{};
+    return c;
+  }();
+  return controls;
+}
+
+}  // namespace
+
+int blas_threads() {
+  const ThreadControls& c = thread_controls();
+  return c.get != nullptr ? c.get() : 0;
+}
+
+void set_blas_threads(int threads) {
+  const ThreadControls& c = thread_controls();
+  if (c.set != nullptr) c.set(threads);
+}
 
 int blas_int(index_t value) {
   if (value < 0 || value > INT_MAX) {

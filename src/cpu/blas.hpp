@@ -85,4 +85,10 @@ int syevd(char jobz, char uplo, int n, float* a, int lda, float* w);
 int syev(char jobz, char uplo, int n, double* a, int lda, double* w);
 int syev(char jobz, char uplo, int n, float* a, int lda, float* w);
 
+/// The BLAS library's own thread count, where it lets a caller set it (OpenBLAS, found at run
+/// time in whichever library provides dgemm_); otherwise blas_threads() is 0 and
+/// set_blas_threads does nothing. Process-wide: OpenBLAS 0.3.21 has no per-thread setting.
+int blas_threads();
+void set_blas_threads(int threads);
+
 }  // namespace polarkit::cpu

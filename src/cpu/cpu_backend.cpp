@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <new>
 #include <string>
@@ -9,6 +10,7 @@
 #include "core/backends.hpp"
 #include "cpu/blas.hpp"
 #include "cpu/host_cache.hpp"
+#include "cpu/item_threads.hpp"
 
 namespace polarkit::detail {
 namespace {
@@ -112,9 +114,29 @@ class CpuBackend final : public Backend<T> {
   void copy(double alpha, MatrixView<const T> src, MatrixView<T> dst) override {
     require<T>(src.rows() == dst.rows() && src.cols() == dst.cols(), "copy: shape mismatch");
     const T a = static_cast<T>(alpha);
-    for_each(dst, [&](index_t i, index_t j) {
+    const auto element = [&](index_t i, index_t j) {
       dst(i, j) = alpha == 1.0 ? src(i, j) : alpha == 0.0 ? T(0) : a * src(i, j);
-    });
+    };
+    if (src.layout() == dst.layout() || alpha == 0.0) {
+      for_each(dst, element);
+      return;
+    }
+    // A transposing copy (a wide A into its tall iterate, U back out) in square tiles: walking
+    // dst contiguously reads src with a stride of its leading dimension, one cache line per
+    // element; a tile's rows and columns both stay in cache (768 × 3072 float: 24 ms -> 5 ms).
+    constexpr index_t tile = 32;
+    for (index_t j0 = 0; j0 < dst.cols(); j0 += tile) {
+      for (index_t i0 = 0; i0 < dst.rows(); i0 += tile) {
+        const index_t rows = std::min(tile, dst.rows() - i0);
+        const index_t cols = std::min(tile, dst.cols() - j0);
+        for_each(dst.block(i0, j0, rows, cols), [&](index_t i, index_t j) { element(i0 + i, j0 + j); });
+      }
+    }
+  }
+
+  void for_each_item(std::size_t count, index_t m, index_t n,
+                     const std::function<void(std::size_t)>& job) override {
+    cpu::run_items(count, cpu::items_side_by_side(m, n), job);
   }
 
   void gemm(double alpha, MatrixView<const T> A, MatrixView<const T> B, double beta,
