@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <set>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 #include <cstring>
 
@@ -18,6 +20,7 @@
 #include "cpu/blas.hpp"
 #include "cpu/host_cache.hpp"
 #include "cpu/item_threads.hpp"
+#include "cpu/parallel_passes.hpp"
 #include "polarkit/device.hpp"
 #include "polarkit/polar.hpp"
 #include "support/matrices.hpp"
@@ -373,6 +376,49 @@ TEST(ItemThreads, TheFirstErrorIsRethrownAfterTheOthersFinish) {
   std::atomic<int> all{0};
   cpu::run_items(4, true, [&](std::size_t) { ++all; });
   EXPECT_EQ(all.load(), 4);
+}
+
+// The O(n²) passes across cores: every block in exactly one range, ranges balanced by work
+// (a triangle's first blocks weigh more), serial for small passes and inside side-by-side
+// workers, and an exception of a range rethrown.
+TEST(ParallelPasses, RangesCoverEveryBlockOnceAndBalanceTheWork) {
+  for (const bool triangular : {false, true}) {
+    for (const index_t elements : {index_t{1000}, index_t{1} << 22}) {
+      constexpr index_t blocks = 64;
+      std::vector<std::atomic<int>> seen(blocks);
+      std::mutex mutex;
+      std::set<std::thread::id> threads;
+      std::vector<std::pair<index_t, index_t>> ranges;
+      cpu::for_block_ranges(blocks, elements, triangular, [&](index_t b0, index_t b1) {
+        for (index_t b = b0; b < b1; ++b) ++seen[static_cast<std::size_t>(b)];
+        const std::lock_guard<std::mutex> lock(mutex);
+        threads.insert(std::this_thread::get_id());
+        ranges.emplace_back(b0, b1);
+      });
+      for (const auto& s : seen) EXPECT_EQ(s, 1);
+      const bool parallel = elements >= (index_t{1} << 18) && cpu::blas_threads() >= 2;
+      EXPECT_EQ(threads.size() >= 2, parallel) << triangular << " " << elements;
+      if (parallel && cpu::blas_threads() == 2) {
+        std::sort(ranges.begin(), ranges.end());
+        ASSERT_EQ(ranges.size(), 2U);
+        // A lower triangle in 64 column blocks splits where 1 − (1 − b/64)² = 1/2: b ≈ 19.
+        EXPECT_EQ(ranges[0].second, triangular ? 19 : 32);
+      }
+    }
+  }
+  std::atomic<int> elsewhere{0};
+  cpu::run_items(2, true, [&](std::size_t) {
+    const std::thread::id worker = std::this_thread::get_id();
+    cpu::for_block_ranges(8, index_t{1} << 22, false, [&](index_t, index_t) {
+      if (std::this_thread::get_id() != worker) ++elsewhere;  // each worker runs its pass itself
+    });
+  });
+  EXPECT_EQ(elsewhere.load(), 0);
+  EXPECT_THROW(cpu::for_block_ranges(8, index_t{1} << 22, false,
+                                     [](index_t b0, index_t) {
+                                       if (b0 > 0) throw std::runtime_error("range");
+                                     }),
+               std::runtime_error);
 }
 
 }  // namespace

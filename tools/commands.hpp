@@ -22,6 +22,8 @@ struct PolarArgs {
   int steps = 0;
   std::string precision = "working";
   bool refine = false;
+  bool no_two_norm = false;        ///< PolarOptions::two_norm_each_iterate = false
+  bool no_measure_result = false;  ///< PolarOptions::measure_result = false
   std::string device = "cpu";
   std::string u_path;
   std::string h_path;

@@ -225,6 +225,12 @@ CLI::App* add_polar_command(CLI::App& app, PolarArgs& args) {
       ->capture_default_str();
   cmd->add_flag("--refine", args.refine,
                 "After a reduced-precision iteration, continue in the input's precision");
+  cmd->add_flag("--no-two-norm", args.no_two_norm,
+                "A fixed budget (--steps) of a fixed table: estimate ||X^T X - I||_2 at X0 and U "
+                "only, not at every iterate");
+  cmd->add_flag("--no-measure-result", args.no_measure_result,
+                "A fixed budget of a fixed table: do not measure U (its orthogonality and the "
+                "condition estimate report as not computed), as an optimizer step runs it");
   cmd->add_option("--device", args.device, "cpu or cuda")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
@@ -245,6 +251,8 @@ int run_polar(const PolarArgs& args) {
   options.steps = args.steps;
   options.precision = parse_precision(args.precision);
   options.refine = args.refine;
+  options.two_norm_each_iterate = !args.no_two_norm;
+  options.measure_result = !args.no_measure_result;
   // H is needed for --h and for the JSON report's backward error and nuclear norm.
   options.compute_h = !args.h_path.empty() || args.json;
   options.backward_error = options.compute_h;  // the report shows it wherever H is formed

@@ -17,6 +17,17 @@ namespace {
 // it, so two overlapping regions could leave BLAS single-threaded for good.
 std::mutex side_by_side_region;
 
+thread_local bool side_by_side_worker = false;
+
+// Marks the calling thread as a side-by-side worker while it runs jobs.
+class WorkerMark {
+ public:
+  WorkerMark() { side_by_side_worker = true; }
+  WorkerMark(const WorkerMark&) = delete;
+  WorkerMark& operator=(const WorkerMark&) = delete;
+  ~WorkerMark() { side_by_side_worker = false; }
+};
+
 // Restores BLAS's thread count however the region ends.
 class SingleThreadedBlas {
  public:
@@ -30,6 +41,8 @@ class SingleThreadedBlas {
 };
 
 }  // namespace
+
+bool in_side_by_side_worker() { return side_by_side_worker; }
 
 bool items_side_by_side(index_t m, index_t n) {
   // Up to 3072 × 768 (1.8e9 multiply-adds per product) measured faster side by side; 2048 × 2048
@@ -55,6 +68,7 @@ void run_items(std::size_t count, bool side_by_side,
   std::exception_ptr first_error;
   std::mutex error_mutex;
   const auto worker = [&] {
+    const WorkerMark mark;
     for (std::size_t i = next++; i < count && !failed; i = next++) {
       try {
         job(i);

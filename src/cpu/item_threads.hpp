@@ -22,4 +22,8 @@ bool items_side_by_side(index_t m, index_t n);
 /// job threw once every started job has finished; the jobs not started then are skipped.
 void run_items(std::size_t count, bool side_by_side, const std::function<void(std::size_t)>& job);
 
+/// Whether the calling thread is running a job of run_items side by side with others (whose
+/// threads then occupy the cores an O(n²) pass would otherwise spread over).
+bool in_side_by_side_worker();
+
 }  // namespace polarkit::cpu
