@@ -424,6 +424,35 @@ TEST_F(cli, JsonReportHasEveryField) {
   EXPECT_GT(j["products"].get<int>(), 0);
 }
 
+// An optimizer's fixed budget from the command line: no 2-norm estimate between X₀ and U
+// (--no-two-norm), and U not measured (--no-measure-result: its orthogonality is null). U is
+// the same bit for bit as the fully measured run.
+TEST_F(cli, FixedBudgetFlagsSkipTheMeasurementsOnly) {
+  const Matrix<float> A = polarkit::testing::gaussian<float>(40, 30, 9);
+  io::write_npy(path("A.npy"), A);
+  const auto solve = [&](std::vector<std::string> extra, const std::string& u) {
+    std::vector<std::string> args{"polar", path("A.npy"), "--method", "polar-express",
+                                  "--steps", "5", "--json", "--u", path(u)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const Outcome r = run(args);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  };
+  const nlohmann::json full = solve({}, "U_full.npy");
+  const nlohmann::json ends = solve({"--no-two-norm"}, "U_ends.npy");
+  const nlohmann::json lean = solve({"--no-two-norm", "--no-measure-result"}, "U_lean.npy");
+  for (const auto& two : full["ortho_error_2_history"]) EXPECT_TRUE(two.is_number());
+  const auto& middle = ends["ortho_error_2_history"];
+  ASSERT_EQ(middle.size(), 6U);
+  EXPECT_TRUE(middle.front().is_number());
+  EXPECT_TRUE(middle.back().is_number());
+  for (std::size_t i = 1; i + 1 < middle.size(); ++i) EXPECT_TRUE(middle[i].is_null()) << i;
+  EXPECT_TRUE(full["ortho_error"].is_number());
+  EXPECT_TRUE(lean["ortho_error"].is_null());
+  EXPECT_EQ(read_file(path("U_full.npy")), read_file(path("U_ends.npy")));
+  EXPECT_EQ(read_file(path("U_full.npy")), read_file(path("U_lean.npy")));
+}
+
 // auto reports what it ran; the rational methods report their kinds of step.
 TEST_F(cli, JsonReportsMethodUsedAndSteps) {
   const index_t n = 12;
