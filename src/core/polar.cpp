@@ -4,6 +4,7 @@
 // backward error, ‖A‖_*).
 #include "polarkit/polar.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <memory>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "core/normalise.hpp"
+#include "core/orthogonality.hpp"
 #include "core/reduced_precision.hpp"
 #include "core/reduction.hpp"
 #include "core/schedule.hpp"
@@ -127,6 +129,53 @@ void solve_zero(Backend<T>& be, Problem<T>& p, bool want_h) {
   }
 }
 
+// auto, first half: normalises and measures X₀ exactly as adaptive Polar Express starts
+// (Frobenius scaling, Gram matrix, Lanczos extremes) and, where select_method picks it from
+// κ̂ = √(λ_max/λ_min), goes on from that measurement (true): the choice cost nothing. Otherwise
+// (false) X₀ is rescaled to σ̂_max ≈ 1 for QDWH — the Lanczos estimate of λ_max with the 2%
+// margin of the spectral scaling, the same operator XᵀX that scaling would estimate — so the
+// measurement replaces that scaling's Lanczos run on A.
+template <class T>
+bool solve_auto_by_newton_schulz(Problem<T>& p, const PolarOptions& options) {
+  Ops<T>& ops = p.ops;
+  PolarInfo& info = p.info;
+  const auto schedule = detail::make_schedule(Method::polar_express_adaptive, options);
+  {
+    const typename Ops<T>::Phase phase(ops, "normalise");
+    info.scale = normalise(ops, p.tall(), p.X.view(), p.amax, Scaling::frobenius,
+                           schedule->normalisation_safety());
+  }
+  const index_t n = p.X.cols();
+  detail::OrthogonalityMeter<T> meter(ops, n);
+  const detail::GramSpectrum s = meter.measure(std::as_const(p.X).view());
+  // Below G's rounding floor λ_min is noise: the floor stands in (a lower estimate of κ).
+  const double kappa = std::sqrt(s.lambda_max / std::max(s.lambda_min, s.lambda_floor));
+  const double limit = detail::newton_schulz_kappa_limit<T>(n, ops.backend().space());
+  const bool newton_schulz =
+      kappa <= limit && [&] {
+        const typename Ops<T>::Phase phase(ops, "certify");
+        return detail::certify_condition(ops, std::as_const(meter.gram()).view(), s.lambda_max,
+                                         limit);
+      }();
+  if (newton_schulz) {
+    const Method method = Method::polar_express_adaptive;
+    info.method_used = method;
+    detail::OrthogonalityMeter<T>::record(s, info);
+    info.cond_estimate = kappa;
+    detail::continue_newton_schulz(ops, p.X, *schedule, options, info, meter, s);
+    info.lower_bound = schedule->design_lower_bound();
+    return true;
+  }
+  // σ_max(X₀) ≤ ‖X₀‖_F ≤ 1 already; the margin keeps the estimate an upper bound in practice.
+  const double sigma_max = std::min(1.0, 1.02 * std::sqrt(std::max(s.lambda_max, 0.0)));
+  if (sigma_max > 0.0 && sigma_max < 1.0) {
+    const typename Ops<T>::Phase phase(ops, "normalise");
+    ops.backend().copy(1.0 / sigma_max, std::as_const(p.X).view(), p.X.view());
+    info.scale *= sigma_max;
+  }
+  return false;
+}
+
 // Normalises X = At/α and runs a method outside the Newton–Schulz family (for auto, the one the
 // κ estimate selects).
 template <class T>
@@ -147,7 +196,9 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
   // The rational methods (and auto) share one QR: ℓ₀, and the square problem for a tall A.
   // They converge for σ slightly above 1 too, so the tight Lanczos scale serves them best: the
   // smaller 1/ℓ₀, the fewer steps (QDWH) or the lower the order (Zolo-PD).
-  {
+  if (requested == Method::automatic) {
+    if (solve_auto_by_newton_schulz(p, options)) return;
+  } else {
     const typename Ops<T>::Phase phase(ops, "normalise");
     info.scale = normalise(ops, p.tall(), p.X.view(), p.amax, Scaling::spectral, 1.0);
   }
@@ -155,8 +206,7 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
     const typename Ops<T>::Phase phase(ops, "reduce");
     return detail::reduce_to_square(ops, p.X);
   }();
-  const Method method =
-      requested == Method::automatic ? detail::select_method<T>(reduction.ell0) : requested;
+  const Method method = requested == Method::automatic ? Method::qdwh : requested;
   info.method_used = method;
   switch (method) {
     case Method::qdwh:
@@ -169,12 +219,8 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
     case Method::zolo:
       detail::solve_zolo(ops, p.X, reduction.ell0, options, info);
       break;
-    default: {  // auto's Newton–Schulz choice, designed for the ℓ₀ the QR certified
-      PolarOptions o = options;
-      o.lower_bound = std::max(o.lower_bound, reduction.ell0);
-      const auto schedule = detail::make_schedule(method, o);
-      detail::solve_newton_schulz(ops, p.X, *schedule, o, info);
-    }
+    default:
+      invalid("polar: no single-matrix solver for method " + std::string(method_name(method)));
   }
   const typename Ops<T>::Phase phase(ops, "expand");
   detail::expand(ops, reduction, p.X);

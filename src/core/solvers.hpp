@@ -67,8 +67,14 @@ template <class T>
 void solve_zolo(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
                 PolarInfo& info);
 
-/// auto's choice for a normalised X₀ with σ_min(X₀) ≥ ell0 (src/core/select_method.cpp).
+/// auto (src/core/select_method.cpp): the largest κ(X₀) of an n-column X₀ for which adaptive
+/// Polar Express is both accurate (13ε) and the faster choice on a backend in `space`.
 template <class T>
-Method select_method(double ell0);
+double newton_schulz_kappa_limit(index_t n, MemorySpace space);
+
+/// Whether G = X₀ᵀX₀ certifies κ(X₀) ≤ 1.5·kappa: G − τI has a Cholesky factor for τ =
+/// λ_max/(1.5·kappa)², or 8× G's rounding floor·λ_max where that is larger (then a smaller κ).
+template <class T>
+bool certify_condition(Ops<T>& ops, MatrixView<const T> G, double lambda_max, double kappa);
 
 }  // namespace polarkit::detail
