@@ -9,6 +9,7 @@ polarkit links). polarkit is called through its C ABI (ctypes) on the same array
     python3 bench/compare_cpu.py --lib build/shared/libpolarkit.so            # the goal table
     python3 bench/compare_cpu.py --lib ... --sweep --csv t.csv --plot t.svg   # time vs n and κ
     python3 bench/compare_cpu.py --lib ... --gpt       # a Muon step over a GPT-like list
+    python3 bench/compare_cpu.py --lib ... --auto      # auto against the methods it picks from
 
 Prints one row per case: best-of-`--repeat` times and the ratios (> 1: polarkit faster), with
 the accuracy of each answer (‖UᵀU − I‖_F/√n and ‖A − UH‖_F/‖A‖_F in units of u) so a speed-up
@@ -256,6 +257,36 @@ def sweep_rows(pk, args):
     return rows
 
 
+def auto_rows(pk, args):
+    """auto against the two methods it chooses between (U and H, best of --repeat, run in
+    turns), f32 and f64, n in --auto-sizes, κ in --auto-kappas: the fastest of those meeting the
+    accuracy bar and auto's time against it (the cost-aware goal: at most 10% slower)."""
+    methods = ["auto", "polar-express-adaptive", "qdwh"]
+    rows = []
+    for dtype in (np.float32, np.float64):
+        for n in args.auto_sizes:
+            for kappa in args.auto_kappas:
+                a = test_matrix(n, kappa, dtype)
+                res = best_alternating([lambda m=m: pk.polar(a, m, True) for m in methods],
+                                       args.repeat)
+                case = []
+                for m, (t, (u, h, info)) in zip(methods, res):
+                    o, b = accuracy(a, u, h)
+                    case.append(dict(dtype=np.dtype(dtype).name, n=n, kappa=kappa, method=m,
+                                     seconds=t, ortho_u=o, backward_u=b,
+                                     meets_bar=bool(o <= BAR_U and b <= BAR_U)))
+                meeting = [r for r in case[1:] if r["meets_bar"]]
+                fastest = min(meeting, key=lambda r: r["seconds"])
+                case[0]["vs_fastest"] = case[0]["seconds"] / fastest["seconds"]
+                rows += case
+                print(f"{np.dtype(dtype).name:7} n={n:5} κ={kappa:6.0e}  " +
+                      "  ".join(f"{r['method']} {r['seconds'] * 1e3:8.1f} ms"
+                                f"{'' if r['meets_bar'] else '*'}" for r in case) +
+                      f"  auto/fastest {case[0]['vs_fastest']:.2f}"
+                      f"{'' if case[0]['meets_bar'] else '  auto MISSES THE BAR'}", flush=True)
+    return rows
+
+
 def gpt_shapes(layers):
     """The matrices of a GPT-2-small-like model: per layer Q, K, V, O (768 × 768), the MLP's
     768 × 3072 and 3072 × 768."""
@@ -356,6 +387,10 @@ def main():
     p.add_argument("--sweep-n", type=int, default=1024)
     p.add_argument("--sweep-kappas", type=float, nargs="+", default=[1e1, 1e3, 1e6, 1e12])
     p.add_argument("--dtype", choices=["f32", "f64"], default="f64", help="of the sweep")
+    p.add_argument("--auto", action="store_true",
+                   help="auto against polar-express-adaptive and qdwh, f32 and f64")
+    p.add_argument("--auto-sizes", type=int, nargs="+", default=[128, 256, 512, 1024, 2048])
+    p.add_argument("--auto-kappas", type=float, nargs="+", default=[1.0, 10.0, 100.0, 1e3])
     p.add_argument("--gpt", action="store_true",
                    help="a Muon step over a GPT-like list of matrices, batched vs a loop")
     p.add_argument("--layers", type=int, default=12)
@@ -365,7 +400,9 @@ def main():
     if torch is not None:
         torch.set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count())))
     pk = Polarkit(args.lib)
-    if args.gpt:
+    if args.auto:
+        rows = auto_rows(pk, args)
+    elif args.gpt:
         rows = gpt_rows(pk, args)
     elif args.sweep:
         rows = sweep_rows(pk, args)

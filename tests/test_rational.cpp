@@ -288,8 +288,26 @@ TEST(Auto, NewtonSchulzChoiceIsTheDirectCallBitForBit) {
     for (index_t j = 0; j < A.cols(); ++j) {
       for (index_t i = 0; i < A.rows(); ++i) ASSERT_EQ(r.U(i, j), direct.U(i, j)) << name(s, 3.0);
     }
-    for (const PhaseTime& phase : r.info.phases) EXPECT_NE(phase.name, "reduce");
+    for (const PhaseTime& phase : r.info.phases) {
+      EXPECT_NE(phase.name, "reduce");
+      // κ = 3 needs the Cholesky certificate (n³/3 flops, n the smaller side).
+      const double k = double(std::min(A.rows(), A.cols()));
+      if (phase.name == "certify") {
+        EXPECT_NEAR(phase.flops, k * k * k / 3.0, 1e-9 * k * k * k);  // a difference of totals
+      }
+    }
   }
+  // An orthogonal A (κ = 1): Weyl's bound from tr G and ‖G − I‖_F certifies it, no factorisation.
+  const auto Q = testing::haar_orthonormal(250, 250, 91);
+  const auto q = run(Q, Method::automatic);
+  EXPECT_EQ(q.info.method_used, Method::polar_express_adaptive);
+  bool certified = false;
+  for (const PhaseTime& phase : q.info.phases) {
+    if (phase.name != "certify") continue;
+    certified = true;
+    EXPECT_EQ(phase.flops, 0.0);
+  }
+  EXPECT_TRUE(certified);
 }
 
 // One singular value far below the rest (linear spectrum 1 … 1/n, then one tiny σ): the

@@ -171,7 +171,7 @@ def tables(work_root):
 
         auto_runs = [load(os.path.join(r, f"auto_{dt}.csv")) for r in reps]
         rows = auto_runs[0]
-        lines = ["| κ | spectrum | 1/ℓ₀ | 1/ℓ₀ ÷ κ | auto ran | PES ortho / backward / iters | "
+        lines = ["| κ | spectrum | auto's κ estimate | ÷ κ | auto ran | PES ortho / backward / iters | "
                  "QDWH ortho / backward / iters | PES ms | QDWH ms | auto ms |",
                  "|---:|---|---:|---:|---|---:|---:|---:|---:|---:|"]
         for k in kappas(rows, "geometric"):
@@ -181,8 +181,8 @@ def tables(work_root):
                 a = find(rows, s, k, "auto")
                 ran = "PES" if a["method_used"] == "polar-express-adaptive" else a["method_used"]
                 lines.append("| %s | %s | %s | %.2f | %s | %s | %s | %.1f | %.1f | %.1f |" % (
-                    kappa_text(k), s, num(q["cond_estimate"], 3),
-                    float(q["cond_estimate"]) / float(k), ran, accuracy_cell(p), accuracy_cell(q),
+                    kappa_text(k), s, num(a["cond_estimate"], 3),
+                    float(a["cond_estimate"]) / float(k), ran, accuracy_cell(p), accuracy_cell(q),
                     fastest(auto_runs, s, k, "polar-express-adaptive"),
                     fastest(auto_runs, s, k, "qdwh"), fastest(auto_runs, s, k, "auto")))
         t[f"auto_{dt}"] = "\n".join(lines)

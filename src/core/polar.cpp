@@ -154,8 +154,8 @@ bool solve_auto_by_newton_schulz(Problem<T>& p, const PolarOptions& options) {
   const bool newton_schulz =
       kappa <= limit && [&] {
         const typename Ops<T>::Phase phase(ops, "certify");
-        return detail::certify_condition(ops, std::as_const(meter.gram()).view(), s.lambda_max,
-                                         limit);
+        return detail::certify_condition(ops, std::as_const(meter.gram()).view(), s.e_fro,
+                                         s.lambda_max, limit);
       }();
   if (newton_schulz) {
     const Method method = Method::polar_express_adaptive;

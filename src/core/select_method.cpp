@@ -1,7 +1,7 @@
 // auto: adaptive Polar Express or QDWH, from the spectrum of X₀ that a Newton–Schulz run
 // measures first anyway (its Gram matrix G and a Lanczos run: κ̂ = √(λ_max/λ_min)). Where Polar
-// Express is chosen the choice cost one Cholesky factorisation (n³/3); where QDWH is, one Gram
-// matrix (n³ of its 20–30n³). Lanczos approaches λ_min from above, and an isolated small
+// Express is chosen the choice cost at most one Cholesky factorisation (n³/3; O(n) where the
+// spectrum is tight); where QDWH is, one Gram matrix (n³ of its 20–30n³). Lanczos approaches λ_min from above, and an isolated small
 // singular value (one near-zero σ among well-spread ones) can stay unseen for more steps than it
 // takes: κ̂ alone would send such a matrix down the Newton–Schulz path, whose backward error
 // grows with κ. So a small κ̂ is certified: G − τI must have a Cholesky factor, τ = λ_max/κ²
@@ -37,24 +37,34 @@ double newton_schulz_kappa_limit(index_t n, MemorySpace space) {
 }
 
 template <class T>
-bool certify_condition(Ops<T>& ops, MatrixView<const T> G, double lambda_max, double kappa) {
+bool certify_condition(Ops<T>& ops, MatrixView<const T> G, double e_fro, double lambda_max,
+                       double kappa) {
   const double floor = gram_rounding_floor(G.rows(), ops.rounding());
   const double allowed = 1.5 * kappa;  // the limits keep 2× or more from a failure
   const double tau = lambda_max * std::max(1.0 / (allowed * allowed), 8.0 * floor);
   if (!(tau > 0.0) || !std::isfinite(tau)) return false;
-  Matrix<T> Z = ops.allocate(G.rows(), G.cols());
   Backend<T>& be = ops.backend();
+  // First the O(n) bound of a tight spectrum (κ near 1, where the Cholesky factorisation would
+  // cost as much as the one or two steps that follow): with c = tr(G)/n, Weyl's inequality gives
+  // λ_min ≥ c − ‖G − cI‖₂ ≥ c − ‖G − cI‖_F, and ‖G − cI‖_F² = ‖G − I‖_F² − (tr G − n)²/n.
+  const double n = static_cast<double>(G.rows());
+  const double trace = be.trace(G);
+  const double mean = trace / n;
+  const double spread = std::sqrt(std::max(0.0, e_fro * e_fro - (trace - n) * (trace - n) / n));
+  if (mean - spread >= tau) return true;
+  Matrix<T> Z = ops.allocate(G.rows(), G.cols());
   be.copy(1.0, G, Z.view());
   be.add_diagonal(-tau, Z.view());
   const bool positive = be.cholesky(Z.view());
-  const double dn = static_cast<double>(G.rows());
-  ops.add_flops(dn * dn * dn / 3.0);
+  ops.add_flops(n * n * n / 3.0);
   return positive;
 }
 
 template double newton_schulz_kappa_limit<float>(index_t, MemorySpace);
 template double newton_schulz_kappa_limit<double>(index_t, MemorySpace);
-template bool certify_condition<float>(Ops<float>&, MatrixView<const float>, double, double);
-template bool certify_condition<double>(Ops<double>&, MatrixView<const double>, double, double);
+template bool certify_condition<float>(Ops<float>&, MatrixView<const float>, double, double,
+                                      double);
+template bool certify_condition<double>(Ops<double>&, MatrixView<const double>, double, double,
+                                       double);
 
 }  // namespace polarkit::detail

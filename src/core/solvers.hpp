@@ -72,9 +72,12 @@ void solve_zolo(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
 template <class T>
 double newton_schulz_kappa_limit(index_t n, MemorySpace space);
 
-/// Whether G = X₀ᵀX₀ certifies κ(X₀) ≤ 1.5·kappa: G − τI has a Cholesky factor for τ =
-/// λ_max/(1.5·kappa)², or 8× G's rounding floor·λ_max where that is larger (then a smaller κ).
+/// Whether G = X₀ᵀX₀ (with e_fro = ‖G − I‖_F) certifies κ(X₀) ≤ 1.5·kappa: λ_min(G) ≥ τ =
+/// λ_max/(1.5·kappa)², or 8× G's rounding floor·λ_max where that is larger (then a smaller κ),
+/// by Weyl's bound from tr G and e_fro where the spectrum is tight, else by a Cholesky factor of
+/// G − τI.
 template <class T>
-bool certify_condition(Ops<T>& ops, MatrixView<const T> G, double lambda_max, double kappa);
+bool certify_condition(Ops<T>& ops, MatrixView<const T> G, double e_fro, double lambda_max,
+                       double kappa);
 
 }  // namespace polarkit::detail
