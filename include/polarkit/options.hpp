@@ -17,7 +17,7 @@ enum class Method {
   newton,                  ///< scaled Newton X ← (ζX + X⁻ᵀ/ζ)/2, Byers–Xu scaling, Newton–Schulz tail
   qdwh,                    ///< dynamically weighted Halley (QR steps while c > 100, then Cholesky)
   zolo,                    ///< Zolo-PD: Zolotarev rational iteration of order r(κ), ≤ 2 steps
-  automatic,               ///< "auto": chosen from a κ estimate and the precision (docs/accuracy.md)
+  automatic,               ///< "auto": Polar Express or QDWH by a certified κ estimate (algorithms.md)
 };
 
 /// How X₀ = A/α is normalised before a Newton–Schulz iteration.
