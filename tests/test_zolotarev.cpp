@@ -505,7 +505,10 @@ TEST(ZolotarevStep, EquioscillatesOnTheInterval) {
     const double lo = s.ell_next, deviation = 1.0 - s.ell_next;
     ASSERT_GT(deviation, 1e-4);  // a first step: the alternation is far above rounding
     // t = log x; exp(log ℓ) may land a few ulps outside [ℓ, 1]
-    const auto f = [&](double t) { return zolotarev_map(s, std::clamp(std::exp(t), ell, 1.0)); };
+    // (ell copied: clang 14 cannot capture a structured binding.)
+    const auto f = [&s, lower = ell](double t) {
+      return zolotarev_map(s, std::clamp(std::exp(t), lower, 1.0));
+    };
     const int n = 20000;
     const double t0 = std::log(ell), h = -t0 / n;
     std::vector<double> grid(n + 1);

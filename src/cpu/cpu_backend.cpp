@@ -6,6 +6,7 @@
 #include <limits>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "core/backends.hpp"
 #include "cpu/blas.hpp"
@@ -106,6 +107,23 @@ double column_sum_squares(const T* p, index_t len) {
   }
   for (; k < len; ++k) s0 += static_cast<double>(p[k]) * static_cast<double>(p[k]);
   return (s0 + s1) + (s2 + s3);
+}
+
+// Σ_j column(j) in column order: the column sums spread over cores (each into its own slot),
+// then added in order on the calling thread, so the result is the same for any split.
+template <class F>
+double sum_over_columns(index_t rows, index_t cols, F&& column) {
+  double sum = 0.0;
+  if (rows * cols < cpu::parallel_pass_elements) {  // one thread would run it: no slots needed
+    for (index_t j = 0; j < cols; ++j) sum += column(j);
+    return sum;
+  }
+  std::vector<double> sums(static_cast<std::size_t>(cols));
+  cpu::for_block_ranges(cols, rows * cols, false, [&](index_t j0, index_t j1) {
+    for (index_t j = j0; j < j1; ++j) sums[static_cast<std::size_t>(j)] = column(j);
+  });
+  for (const double v : sums) sum += v;
+  return sum;
 }
 
 // The plain sum is safe where it is finite and far from underflow; elsewhere the callers fall
@@ -284,8 +302,9 @@ class CpuBackend final : public Backend<T> {
 
   double norm_fro(MatrixView<const T> A) override {
     if (A.is_col_major() && !A.empty()) {
-      double sum = 0.0;
-      for (index_t j = 0; j < A.cols(); ++j) sum += column_sum_squares(&A(0, j), A.rows());
+      const double sum = sum_over_columns(A.rows(), A.cols(), [&](index_t j) {
+        return column_sum_squares(&A(0, j), A.rows());
+      });
       if (plain_sum_is_safe(sum)) return std::sqrt(sum);
     }
     return norm2_of(A, [&](index_t i, index_t j) { return static_cast<double>(A(i, j)); });
@@ -293,18 +312,14 @@ class CpuBackend final : public Backend<T> {
 
   double norm_fro_minus_identity(MatrixView<const T> G) override {
     if (G.is_col_major() && !G.empty()) {
-      double sum = 0.0;
       // The diagonal entry apart, as (g − 1)²: G ≈ I, so adding g² and taking 1 off later
       // would cancel away every digit of the result.
       const index_t n = G.rows();
-      for (index_t j = 0; j < G.cols(); ++j) {
-        if (j >= n) {
-          sum += column_sum_squares(&G(0, j), n);
-          continue;
-        }
+      const double sum = sum_over_columns(n, G.cols(), [&](index_t j) {
+        if (j >= n) return column_sum_squares(&G(0, j), n);
         const double g = static_cast<double>(G(j, j)) - 1.0;
-        sum += column_sum_squares(&G(0, j), j) + g * g + column_sum_squares(&G(j + 1, j), n - j - 1);
-      }
+        return column_sum_squares(&G(0, j), j) + g * g + column_sum_squares(&G(j + 1, j), n - j - 1);
+      });
       if (plain_sum_is_safe(sum)) return std::sqrt(sum);
     }
     return norm2_of(G, [&](index_t i, index_t j) {

@@ -13,7 +13,7 @@ namespace polarkit::cpu {
 
 void for_block_ranges(index_t blocks, index_t elements, bool triangular,
                       const std::function<void(index_t, index_t)>& f) {
-  constexpr index_t min_elements = index_t{1} << 18;  // ~0.1 ms of work: a thread costs ~20 µs
+  constexpr index_t min_elements = parallel_pass_elements;
   const index_t per_thread = std::max<index_t>(min_elements / 2, 1);
   const index_t threads = std::min<index_t>(
       {static_cast<index_t>(std::max(blas_threads(), 1)), blocks, elements / per_thread});

@@ -9,8 +9,12 @@
 
 namespace polarkit::cpu {
 
+/// The smallest pass (in elements) spread over threads: about 0.1 ms of work, where a thread
+/// costs about 20 µs.
+inline constexpr index_t parallel_pass_elements = index_t{1} << 18;
+
 /// Calls f(b0, b1) on contiguous ranges [b0, b1) that cover the blocks [0, blocks), on up to
-/// BLAS's thread count of threads when the pass touches at least 2^18 elements and the caller
+/// BLAS's thread count of threads when the pass touches at least parallel_pass_elements and the caller
 /// is not a side-by-side worker (cpu/item_threads.hpp; its cores are busy); on the calling thread
 /// otherwise. triangular: block b holds (blocks − b) parts of work (a lower triangle by column
 /// blocks), so the ranges are split by area. f must write disjoint memory for disjoint ranges;
