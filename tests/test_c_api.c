@@ -220,13 +220,18 @@ static void test_options(void) {
   CHECK_FAILS(polarkit_options_set(o, "tol", ""), POLARKIT_ERROR_INVALID_ARGUMENT, "'tol'");
   expect_option(o, "tol", "0.25");
   CHECK_FAILS(polarkit_options_set(o, "max_iter", "0"), POLARKIT_ERROR_INVALID_ARGUMENT,
-              "for key 'max_iter' (accepted: an integer >= 1)");
+              "for key 'max_iter' (accepted: an integer in [1, 1000])");
   CHECK_FAILS(polarkit_options_set(o, "max_iter", "2.5"), POLARKIT_ERROR_INVALID_ARGUMENT,
               "'max_iter'");
   CHECK_FAILS(polarkit_options_set(o, "max_iter", "99999999999"), POLARKIT_ERROR_INVALID_ARGUMENT,
               "'max_iter'");
   CHECK_FAILS(polarkit_options_set(o, "steps", "-1"), POLARKIT_ERROR_INVALID_ARGUMENT,
-              "for key 'steps' (accepted: an integer >= 0");
+              "for key 'steps' (accepted: an integer in [0, 1000]");
+  /* a budget of 1e9 steps ran for hours: refused when set */
+  CHECK_FAILS(polarkit_options_set(o, "steps", "1000000000"), POLARKIT_ERROR_INVALID_ARGUMENT,
+              "for key 'steps' (accepted: an integer in [0, 1000]");
+  CHECK_FAILS(polarkit_options_set(o, "max_iter", "1001"), POLARKIT_ERROR_INVALID_ARGUMENT,
+              "for key 'max_iter' (accepted: an integer in [1, 1000]");
   CHECK_FAILS(polarkit_options_set(o, "scaling", "max"), POLARKIT_ERROR_INVALID_ARGUMENT,
               "for key 'scaling' (accepted: frobenius, spectral)");
   CHECK_FAILS(polarkit_options_set(o, "compute_h", "maybe"), POLARKIT_ERROR_INVALID_ARGUMENT,

@@ -424,6 +424,17 @@ TEST_F(cli, JsonReportHasEveryField) {
   EXPECT_GT(j["products"].get<int>(), 0);
 }
 
+// A budget of 1e9 steps is refused before any work (it ran for hours), exit 2, one line.
+TEST_F(cli, HugeIterationBudgetsAreRefused) {
+  io::write_npy(path("A.npy"), polarkit::testing::gaussian<double>(8, 6, 4));
+  for (const char* flag : {"--steps", "--max-iter"}) {
+    const Outcome r = run({"polar", path("A.npy"), flag, "1000000000"});
+    EXPECT_EQ(r.status, 2) << flag;
+    EXPECT_NE(r.err.find("must be in ["), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("1000]"), std::string::npos) << r.err;
+  }
+}
+
 // An optimizer's fixed budget from the command line: no 2-norm estimate between X₀ and U
 // (--no-two-norm), and U not measured (--no-measure-result: its orthogonality is null). U is
 // the same bit for bit as the fully measured run.

@@ -324,6 +324,23 @@ TYPED_TEST(CpuBackendTest, ShapeMismatchesThrow) {
   }
 }
 
+// An empty matrix with a huge dimension (0 × 2^40: no element, no memory) costs nothing: the
+// element loops return at once instead of walking 2^40 empty columns (a hang before).
+TYPED_TEST(CpuBackendTest, EmptyButHugeViewsCostNothing) {
+  using T = TypeParam;
+  const index_t huge = index_t{1} << 40;
+  const MatrixView<const T> wide(nullptr, 0, huge, 1);
+  const MatrixView<T> out(nullptr, 0, huge, 1);
+  EXPECT_EQ(this->be.max_abs(wide), 0.0);
+  EXPECT_TRUE(this->be.all_finite(wide));
+  EXPECT_EQ(this->be.norm_fro(wide), 0.0);
+  this->be.copy(2.0, wide, out);
+  this->be.add(1.0, wide, 1.0, out);
+  const MatrixView<const T> tall(nullptr, huge, 0, huge);
+  EXPECT_EQ(this->be.max_abs(tall), 0.0);
+  this->be.copy(1.0, tall.transposed(), out);
+}
+
 // Small matrices side by side: every job once, on threads of their own with BLAS
 // single-threaded meanwhile, and BLAS's thread count restored however the region ends.
 TEST(ItemThreads, EveryJobOnceSideBySideAndBlasThreadsRestored) {

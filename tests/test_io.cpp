@@ -341,6 +341,19 @@ TEST(NpyErrors, UnsupportedDtypes) {
                    "structured dtypes are not supported");
 }
 
+// An empty matrix with a huge dimension holds no element, so the element cap passed it, and
+// every loop over its columns ran 2^32 or 2^63 times (seconds, or a hang). Each dimension is
+// capped now, before anything loops.
+TEST(NpyErrors, EmptyButHugeShapesAreRefusedAtOnce) {
+  for (const char* shape : {"(0, 9223372036854775807)", "(0, 4294967296)", "(4294967296, 0)"}) {
+    expect_npy_error(npy_bytes(f8_dict(shape), ""), "a dimension exceeds the limit of 2147483648");
+  }
+  expect_mm_error("%%MatrixMarket matrix array real general\n0 429496729646\n",
+                  "a dimension exceeds the limit of 2147483648");
+  expect_mm_error("%%MatrixMarket matrix coordinate real general\n429496729646 0 0\n",
+                  "a dimension exceeds the limit of 2147483648");
+}
+
 TEST(NpyErrors, TruncatedAndTrailingData) {
   const std::string full = npy_bytes(f8_dict("(2, 3)"), raw<double>({1, 2, 3, 4, 5, 6}));
   expect_npy_error(full.substr(0, full.size() - 1), "truncated data: expected 48 bytes");

@@ -535,6 +535,29 @@ TEST(Errors, ShapesAndOptionsAreChecked) {
   }
 }
 
+// A mistyped budget (steps = 1e9 ran for hours) is refused at once, naming the limit; the
+// limit itself is accepted.
+TEST(Errors, IterationBudgetsAreBounded) {
+  const auto A = testing::gaussian<double>(6, 4, 3);
+  for (const int bad : {max_iterations_limit + 1, 1000000000}) {
+    PolarOptions o;
+    o.steps = bad;
+    try {
+      (void)polar(A, o);
+      FAIL() << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+      EXPECT_NE(std::string(e.what()).find("steps must be in [0, 1000]"), std::string::npos) << e.what();
+    }
+    o = {};
+    o.max_iter = bad;
+    EXPECT_THROW((void)polar(A, o), Error) << bad;
+  }
+  PolarOptions o;
+  o.max_iter = max_iterations_limit;
+  EXPECT_NO_THROW((void)polar(A, o));
+}
+
 TEST(Msign, ReturnsUAlone) {
   const auto A = testing::gaussian<float>(10, 6, 2);
   const auto r = msign(A);

@@ -26,6 +26,7 @@ std::string position(index_t i, index_t j) {
 // Rejects NaN and Inf in what the file held, naming the first one.
 void check_finite(const io::DenseFile& file, const std::string& path) {
   const Matrix<double>& A = file.values;
+  if (A.empty()) return;  // no loop over the 2^31 columns of an empty 0 × 2^31
   for (index_t j = 0; j < A.cols(); ++j) {
     for (index_t i = 0; i < A.rows(); ++i) {
       const double x = A(i, j);
@@ -43,6 +44,7 @@ template <class T>
 Matrix<T> convert(const io::DenseFile& file, const std::string& path) {
   const Matrix<double>& A = file.values;
   Matrix<T> out(A.rows(), A.cols());
+  if (A.empty()) return out;
   for (index_t j = 0; j < A.cols(); ++j) {
     for (index_t i = 0; i < A.rows(); ++i) {
       out(i, j) = static_cast<T>(A(i, j));

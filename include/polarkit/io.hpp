@@ -26,7 +26,7 @@
 // Readers never trust sizes in headers: every size is overflow-checked, data is never read
 // past the end of the file, nothing is allocated from a header's claim before the claim is
 // checked against the data actually present or against max_elements (the cap on rows·cols of
-// the result; a Matrix Market coordinate file can describe a large dense matrix in a few
+// the result, and on each of rows and cols, so that an empty 0 × 2^63 is refused too; a Matrix Market coordinate file can describe a large dense matrix in a few
 // bytes, so fuzzers and services should pass a small cap).
 //
 // NaN and Inf values are NOT rejected here (Matrix Market "nan"/"inf" tokens are accepted as

@@ -36,15 +36,21 @@ enum class Precision {
   fp16,     ///< IEEE binary16 storage (11 significand bits, |x| ≤ 65504)
 };
 
+/// The most iterations `steps` and `max_iter` may ask for: 10× what any method needs (Newton–
+/// Schulz from σ = u·σ_max to 1 takes under 100 steps, QDWH at most 6), so that a mistyped
+/// budget is refused at once instead of running for hours.
+inline constexpr int max_iterations_limit = 1000;
+
 struct PolarOptions {
   Method method = Method::polar_express_adaptive;
   /// Stop once ‖XⱼᵀXⱼ − I‖_F ≤ tol. 0 means "to working precision": iterate until one more step
   /// cannot improve the result (see docs/algorithms.md).
   double tol = 0.0;
-  /// Upper bound on iterations when iterating to tolerance.
+  /// Upper bound on iterations when iterating to tolerance (1 to max_iterations_limit).
   int max_iter = 100;
   /// > 0: run exactly this many iterations (a fixed budget, as Muon does) and report whether the
-  /// result met the tolerance. 0: iterate to tolerance (muon defaults to 5 steps).
+  /// result met the tolerance. 0: iterate to tolerance (muon defaults to 5 steps). At most
+  /// max_iterations_limit.
   int steps = 0;
   Scaling scaling = Scaling::frobenius;
   /// Also form H = sym(UᵀA) and ‖A‖_* = tr(H) (one m×n×n product).

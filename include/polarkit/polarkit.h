@@ -107,8 +107,8 @@ POLARKIT_API void polarkit_options_free(polarkit_options* opts) POLARKIT_NOEXCEP
  *                (default "polar-express-adaptive"; "muon" runs 5 steps unless "steps" is set)
  *    "tol"       a number in [0, 1): stop once ||X^T X - I||_F <= tol; 0 = to working precision
  *                (default 0)
- *    "max_iter"  an integer >= 1: most iterations when iterating to tolerance (default 100)
- *    "steps"     an integer >= 0: run exactly this many iterations (a fixed budget, as Muon
+ *    "max_iter"  an integer in [1, 1000]: most iterations when iterating to tolerance (default 100)
+ *    "steps"     an integer in [0, 1000]: run exactly this many iterations (a fixed budget, as Muon
  *                does); 0 = iterate to tolerance (default 0)
  *    "scaling"   "frobenius" (alpha = ||A||_F, default) or "spectral" (Lanczos estimate of
  *                sigma_max, tighter): the normalisation X0 = A/alpha of Newton-Schulz methods

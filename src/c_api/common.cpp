@@ -175,14 +175,15 @@ bool set_polar_option(PolarOptions& o, std::string_view key, std::string_view va
     if (!(tol >= 0.0 && tol < 1.0)) bad_value(key, value, accepted);
     o.tol = tol;
   } else if (key == "max_iter") {
-    constexpr std::string_view accepted = "an integer >= 1";
+    constexpr std::string_view accepted = "an integer in [1, 1000]";
+    static_assert(max_iterations_limit == 1000);
     const int max_iter = parse_int(key, value, accepted);
-    if (max_iter < 1) bad_value(key, value, accepted);
+    if (max_iter < 1 || max_iter > max_iterations_limit) bad_value(key, value, accepted);
     o.max_iter = max_iter;
   } else if (key == "steps") {
-    constexpr std::string_view accepted = "an integer >= 0; 0 = iterate to tolerance";
+    constexpr std::string_view accepted = "an integer in [0, 1000]; 0 = iterate to tolerance";
     const int steps = parse_int(key, value, accepted);
-    if (steps < 0) bad_value(key, value, accepted);
+    if (steps < 0 || steps > max_iterations_limit) bad_value(key, value, accepted);
     o.steps = steps;
   } else if (key == "scaling") {
     if (value == "frobenius") {

@@ -54,8 +54,13 @@ void validate_operands(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H) 
 template <class T>
 void validate_options(const PolarOptions& o) {
   if (!(o.tol >= 0.0 && o.tol < 1.0)) invalid("polar: tol must be in [0, 1), got " + std::to_string(o.tol));
-  if (o.max_iter < 1) invalid("polar: max_iter must be at least 1, got " + std::to_string(o.max_iter));
-  if (o.steps < 0) invalid("polar: steps must be non-negative, got " + std::to_string(o.steps));
+  const std::string limit = std::to_string(max_iterations_limit);
+  if (o.max_iter < 1 || o.max_iter > max_iterations_limit) {
+    invalid("polar: max_iter must be in [1, " + limit + "], got " + std::to_string(o.max_iter));
+  }
+  if (o.steps < 0 || o.steps > max_iterations_limit) {
+    invalid("polar: steps must be in [0, " + limit + "], got " + std::to_string(o.steps));
+  }
   if (o.batch_group < 0) {
     invalid("polar: batch_group must be non-negative, got " + std::to_string(o.batch_group));
   }

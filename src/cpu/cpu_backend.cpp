@@ -27,6 +27,7 @@ void require(bool ok, const char* what) {
 // Calls f(i, j) for every element, walking memory contiguously.
 template <class T, class F>
 void for_each(MatrixView<T> A, F&& f) {
+  if (A.empty()) return;  // 0 × 2^31 would still run the outer loop 2^31 times
   if (A.is_col_major()) {
     for (index_t j = 0; j < A.cols(); ++j) {
       for (index_t i = 0; i < A.rows(); ++i) f(i, j);
@@ -42,6 +43,7 @@ void for_each(MatrixView<T> A, F&& f) {
 // row-major A) spread over cores by cpu/parallel_passes.hpp.
 template <class T, class F>
 void for_each_parallel(MatrixView<T> A, F&& f) {
+  if (A.empty()) return;
   const bool col_major = A.is_col_major();
   const index_t outer = col_major ? A.cols() : A.rows();
   const index_t inner = col_major ? A.rows() : A.cols();
@@ -153,6 +155,7 @@ class CpuBackend final : public Backend<T> {
 
   void copy(double alpha, MatrixView<const T> src, MatrixView<T> dst) override {
     require<T>(src.rows() == dst.rows() && src.cols() == dst.cols(), "copy: shape mismatch");
+    if (dst.empty()) return;
     const T a = static_cast<T>(alpha);
     const auto element = [&](index_t i, index_t j) {
       dst(i, j) = alpha == 1.0 ? src(i, j) : alpha == 0.0 ? T(0) : a * src(i, j);

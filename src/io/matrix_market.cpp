@@ -200,6 +200,10 @@ DenseFile parse_matrix_market(std::string_view bytes, std::string_view name,
   const index_t rows = in.parse_count(tokens[0], "the row count");
   const index_t cols = in.parse_count(tokens[1], "the column count");
   const index_t nnz = format == Format::coordinate ? in.parse_count(tokens[2], "the entry count") : 0;
+  if (rows > max_elements || cols > max_elements) {  // an empty 0 × 2^40 would loop 2^40 times
+    in.bad("a " + std::to_string(rows) + "x" + std::to_string(cols) +
+           " matrix: a dimension exceeds the limit of " + std::to_string(max_elements));
+  }
   if (rows > 0 && cols > max_elements / rows) {
     in.bad("matrix of " + std::to_string(rows) + "x" + std::to_string(cols) +
            " elements exceeds the limit of " + std::to_string(max_elements) + " elements");

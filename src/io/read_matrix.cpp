@@ -79,7 +79,13 @@ std::string read_file(const std::string& path) {
 }
 
 Matrix<double> allocate(std::string_view name, index_t rows, index_t cols, index_t max_elements) {
-  // Callers pass non-negative sizes; rows · cols is compared without overflow.
+  // Callers pass non-negative sizes; rows · cols is compared without overflow. Each dimension
+  // is capped too: an empty matrix of 0 × 2^63 holds no element, yet every loop over its
+  // columns would run 2^63 times.
+  if (rows > max_elements || cols > max_elements) {
+    fail(name, "a " + std::to_string(rows) + "x" + std::to_string(cols) +
+                   " matrix: a dimension exceeds the limit of " + std::to_string(max_elements));
+  }
   if (rows > 0 && cols > max_elements / rows) {
     fail(name, "matrix of " + std::to_string(rows) + "x" + std::to_string(cols) +
                    " elements exceeds the limit of " + std::to_string(max_elements) + " elements");
