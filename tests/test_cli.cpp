@@ -853,6 +853,8 @@ TEST_F(cli, SweepRejectsBadArguments) {
   expect_fails({"sweep", "--kappa", "0.5", "--csv", path("s.csv")}, "--kappa");
   expect_fails({"sweep", "--spectrum", "flat"}, "--spectrum");
   expect_fails({"sweep", "--n", "0"}, "--n");
+  // n² wrapped to 0 and the sweep wrote through a null pointer (a segfault): now an error.
+  expect_fails({"sweep", "--n", "4294967296"}, "overflows the address space");
   expect_fails({"sweep", "--n", "8", "--csv", path("missing/s.csv")}, "does not exist");
   EXPECT_FALSE(fs::exists(path("s.csv")));
 }

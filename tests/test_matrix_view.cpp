@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+
 #include "polarkit/device.hpp"
 #include "polarkit/matrix.hpp"
 
@@ -68,6 +71,37 @@ TEST(Matrix, OwnsZeroInitialisedColumnMajorStorage) {
   Matrix<float> moved = std::move(M);
   EXPECT_EQ(moved.rows(), 3);
   EXPECT_EQ(Matrix<float>(0, 7).ld(), 1);
+}
+
+// rows · cols · sizeof(T) is checked before anything is allocated: 2^32 × 2^32 wrapped to 0 and
+// left a "non-empty" matrix with no storage (a segfault at the first write); the error names the
+// sizes. Memory that cannot be had is Error(out_of_memory), not std::bad_alloc.
+TEST(Matrix, SizesThatOverflowOrCannotBeAllocatedAreErrors) {
+  const index_t big = index_t{1} << 32;
+  for (const auto& [rows, cols] : {std::pair{big, big}, std::pair{index_t{1} << 62, index_t{2}},
+                                   std::pair{index_t{3037000500}, index_t{3037000500}}}) {
+    try {
+      const Matrix<double> M(rows, cols);
+      FAIL() << rows << "x" << cols << " gave a matrix";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+      EXPECT_NE(std::string(e.what()).find(std::to_string(rows) + "x" + std::to_string(cols)),
+                std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("overflows the address space"), std::string::npos);
+    }
+  }
+  EXPECT_THROW(Matrix<float>(-1, 3), Error);
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer aborts on a 2^57-byte request instead of failing it";
+#else
+  try {
+    const Matrix<double> M(index_t{1} << 27, index_t{1} << 27);  // 2^57 bytes: no machine has it
+    FAIL() << "2^54 doubles allocated";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::out_of_memory);
+    EXPECT_NE(std::string(e.what()).find("134217728x134217728"), std::string::npos) << e.what();
+  }
+#endif
 }
 
 // polarkit::copy and copy_to between host views: every element, any pair of layouts; the shape

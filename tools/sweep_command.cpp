@@ -70,6 +70,15 @@ Setup validate(const SweepArgs& args) {
   if (args.m < 0) throw Error(ErrorCode::invalid_argument, "--m must be at least 1, got " + std::to_string(args.m));
   setup.n = args.n;
   setup.m = args.m == 0 ? args.n : args.m;
+  // The sweep forms max(m, n)-sized square matrices (Haar factors): refuse, before any output,
+  // a size whose doubles overflow the address space (n = 2^32 wrapped n² to 0 and segfaulted).
+  const index_t side = std::max(setup.m, setup.n);
+  constexpr index_t max_side = index_t{1} << 30;  // 2^30 · 2^30 · 8 bytes = 2^63
+  if (side >= max_side) {
+    throw Error(ErrorCode::invalid_argument,
+                "--n/--m: a " + std::to_string(side) + "x" + std::to_string(side) +
+                    " matrix of doubles overflows the address space");
+  }
   setup.dtype = args.dtype;
   setup.kappas = args.kappas;
   if (setup.kappas.empty()) {

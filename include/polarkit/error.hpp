@@ -13,6 +13,7 @@ enum class ErrorCode : int {
   backend_failure = 3,   ///< BLAS/LAPACK (or CUDA) reported an error or failed to converge
   not_compiled = 4,      ///< the requested backend or feature is not part of this build
   io_error = 5,          ///< a file could not be read, is malformed or is unsupported
+  out_of_memory = 6,     ///< memory for a matrix or workspace could not be allocated
 };
 
 /// Thrown for invalid arguments and backend failures. Non-convergence of an iteration is not

@@ -1,7 +1,11 @@
 // polarkit/matrix.hpp — an owning, column-major matrix (host memory, or a backend's memory).
 #pragma once
 
+#include <cstddef>
+#include <limits>
 #include <memory>
+#include <new>
+#include <string>
 
 #include "polarkit/matrix_view.hpp"
 
@@ -16,10 +20,11 @@ class Matrix {
 
   Matrix() = default;
 
-  /// A zero-initialised rows × cols host matrix with ld = max(1, rows).
+  /// A zero-initialised rows × cols host matrix with ld = max(1, rows). Throws
+  /// Error(invalid_argument) for a negative size or one whose bytes overflow the address space,
+  /// Error(out_of_memory) when the memory cannot be had; both name the sizes.
   Matrix(index_t rows, index_t cols)
-      : Matrix(check_size(rows, cols) > 0 ? new T[static_cast<std::size_t>(rows * cols)]() : nullptr,
-               rows, cols, MemorySpace::host, &delete_host) {}
+      : Matrix(allocate_host(rows, cols), rows, cols, MemorySpace::host, &delete_host) {}
 
   /// Adopts storage of rows × cols elements (column-major, ld = max(1, rows)) from a backend.
   Matrix(T* storage, index_t rows, index_t cols, MemorySpace space, Deleter deleter)
@@ -46,11 +51,27 @@ class Matrix {
 
  private:
   static void delete_host(T* p) { delete[] p; }
-  static index_t check_size(index_t rows, index_t cols) {
+  static T* allocate_host(index_t rows, index_t cols) {
+    const std::string shape = std::to_string(rows) + "x" + std::to_string(cols);
     if (rows < 0 || cols < 0) {
-      throw Error(ErrorCode::invalid_argument, "Matrix: negative size");
+      throw Error(ErrorCode::invalid_argument, "Matrix: negative size " + shape);
     }
-    return rows * cols;
+    if (rows == 0 || cols == 0) return nullptr;
+    // rows · cols · sizeof(T) must fit a ptrdiff_t: unchecked, 2^32 × 2^32 wrapped to 0 and
+    // left a non-empty matrix without storage.
+    constexpr auto max_bytes = static_cast<index_t>(std::numeric_limits<std::ptrdiff_t>::max());
+    if (cols > max_bytes / static_cast<index_t>(sizeof(T)) / rows) {
+      throw Error(ErrorCode::invalid_argument,
+                  "Matrix: a " + shape + " matrix of " + std::to_string(sizeof(T)) +
+                      "-byte elements overflows the address space");
+    }
+    const auto count = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
+    try {
+      return new T[count]();
+    } catch (const std::bad_alloc&) {
+      throw Error(ErrorCode::out_of_memory, "Matrix: out of memory for a " + shape + " matrix (" +
+                                                std::to_string(count * sizeof(T)) + " bytes)");
+    }
   }
 
   std::unique_ptr<T, Deleter> data_{nullptr, &delete_host};

@@ -30,7 +30,8 @@ int fail_current(const char* function) noexcept {
     throw;
   } catch (const Error& e) {
     const int code = static_cast<int>(e.code());
-    const bool known = code >= POLARKIT_ERROR_INVALID_ARGUMENT && code <= POLARKIT_ERROR_IO;
+    const bool known = code >= POLARKIT_ERROR_INVALID_ARGUMENT && code <= POLARKIT_ERROR_OUT_OF_MEMORY;
+    static_assert(static_cast<int>(ErrorCode::out_of_memory) == POLARKIT_ERROR_OUT_OF_MEMORY);
     return fail(function, known ? code : POLARKIT_ERROR_INTERNAL, e.what());
   } catch (const std::bad_alloc&) {
     return fail(function, POLARKIT_ERROR_OUT_OF_MEMORY, "out of memory");

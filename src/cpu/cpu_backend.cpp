@@ -143,14 +143,24 @@ class CpuBackend final : public Backend<T> {
     if (rows < 0 || cols < 0) {
       throw Error(ErrorCode::invalid_argument, "cpu backend: allocate: negative size");
     }
-    const auto count = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
-    if (count == 0) return Matrix<T>(rows, cols);
-    if (cols != 0 && count / static_cast<std::size_t>(cols) != static_cast<std::size_t>(rows)) {
-      throw std::bad_alloc();
+    if (rows == 0 || cols == 0) return Matrix<T>(rows, cols);
+    const std::string shape = std::to_string(rows) + "x" + std::to_string(cols);
+    constexpr auto max_bytes = static_cast<index_t>(std::numeric_limits<std::ptrdiff_t>::max());
+    if (cols > max_bytes / static_cast<index_t>(sizeof(T)) / rows) {
+      throw Error(ErrorCode::invalid_argument,
+                  "cpu backend: a " + shape + " workspace overflows the address space");
     }
-    if (count > SIZE_MAX / sizeof(T)) throw std::bad_alloc();
-    return Matrix<T>(static_cast<T*>(host_acquire(count * sizeof(T))), rows, cols,
-                     MemorySpace::host, [](T* p) { host_release(p); });
+    const auto count = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
+    void* block = nullptr;
+    try {
+      block = host_acquire(count * sizeof(T));
+    } catch (const std::bad_alloc&) {
+      throw Error(ErrorCode::out_of_memory, "cpu backend: out of memory for a " + shape +
+                                                " matrix (" + std::to_string(count * sizeof(T)) +
+                                                " bytes)");
+    }
+    return Matrix<T>(static_cast<T*>(block), rows, cols, MemorySpace::host,
+                     [](T* p) { host_release(p); });
   }
 
   void copy(double alpha, MatrixView<const T> src, MatrixView<T> dst) override {
