@@ -424,6 +424,25 @@ TEST_F(cli, JsonReportHasEveryField) {
   EXPECT_GT(j["products"].get<int>(), 0);
 }
 
+// Outputs are compared by file identity, with each other and with the input: "X.npy" and
+// "./X.npy" are one file (U was lost), --u naming the input replaced it, and an empty name
+// was silently ignored. Each is refused with exit 2, nothing written, the input intact.
+TEST_F(cli, OutputsNeverOverwriteEachOtherOrTheInput) {
+  io::write_npy(path("A.npy"), polarkit::testing::gaussian<double>(6, 4, 5));
+  const std::string input = read_file(path("A.npy"));
+  expect_fails({"polar", path("A.npy"), "--u", path("X.npy"), "--h", path("./X.npy")},
+               "--u and --h name the same file");
+  expect_fails({"polar", path("A.npy"), "--u", path("./A.npy")}, "the input and --u name the same file");
+  expect_fails({"polar", path("A.npy"), "--h", path("sub/../A.npy")}, "does not exist");
+  fs::create_directory(path("sub"));
+  expect_fails({"polar", path("A.npy"), "--h", path("sub/../A.npy")},
+               "the input and --h name the same file");
+  expect_fails({"polar", path("A.npy"), "--u", ""}, "empty file name");
+  expect_fails({"sweep", "--n", "8", "--csv", ""}, "empty file name");
+  EXPECT_EQ(read_file(path("A.npy")), input);
+  EXPECT_FALSE(fs::exists(path("X.npy")));
+}
+
 // A budget of 1e9 steps is refused before any work (it ran for hours), exit 2, one line.
 TEST_F(cli, HugeIterationBudgetsAreRefused) {
   io::write_npy(path("A.npy"), polarkit::testing::gaussian<double>(8, 6, 4));

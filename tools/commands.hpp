@@ -10,7 +10,15 @@
 
 namespace polarkit::cli {
 
-/// Exit status for bad input or a failed computation (DESIGN.md: one line on stderr, status 2).
+/// For the options that name an output file: an empty name is an error (it was ignored, and the
+/// output silently not written).
+inline CLI::Validator non_empty_file_name() {
+  return CLI::Validator(
+      [](std::string& value) { return value.empty() ? std::string("empty file name") : std::string(); },
+      "FILE");
+}
+
+/// Exit status for bad input or a failed computation (with one line on stderr).
 inline constexpr int exit_bad_input = 2;
 
 struct PolarArgs {

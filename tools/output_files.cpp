@@ -33,16 +33,27 @@ void remove_quietly(const std::string& path) {
 }  // namespace
 
 void check_distinct(const std::vector<std::pair<std::string, std::string>>& option_and_path) {
+  // A file's identity: its absolute, normalised path with the directory resolved (symbolic links
+  // and "..": "X.npy", "./X.npy" and "d/../X.npy" are one file), and for files that exist
+  // already, the file itself (hard links, a symbolic link to it).
+  const auto identity = [](const std::string& path) {
+    std::error_code ec;
+    fs::path p = fs::absolute(fs::path(path), ec).lexically_normal();
+    const fs::path dir = fs::canonical(p.parent_path(), ec);
+    if (!ec) p = dir / p.filename();
+    return p;
+  };
+  const auto same_file = [&](const std::string& a, const std::string& b) {
+    if (a == b || identity(a) == identity(b)) return true;
+    std::error_code ec;
+    return fs::exists(a, ec) && fs::exists(b, ec) && fs::equivalent(a, b, ec) && !ec;
+  };
   for (std::size_t i = 0; i < option_and_path.size(); ++i) {
     for (std::size_t j = i + 1; j < option_and_path.size(); ++j) {
       const auto& [option_i, path_i] = option_and_path[i];
       const auto& [option_j, path_j] = option_and_path[j];
       if (path_i.empty() || path_j.empty()) continue;
-      std::error_code ec_i;
-      std::error_code ec_j;
-      const fs::path a = fs::weakly_canonical(path_i, ec_i);
-      const fs::path b = fs::weakly_canonical(path_j, ec_j);
-      if (path_i == path_j || (!ec_i && !ec_j && a == b)) {
+      if (same_file(path_i, path_j)) {
         throw Error(ErrorCode::invalid_argument,
                     option_i + " and " + option_j + " name the same file '" + path_i + "'");
       }

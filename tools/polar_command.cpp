@@ -236,8 +236,10 @@ CLI::App* add_polar_command(CLI::App& app, PolarArgs& args) {
   cmd->add_option("--device", args.device, "cpu or cuda")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
-  cmd->add_option("--u", args.u_path, "Write U (m x n) to this .npy file");
-  cmd->add_option("--h", args.h_path, "Write H (n x n) to this .npy file");
+  cmd->add_option("--u", args.u_path, "Write U (m x n) to this .npy file")
+      ->check(non_empty_file_name());
+  cmd->add_option("--h", args.h_path, "Write H (n x n) to this .npy file")
+      ->check(non_empty_file_name());
   cmd->add_flag("--json", args.json, "Print the report as one JSON object");
   cmd->add_option("--repeat", args.repeat,
                   "Solve this many times and report the fastest run (its time and phases)")
@@ -260,7 +262,8 @@ int run_polar(const PolarArgs& args) {
   options.backward_error = options.compute_h;  // the report shows it wherever H is formed
   if (!args.u_path.empty()) check_destination("--u", args.u_path);
   if (!args.h_path.empty()) check_destination("--h", args.h_path);
-  check_distinct({{"--u", args.u_path}, {"--h", args.h_path}});
+  // The input too: `--u A.npy` on input A.npy replaced the input.
+  check_distinct({{"the input", args.input}, {"--u", args.u_path}, {"--h", args.h_path}});
 
   const io::DenseFile file = io::read_matrix(args.input);
   check_finite(file, args.input);

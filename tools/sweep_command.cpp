@@ -353,8 +353,10 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args) {
                   "downloaded outside the timings)")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
-  cmd->add_option("--csv", args.csv_path, "Write the results as CSV to this file");
-  cmd->add_option("--plot", args.plot_path, "Write an SVG plot to this file");
+  cmd->add_option("--csv", args.csv_path, "Write the results as CSV to this file")
+      ->check(non_empty_file_name());
+  cmd->add_option("--plot", args.plot_path, "Write an SVG plot to this file")
+      ->check(non_empty_file_name());
   return cmd;
 }
 
