@@ -1,5 +1,6 @@
 // test_io.cpp — the .npy and Matrix Market readers and the .npy writer.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cmath>
 #include <cstdint>
@@ -319,6 +320,26 @@ TEST_F(IoTest, MissingFile) {
 
 TEST_F(IoTest, DirectoryIsNotAFile) {
   expect_io_error([&] { static_cast<void>(io::read_matrix(dir_.string())); }, dir_.string() + ": ");
+}
+
+// Reading is bounded: a device (/dev/zero read until memory ran out) or a FIFO (opening it waited
+// for a writer) is refused before a byte is read, and a regular file longer than any matrix of
+// max_elements values could be is refused by its size.
+TEST_F(IoTest, OnlyRegularFilesOfABoundedSizeAreRead) {
+  expect_io_error([] { static_cast<void>(io::read_npy("/dev/zero")); },
+                  "/dev/zero: not a regular file");
+  expect_io_error([] { static_cast<void>(io::read_matrix("/dev/zero")); }, "not a regular file");
+  const fs::path fifo = dir_ / "fifo.npy";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  expect_io_error([&] { static_cast<void>(io::read_matrix_market(fifo.string())); },
+                  "not a regular file");
+  const fs::path long_file = dir_ / "long.mtx";
+  {
+    std::ofstream out(long_file, std::ios::binary);
+    out << "%%MatrixMarket matrix array real general\n1 1\n1\n" << std::string(2 << 20, '%');
+  }
+  expect_io_error([&] { static_cast<void>(io::read_matrix_market(long_file.string(), 1)); },
+                  "exceeds the limit of 1048640 bytes");
 }
 
 TEST(NpyErrors, ShapeNot2D) {

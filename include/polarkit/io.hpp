@@ -23,6 +23,8 @@
 //       - 'complex', 'pattern', 'hermitian' and 'vector' files are rejected.
 //     The result dtype is always f64.
 //
+// Readers read regular files only (a device such as /dev/zero, a pipe or a socket is refused
+// before a byte is read) and at most 64 bytes per allowed element plus 1 MiB.
 // Readers never trust sizes in headers: every size is overflow-checked, data is never read
 // past the end of the file, nothing is allocated from a header's claim before the claim is
 // checked against the data actually present or against max_elements (the cap on rows·cols of

@@ -26,8 +26,10 @@ inline constexpr std::string_view mm_banner = "%%MatrixMarket";
 /// Throws Error(io_error, printable(name) + ": " + what).
 [[noreturn]] void fail(std::string_view name, const std::string& what);
 
-/// The whole content of the file at path; throws Error(io_error) when it cannot be read.
-[[nodiscard]] std::string read_file(const std::string& path);
+/// The whole file, read only from a regular file (a device such as /dev/zero, a pipe or a socket
+/// never ends, or ends anywhere) and only up to 64 bytes per allowed element plus 1 MiB (any
+/// .npy or Matrix Market file of max_elements values fits; a longer one is refused, not read).
+[[nodiscard]] std::string read_file(const std::string& path, index_t max_elements);
 
 /// A zero rows × cols host matrix; throws Error(io_error) when rows·cols exceeds max_elements
 /// or memory runs out. rows and cols must be non-negative.

@@ -298,7 +298,7 @@ DenseFile parse_matrix_market(std::string_view bytes, std::string_view name,
 }
 
 DenseFile read_matrix_market(const std::string& path, index_t max_elements) {
-  const std::string bytes = detail::read_file(path);
+  const std::string bytes = detail::read_file(path, max_elements);
   return parse_matrix_market(bytes, path, max_elements);
 }
 

@@ -334,7 +334,7 @@ DenseFile parse_npy(std::string_view bytes, std::string_view name, index_t max_e
 
 DenseFile read_npy(const std::string& path, index_t max_elements) {
   require_little_endian(path);
-  const std::string bytes = detail::read_file(path);
+  const std::string bytes = detail::read_file(path, max_elements);
   return parse_npy(bytes, path, max_elements);
 }
 

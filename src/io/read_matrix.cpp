@@ -1,11 +1,14 @@
 // io/read_matrix.cpp — file reading, error helpers and the content-sniffing read_matrix.
 #include <cerrno>
+#include <limits>
 #include <cstdio>
 #include <memory>
 #include <new>
 #include <string>
 #include <string_view>
 #include <system_error>
+
+#include <sys/stat.h>
 
 #include "io/io_detail.hpp"
 #include "polarkit/io.hpp"
@@ -54,12 +57,34 @@ struct FileCloser {
 
 }  // namespace
 
-std::string read_file(const std::string& path) {
+std::string read_file(const std::string& path, index_t max_elements) {
+  constexpr index_t slack = index_t{1} << 20;
+  const index_t max_bytes =
+      max_elements > (std::numeric_limits<index_t>::max() - slack) / 64 ? std::numeric_limits<index_t>::max()
+                                                                        : 64 * max_elements + slack;
+  // Checked before opening as well as after: opening a FIFO for reading waits for a writer.
+  const auto check_kind = [&](const struct stat& info) {
+    if (S_ISDIR(info.st_mode)) fail(path, "is a directory, not a matrix file");
+    if (!S_ISREG(info.st_mode)) {
+      fail(path, "not a regular file (a device, pipe or socket has no size to check against)");
+    }
+  };
+  struct stat info {};
+  if (stat(path.c_str(), &info) == 0) check_kind(info);
   errno = 0;
   const std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) {
     const int err = errno;
     fail(path, "cannot open file (" + errno_message(err) + ")");
+  }
+  if (fstat(fileno(file.get()), &info) != 0) {
+    const int err = errno;
+    fail(path, "cannot stat file (" + errno_message(err) + ")");
+  }
+  check_kind(info);
+  if (info.st_size > max_bytes) {
+    fail(path, "file of " + std::to_string(info.st_size) + " bytes exceeds the limit of " +
+                   std::to_string(max_bytes) + " bytes (64 per allowed element, plus 1 MiB)");
   }
   std::string bytes;
   char buffer[1 << 16];
@@ -67,6 +92,9 @@ std::string read_file(const std::string& path) {
     errno = 0;
     const std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get());
     bytes.append(buffer, n);
+    if (static_cast<index_t>(bytes.size()) > max_bytes) {  // it grew while being read
+      fail(path, "file exceeds the limit of " + std::to_string(max_bytes) + " bytes");
+    }
     if (n < sizeof buffer) {
       if (std::ferror(file.get()) != 0) {
         const int err = errno;
@@ -114,7 +142,7 @@ DenseFile parse_matrix(std::string_view bytes, std::string_view name, index_t ma
 }
 
 DenseFile read_matrix(const std::string& path, index_t max_elements) {
-  const std::string bytes = detail::read_file(path);
+  const std::string bytes = detail::read_file(path, max_elements);
   return parse_matrix(bytes, path, max_elements);
 }
 
