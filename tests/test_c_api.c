@@ -435,8 +435,8 @@ static void test_polar_s(void) {
   CHECK_FAILS(polarkit_polar_s(M, N, a, LDA, u, M, h, N, NULL, &info),
               POLARKIT_ERROR_NON_FINITE_INPUT, "NaN");
   CHECK(info_is_reset(&info));
-  CHECK_FAILS(polarkit_polar_s(M, 0, a, LDA, u, M, h, N, NULL, &info),
-              POLARKIT_ERROR_INVALID_ARGUMENT, "m and n must be positive");
+  CHECK_FAILS(polarkit_polar_s(-1, N, a, LDA, u, M, h, N, NULL, &info),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "m and n must be non-negative");
   CHECK(strstr(polarkit_last_error(), "polarkit_polar_s") != NULL);
 }
 
@@ -448,16 +448,24 @@ static void test_polar_errors(void) {
   int i;
   for (i = 0; i < M * N; ++i) a[i] = next_uniform();
 
-  /* n = 0, m = 0, negative sizes. */
+  /* Empty problems are valid, as in C++, the CLI, SciPy and JAX: U is empty, H is the n × n
+     zero matrix, converged with zero iterations; their pointers may be NULL. (They were
+     rejected with "m and n must be positive".) Negative sizes are errors. */
   reset_info(&info);
-  CHECK_FAILS(polarkit_polar_d(M, 0, a, M, u, M, h, 1, NULL, &info),
-              POLARKIT_ERROR_INVALID_ARGUMENT, "m and n must be positive (got m = 4, n = 0)");
+  for (i = 0; i < N * N; ++i) h[i] = 7.0;
+  CHECK_OK(polarkit_polar_d(0, N, NULL, 1, NULL, 1, h, N, NULL, &info));
+  for (i = 0; i < N * N; ++i) CHECK(h[i] == 0.0);
+  CHECK(info.converged == 1 && info.iterations == 0);
+  CHECK(info.backward_error == 0.0 && info.nuclear_norm == 0.0);
+  reset_info(&info);
+  CHECK_OK(polarkit_polar_d(M, 0, NULL, M, NULL, M, NULL, 1, NULL, &info));
+  CHECK(info.converged == 1 && info.iterations == 0 && info.backward_error == 0.0);
+  CHECK_OK(polarkit_polar_d(0, 0, NULL, 1, NULL, 1, NULL, 1, NULL, NULL));
+  reset_info(&info);
+  CHECK_FAILS(polarkit_polar_d(-2, N, a, M, u, M, h, N, NULL, &info),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "m and n must be non-negative (got m = -2, n = 3)");
   CHECK(info_is_reset(&info));
   CHECK(strstr(polarkit_last_error(), "polarkit_polar_d: ") == polarkit_last_error());
-  CHECK_FAILS(polarkit_polar_d(0, N, a, 1, u, 1, h, N, NULL, &info),
-              POLARKIT_ERROR_INVALID_ARGUMENT, "m and n must be positive");
-  CHECK_FAILS(polarkit_polar_d(-2, N, a, M, u, M, h, N, NULL, &info),
-              POLARKIT_ERROR_INVALID_ARGUMENT, "m and n must be positive");
   /* Leading dimensions. */
   CHECK_FAILS(polarkit_polar_d(M, N, a, M - 1, u, M, h, N, NULL, &info),
               POLARKIT_ERROR_INVALID_ARGUMENT, "lda = 3 is below max(1, 4) = 4");

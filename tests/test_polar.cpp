@@ -535,6 +535,31 @@ TEST(Errors, ShapesAndOptionsAreChecked) {
   }
 }
 
+// Empty inputs, as SciPy and JAX return them (and the C ABI and the CLI now agree): U empty of
+// A's shape, H the n × n zero matrix, converged in zero iterations, the requested method named
+// (the report said "svd"), and a backward error of 0 for an m × 0 A too (it was NaN).
+TEST(Empty, EmptyInputsGiveEmptyFactors) {
+  for (const Method method : {Method::polar_express_adaptive, Method::qdwh, Method::automatic}) {
+    PolarOptions o;
+    o.method = method;
+    for (const auto& [m, n] : {std::pair{index_t{0}, index_t{3}}, std::pair{index_t{3}, index_t{0}}}) {
+      const Matrix<double> A(m, n);
+      const auto r = polar(A, o);
+      EXPECT_EQ(r.U.rows(), m);
+      EXPECT_EQ(r.U.cols(), n);
+      ASSERT_EQ(r.H.rows(), n);
+      for (index_t j = 0; j < n; ++j) {
+        for (index_t i = 0; i < n; ++i) EXPECT_EQ(r.H(i, j), 0.0);
+      }
+      EXPECT_TRUE(r.info.converged);
+      EXPECT_EQ(r.info.iterations, 0);
+      EXPECT_EQ(r.info.method_used, method);
+      EXPECT_EQ(r.info.backward_error, 0.0) << m << "x" << n;
+      EXPECT_EQ(r.info.nuclear_norm, 0.0) << m << "x" << n;
+    }
+  }
+}
+
 // A mistyped budget (steps = 1e9 ran for hours) is refused at once, naming the limit; the
 // limit itself is accepted.
 TEST(Errors, IterationBudgetsAreBounded) {

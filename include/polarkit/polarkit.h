@@ -48,8 +48,8 @@ extern "C" {
 typedef enum polarkit_status {
   /** The call succeeded. */
   POLARKIT_SUCCESS = 0,
-  /** An argument is not acceptable: a NULL handle or pointer that must not be NULL, m <= 0 or
-   *  n <= 0 (empty problems are rejected: "m and n must be positive"), a leading dimension below
+  /** An argument is not acceptable: a NULL handle or pointer that must not be NULL, a negative
+   *  size (polar; the optimizer steps also reject empty parameters), a leading dimension below
    *  max(1, rows), overlapping input and output buffers, an unknown key or value in *_set, a NULL
    *  momentum state while momentum > 0, or a hyper-parameter out of range. */
   POLARKIT_ERROR_INVALID_ARGUMENT = 1,
@@ -183,8 +183,10 @@ typedef struct polarkit_info {
  *  otherwise it is not computed and those two fields are NaN.
  *  opts may be NULL (the defaults of polarkit_options_new). info may be NULL.
  *  A = 0 gives U = 0 and H = 0 (the polar factor is not unique; msign(0) = 0).
- *  Requirements (else POLARKIT_ERROR_INVALID_ARGUMENT): a and u not NULL, m > 0 and n > 0
- *  ("m and n must be positive"), lda >= max(1, m), ldu >= max(1, m), ldh >= max(1, n) when h is
+ *  An empty problem (m = 0 or n = 0) is valid: U is empty, H the n × n zero matrix, info says
+ *  converged with 0 iterations; its a and u (and h when n = 0) may be NULL.
+ *  Requirements (else POLARKIT_ERROR_INVALID_ARGUMENT): m >= 0 and n >= 0, a and u not NULL
+ *  when m, n > 0, lda >= max(1, m), ldu >= max(1, m), ldh >= max(1, n) when h is
  *  not NULL, u and h do not overlap a or each other.
  *  Returns 0 on success (an iteration that does not meet the tolerance is a success with
  *  info->converged = 0), POLARKIT_ERROR_NON_FINITE_INPUT when a contains NaN or Inf,

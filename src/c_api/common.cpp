@@ -55,6 +55,13 @@ void require_dims(std::int64_t m, std::int64_t n) {
   }
 }
 
+void require_sizes(std::int64_t m, std::int64_t n) {
+  if (m < 0 || n < 0) {
+    invalid("m and n must be non-negative (got m = " + std::to_string(m) +
+            ", n = " + std::to_string(n) + ")");
+  }
+}
+
 void require_ld(const char* name, std::int64_t ld, std::int64_t rows, std::int64_t cols,
                 std::size_t element_size) {
   const std::int64_t min_ld = rows > 1 ? rows : 1;

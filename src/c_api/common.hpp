@@ -39,6 +39,8 @@ int guarded(const char* function, Body&& body) noexcept {
 void require_pointer(const void* pointer, const char* name);
 /// m > 0 and n > 0: empty problems are rejected with "m and n must be positive".
 void require_dims(std::int64_t m, std::int64_t n);
+/// m >= 0 and n >= 0: the polar calls take empty problems (U empty, H the n × n zero matrix).
+void require_sizes(std::int64_t m, std::int64_t n);
 /// ld >= max(1, rows); also rejects an extent ld·(cols − 1) + rows that overflows.
 void require_ld(const char* name, std::int64_t ld, std::int64_t rows, std::int64_t cols,
                 std::size_t element_size);

@@ -73,7 +73,7 @@ void solve(std::int64_t count, std::int64_t m, std::int64_t n, const T* const* a
            const polarkit_options* opts, polarkit_info* info) {
   if (count < 0) throw Error(ErrorCode::invalid_argument, "count must be non-negative");
   if (count == 0) return;
-  require_dims(m, n);
+  require_sizes(m, n);
   require_ld("lda", lda, m, n, sizeof(T));
   require_ld("ldu", ldu, m, n, sizeof(T));
   if (h != nullptr) require_ld("ldh", ldh, n, n, sizeof(T));
@@ -81,9 +81,12 @@ void solve(std::int64_t count, std::int64_t m, std::int64_t n, const T* const* a
   std::vector<Extent> inputs;
   std::vector<Extent> outputs;
   for (std::size_t i = 0; i < items; ++i) {
-    require_pointer(a[i], "a[i]");
-    require_pointer(u[i], "u[i]");
-    if (h != nullptr) require_pointer(h[i], "h[i]");
+    // An empty problem has no element to read or write: its pointers may be NULL.
+    if (m > 0 && n > 0) {
+      require_pointer(a[i], "a[i]");
+      require_pointer(u[i], "u[i]");
+    }
+    if (h != nullptr && n > 0) require_pointer(h[i], "h[i]");
     inputs.push_back({a[i], m, n, lda, sizeof(T), "a"});
     outputs.push_back({u[i], m, n, ldu, sizeof(T), "u"});
     outputs.push_back({h != nullptr ? h[i] : nullptr, n, n, ldh, sizeof(T), "h"});
@@ -136,8 +139,10 @@ int polar(const char* function, std::int64_t m, std::int64_t n, const T* a, std:
           polarkit_info* info) noexcept {
   if (info != nullptr) reset(*info);
   return guarded(function, [&] {
-    require_pointer(a, "a");
-    require_pointer(u, "u");
+    if (m > 0 && n > 0) {  // an empty problem's pointers may be NULL
+      require_pointer(a, "a");
+      require_pointer(u, "u");
+    }
     solve<T>(1, m, n, &a, lda, &u, ldu, h != nullptr ? &h : nullptr, ldh, opts, info);
   });
 }

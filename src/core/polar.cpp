@@ -128,6 +128,8 @@ void solve_zero(Backend<T>& be, Problem<T>& p, bool want_h) {
   p.info.converged = true;
   p.info.scale = 0.0;
   p.info.cond_estimate = std::numeric_limits<double>::infinity();
+  // No method ran: the report names the one asked for (not the svd its default would say).
+  p.info.method_used = p.info.method;
   if (want_h) {
     p.info.backward_error = 0.0;
     p.info.nuclear_norm = 0.0;
@@ -332,7 +334,8 @@ std::vector<PolarInfo> polar_batched(std::span<const MatrixView<const T>> A,
     p.info.nuclear_norm = nan;
     p.amax = be.max_abs(A[i]);
     if (p.amax == 0.0) {
-      solve_zero(be, p, options.compute_h && !p.H.empty());
+      // An m × 0 input's H is 0 × 0 (an empty view): formed, trivially, when H is asked for.
+      solve_zero(be, p, options.compute_h && (!p.H.empty() || p.A.cols() == 0));
       continue;
     }
     iterating.push_back(&p);
