@@ -1,4 +1,4 @@
-// What every CUDA backend call runs on, one per device (DESIGN.md convention 4): the stream that
+// What every CUDA backend call runs on, one per device (one stream per device): the stream that
 // orders all of polarkit's work on the device, the cuBLAS and cuSOLVER handles bound to it
 // (created on first use), a memory pool for matrices and a grow-only workspace for reductions and
 // cuSOLVER's work arrays.

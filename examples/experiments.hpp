@@ -1,4 +1,4 @@
-// experiments.hpp — the two reference experiments of ALGORITHMS.md §7 (matrix quadratic
+// experiments.hpp — the two reference experiments of docs/optimizers.md (matrix quadratic
 // regression and low-rank matrix completion) as reusable code: the problems (loss and gradient),
 // the optimizers compared (PolarGrad with both ν, Muon, plain gradient descent) driven through
 // polarkit::optim::step, and the loss curves they produce. Used by the example programs
@@ -59,7 +59,7 @@ class Problem {
 };
 
 /// f(X) = ½‖AXB − C‖_F² with A (p × m), X (m × n), B (n × q), C = A·X*·B (p × q); seeded
-/// Gaussian A, B, X*; X₀ = 0. Defaults are ALGORITHMS.md §7's sizes: m = 500, n = 100,
+/// Gaussian A, B, X*; X₀ = 0. Defaults are the reference sizes: m = 500, n = 100,
 /// p = 1000, q = 250. ∇f = Aᵀ(AXB − C)Bᵀ, evaluated as (AᵀA)·X·(BBᵀ) − AᵀCBᵀ with the Gram
 /// matrices and AᵀCBᵀ formed once; f = ½⟨X, (AᵀA)X(BBᵀ) − 2AᵀCBᵀ⟩ + ½‖C‖_F² from the same
 /// product, so an evaluation costs 2m²n + 2mn² flops (6·10⁷) instead of 3·10⁸ for the residual.

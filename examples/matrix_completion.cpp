@@ -1,4 +1,4 @@
-// Low-rank matrix completion (ALGORITHMS.md §7, docs/optimizers.md): M = U*·V*ᵀ, 500×250,
+// Low-rank matrix completion (docs/optimizers.md, "Experiments"): M = U*·V*ᵀ, 500×250,
 // rank 5, 30 % of the entries observed (seeded mask), factorised as in the PolarGrad reference:
 // f(L, R) = ‖P_Ω(LRᵀ − M)‖_F²/|Ω| with L 500×5 and R 250×5, each factor stepped by the same
 // optimizer. Compares PolarGrad (γ = 1/(L_k·r) with the local smoothness bound L_k and r = 5),

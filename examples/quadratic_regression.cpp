@@ -1,4 +1,4 @@
-// Matrix quadratic regression f(X) = ½‖AXB − C‖_F² (ALGORITHMS.md §7, docs/optimizers.md):
+// Matrix quadratic regression f(X) = ½‖AXB − C‖_F² (docs/optimizers.md, "Experiments"):
 // X 500×100, A 1000×500, B 100×250, seeded Gaussian A, B, X*, C = A·X*·B, X₀ = 0. Compares
 // PolarGrad (γ = 1/(L·r); ν = ‖G‖_* with the SVD oracle, ν = ⟨U, G⟩ with QDWH and with Muon's
 // inexact 5-step oracle), Muon with a constant lr (Jordan 5 steps and the exact SVD oracle) and

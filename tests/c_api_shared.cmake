@@ -2,7 +2,7 @@
 #   1. configure and build polarkit alone with BUILD_SHARED_LIBS=ON into WORK_DIR/build (kept
 #      between runs: later runs rebuild only what changed);
 #   2. nm -D --defined-only libpolarkit.so must list every function polarkit.h declares (and at
-#      least the functions of DESIGN.md's ABI) as exported text symbols with C names;
+#      least the functions the C ABI promises) as exported text symbols with C names;
 #   3. compile tests/test_c_api.c as C99 (warnings are errors) against the .so and run it.
 # Variables: SOURCE_DIR, WORK_DIR, GENERATOR, C_COMPILER, CXX_COMPILER, C_FLAGS,
 # CXX_FLAGS, EXE_LINKER_FLAGS, SHARED_LINKER_FLAGS, NM, PTHREADS (true: also test threads),
@@ -55,7 +55,7 @@ set(design_abi
     polarkit_optimizer_step_d polarkit_optimizer_step_s)
 foreach(name IN LISTS design_abi)
   if(NOT name IN_LIST declared)
-    message(FATAL_ERROR "polarkit.h does not declare ${name} (DESIGN.md's C ABI)")
+    message(FATAL_ERROR "polarkit.h does not declare ${name} (a function of the C ABI)")
   endif()
 endforeach()
 set(missing)

@@ -726,7 +726,7 @@ TEST_F(cli, SweepWritesTableAndCsv) {
   EXPECT_NE(svg.find("backward error"), std::string::npos);
 }
 
-/// The bars of issue 3 (acceptance), re-checked on the numbers of a sweep's CSV; ortho_eps and
+/// The accuracy bars of docs/accuracy.md, re-checked on the numbers of a sweep's CSV; ortho_eps and
 /// backward_eps are in units of the dtype's ε, n is the CSV's own.
 ///  - qdwh: orthogonality and backward error ≤ 13ε; iterations ≤ 6, ≤ 4 when κ ≤ 10
 ///    (float: ≤ 5);
@@ -736,7 +736,7 @@ TEST_F(cli, SweepWritesTableAndCsv) {
 ///  - auto: the bars of the method it ran when that is qdwh; a Newton–Schulz method is at most
 ///    3√n·ε off, with orthogonality ≤ 13ε;
 ///  - every method iterating to tolerance converges.
-void expect_issue_3_bars(const SweepCsv& csv, bool single) {
+void expect_accuracy_bars(const SweepCsv& csv, bool single) {
   for (std::size_t i = 0; i < csv.rows.size(); ++i) {
     const std::string method = csv.text(i, "method");
     const std::string used = csv.text(i, "method_used");
@@ -782,7 +782,7 @@ void expect_issue_3_bars(const SweepCsv& csv, bool single) {
 }
 
 // The acceptance run: `polarkit sweep` exactly as the README's first command runs it (default
-// flags, plus the output files), re-checked against the bars of issue 3.
+// flags, plus the output files), re-checked against the accuracy bars of docs/accuracy.md.
 TEST_F(cli, SweepDefaultFlagsMeetTheBars) {
   const Outcome r = run({"sweep", "--csv", path("sweep.csv"), "--plot", path("sweep.svg")});
   ASSERT_EQ(r.status, 0) << r.err;
@@ -811,7 +811,7 @@ TEST_F(cli, SweepDefaultFlagsMeetTheBars) {
     EXPECT_EQ(csv.text(i, "n"), csv.text(0, "n"));
   }
   EXPECT_GE(csv.number(0, "n"), 100.0) << "the default size is meant to show √n growth";
-  expect_issue_3_bars(csv, false);
+  expect_accuracy_bars(csv, false);
 
   // auto: a Newton–Schulz method where κ is small (κ = 1: its bound 1/ℓ₀ is ≈ 1), QDWH for
   // κ ≥ 1e8 in double.
@@ -843,7 +843,7 @@ TEST_F(cli, SweepFloatMeetsTheBars) {
   const SweepCsv csv = read_sweep_csv(path("sweep.csv"));
   ASSERT_EQ(csv.rows.size(), 3U * 3U * default_sweep_methods().size());
   expect_consistent_rows(csv);
-  expect_issue_3_bars(csv, true);
+  expect_accuracy_bars(csv, true);
   for (std::size_t i = 0; i < csv.rows.size(); ++i) {
     EXPECT_EQ(csv.text(i, "dtype"), "f32");
     if (csv.text(i, "method") != "auto") continue;

@@ -1,5 +1,5 @@
 // Scalar coefficient design: minimax quintics (Remez), the Polar Express composition and the
-// published table (ALGORITHMS.md §3.1–3.2).
+// published table (docs/algorithms.md, "The adaptive schedule").
 #include <gtest/gtest.h>
 
 #include <algorithm>

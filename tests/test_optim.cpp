@@ -1,4 +1,4 @@
-// The optimizer layer: Muon against a plain-loop reference of ALGORITHMS.md §7, PolarGrad's ν,
+// The optimizer layer: Muon against a plain-loop reference of the conventions in docs/optimizers.md, PolarGrad's ν,
 // null-gradient consistency, the conv-weight view, the LMOs and the spectral power map against
 // their SVD definitions, the batched step, the kernels added for them, and the error paths.
 #include <gtest/gtest.h>
@@ -433,7 +433,7 @@ TEST(PolarGrad, WeightDecayUsesTheUnadjustedLearningRate) {
 }
 
 TEST(PolarGrad, OnAVectorItIsPlainGradientDescent) {
-  // polar(g) = g/‖g‖ with ν = ‖g‖: the step is W − lr·g (ALGORITHMS.md §7).
+  // polar(g) = g/‖g‖ with ν = ‖g‖: the step is W − lr·g (docs/optimizers.md).
   for (Nu nu : {Nu::inner, Nu::nuclear}) {
     Config c = Config::polargrad();
     c.momentum = 0.0;

@@ -1,4 +1,4 @@
-// The optimizer experiments of examples/ (ALGORITHMS.md §7, docs/optimizers.md): the problems'
+// The optimizer experiments of examples/ (docs/optimizers.md, "Experiments"): the problems'
 // losses and gradients against their definitions, and the acceptance criteria of the
 // optimizer-step issue on the matrix quadratic regression:
 //   PolarGrad (double, exact oracle, X₀ = 0, γ = 1/(L·r)) has f/f(0) < 1e-3 after 1000 steps,

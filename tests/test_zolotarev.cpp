@@ -1,4 +1,4 @@
-// Zolo-PD scalar part (ALGORITHMS.md §5): the order table, the coefficients of one step and the
+// Zolo-PD scalar part (docs/algorithms.md, "Zolo-PD"): the order table, the coefficients of one step and the
 // scaled Zolotarev function they define, against two independent references:
 //  * a quad-precision (__float128) evaluation by a different scheme: the phase form of the
 //    descending Landen transformation (A&S 16.4), sn = sin φ₀, cn = cos φ₀, every c_i straight
@@ -353,7 +353,7 @@ TEST(ZolotarevStep, AlternatesAtTheTheoreticalExtremalPoints) {
 }
 
 // mpmath 1.3 at 60–400 significant digits (two precisions agreeing to 40 digits), with the
-// definitions of ALGORITHMS.md §5 verbatim: m = 1 − ℓ² (parameter of ℓ'), K = ellipk(m),
+// textbook definitions verbatim: m = 1 − ℓ² (parameter of ℓ'), K = ellipk(m),
 // c_i = ℓ²·ellipfun('sn', iK/(2r+1), m)² / ellipfun('cn', …)², then a_j, M̂, f(ℓ); rounded to 21
 // digits.
 struct Literal {

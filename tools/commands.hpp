@@ -41,7 +41,7 @@ struct PolarArgs {
 
 // The defaults make `polarkit sweep` (no flags) the run docs/accuracy.md reports on: every
 // method that iterates to tolerance (muon, a fixed 5-step budget, only when asked), the three
-// spectra, n = 200: about 7 s on 2 cores (release build), well under the minute issue 3 allows.
+// spectra, n = 200: about 7 s on 2 cores (release build), well under a minute.
 struct SweepArgs {
   std::vector<std::string> methods{"svd",  "newton-schulz", "quintic", "polar-express",
                                    "polar-express-adaptive", "newton", "qdwh", "zolo", "auto"};

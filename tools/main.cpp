@@ -1,6 +1,5 @@
 // main.cpp — the `polarkit` program: parses the command line and dispatches to a subcommand.
-// Every failure is one line on stderr, "polarkit: <message>", and exit status 2 (bad input, as
-// DESIGN.md specifies) or 1 (an unexpected internal failure).
+// Every failure is one line on stderr, "polarkit: <message>", and exit status 2 (bad input) or 1 (an unexpected internal failure).
 #include <exception>
 #include <iostream>
 #include <string>

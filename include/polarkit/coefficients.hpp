@@ -1,5 +1,5 @@
 // polarkit/coefficients.hpp — scalar design of the odd quintics p(x) = a·x + b·x³ + c·x⁵ that
-// Newton–Schulz-type iterations apply to the singular values (ALGORITHMS.md §3.1–3.2).
+// Newton–Schulz-type iterations apply to the singular values (docs/algorithms.md, "The adaptive schedule").
 //
 // Everything here is scalar and cheap (microseconds), so a solver can design a fresh polynomial
 // for every step from the interval it has certified, instead of relying on a fixed table.
@@ -27,7 +27,7 @@ struct Quintic {
 };
 
 /// The odd quintic that minimises max |1 − p(x)| over [lo, hi] (the best single step towards
-/// sign(x) = 1 on that interval), computed by the Remez exchange of ALGORITHMS.md §3.2.
+/// sign(x) = 1 on that interval), computed by a Remez exchange.
 ///
 /// At the optimum the error equioscillates: 1 − p = +E at lo, −E at the interior local
 /// maximum q, +E at the local minimum r and −E at hi (so p(lo) = 1 − E and p(hi) = 1 + E).
@@ -66,7 +66,7 @@ struct PolarExpressStep {
   double hi_next;  ///< guaranteed upper bound on p(σ) for σ in [lo, hi]
 };
 
-/// One composition step of ALGORITHMS.md §3.2: the minimax quintic for
+/// One Polar Express composition step: the minimax quintic for
 /// [max(lo, cushion·hi), hi], rescaled so that p(lo) and p(hi) straddle 1 symmetrically when the
 /// cushion was active. The cushion exists because the optimal polynomial for a very small lo has
 /// a huge slope and maps [lo, hi] onto a band that is almost [0, 2]: giving up optimality on
@@ -96,7 +96,7 @@ struct PolarExpressStep {
 /// but only this one reproduces the published table.
 inline constexpr double polar_express_cushion = 0.02407327424182761;
 
-/// The eight published Polar Express polynomials for ℓ = 1e-3 (ALGORITHMS.md §3.1), exactly as
+/// The eight published Polar Express polynomials for ℓ = 1e-3 (Amsel et al.), exactly as
 /// published and *without* the 1.01 safety factor, so that they can be compared with
 /// polar_express_coefficients(); apply with_safety() before use in finite precision.
 [[nodiscard]] std::span<const Quintic> polar_express_table();

@@ -7,7 +7,7 @@
 //   polarkit::Matrix<float> M(rows, cols);                       // momentum state, zero at start
 //   auto report = polarkit::optim::step(muon, W.view(), G.view(), M.view());
 //
-// Conventions (ALGORITHMS.md §7; see docs/optimizers.md):
+// Conventions (docs/optimizers.md):
 //   Muon:      M ← βM + (1−β)G;  D = βM + (1−β)G (Nesterov) or M;  O = msign(D) (Jordan, 5 steps)
 //              W ← W·(1 − lr·wd) − lr·scale·O
 //   PolarGrad: UH = polar(D) with D = M (momentum-first) or G (polar-first);

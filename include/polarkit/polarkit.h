@@ -1,6 +1,6 @@
 /* polarkit/polarkit.h — the stable C ABI of polarkit (C99 and C++).
  *
- * For PyTorch/JAX extensions, Rust, Julia and plain C. Conventions (DESIGN.md, "The C ABI"):
+ * For PyTorch/JAX extensions, Rust, Julia and plain C. Conventions:
  *   - Matrices are column-major with an explicit leading dimension: element (i, j) of an m × n
  *     matrix X with leading dimension ldx is X[i + j * ldx], and ldx >= max(1, m).
  *   - Inputs (const pointers) are never modified. Outputs must not overlap the inputs.
@@ -146,7 +146,7 @@ POLARKIT_API void polarkit_options_free(polarkit_options* opts) POLARKIT_NOEXCEP
 POLARKIT_API int polarkit_options_set(polarkit_options* opts, const char* key,
                                       const char* value) POLARKIT_NOEXCEPT;
 
-/** Extension (not in DESIGN.md's list): reads one option back as text, in the canonical form
+/** Reads one option back as text, in the canonical form
  *  polarkit_options_set accepts (numbers in the shortest form that reads back exactly, e.g.
  *  "1e-12", "0.95"; booleans as "true"/"false"), into value[0..size), NUL-terminated. POLARKIT_VALUE_MAX bytes always
  *  suffice. Returns 0, or POLARKIT_ERROR_INVALID_ARGUMENT for a NULL argument, an unknown key or
@@ -271,7 +271,7 @@ POLARKIT_API void polarkit_optimizer_free(polarkit_optimizer* opt) POLARKIT_NOEX
 POLARKIT_API int polarkit_optimizer_set(polarkit_optimizer* opt, const char* key,
                                         const char* value) POLARKIT_NOEXCEPT;
 
-/** Extension (not in DESIGN.md's list): reads one hyper-parameter back as text (same keys and
+/** Reads one hyper-parameter back as text (same keys and
  *  canonical forms as polarkit_optimizer_set; also "kind"), like polarkit_options_get. */
 POLARKIT_API int polarkit_optimizer_get(const polarkit_optimizer* opt, const char* key,
                                         char* value, size_t size) POLARKIT_NOEXCEPT;

@@ -1,5 +1,5 @@
 // Scalar design of Newton–Schulz quintics: minimax (Remez) polynomials and the Polar Express
-// composition (ALGORITHMS.md §3.2).
+// composition (docs/algorithms.md, "The adaptive schedule").
 #include "polarkit/coefficients.hpp"
 
 #include <algorithm>
@@ -19,7 +19,7 @@ namespace {
 // the discriminant 9b² − 20ac is tiny (narrow intervals).
 using real = long double;
 
-// Below this the interval is narrow enough for the closed form (ALGORITHMS.md §3.2 threshold).
+// Below this the interval is narrow enough for the closed form (the threshold of docs/algorithms.md, "The adaptive schedule").
 constexpr double narrow_ratio = 1.0 - 5e-6;
 constexpr int max_remez_iterations = 100;
 

@@ -44,7 +44,7 @@ class TableSchedule final : public Schedule {
 };
 
 // Polar Express with each step's minimax quintic designed for the interval the current Gram
-// matrix shows (ALGORITHMS.md §3.4). The upper end is the Lanczos λ_max estimate with a margin
+// matrix shows (docs/algorithms.md). The upper end is the Lanczos λ_max estimate with a margin
 // of up to 1% (p grows quickly above the interval it was built for). The lower end is the largest of
 // - √λ_min from Lanczos, when λ_min is above the rounding level of G (an over-estimate, which
 //   only costs speed thanks to the cushion);

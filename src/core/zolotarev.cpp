@@ -1,4 +1,4 @@
-// Zolo-PD coefficients (ALGORITHMS.md §5), evaluated without ever forming ℓ' = √(1 − ℓ²).
+// Zolo-PD coefficients (docs/algorithms.md, "Zolo-PD"), evaluated without ever forming ℓ' = √(1 − ℓ²).
 //
 // c_i = ℓ²·sc²(u_i; ℓ') with u_i = iK'/(2r+1), K' = K(ℓ'). The modulus ℓ' is within ℓ²/2 of 1:
 // it rounds to 1 (K' = ∞) in double for ℓ ≲ 1e-8 and in long double for ℓ ≲ 1e-10, and a

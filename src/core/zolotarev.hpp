@@ -1,5 +1,5 @@
 // Zolo-PD (Nakatsukasa–Freund 2016), the scalar part: the order table and the coefficients of
-// the scaled Zolotarev function of one step (ALGORITHMS.md §5).
+// the scaled Zolotarev function of one step (docs/algorithms.md, "Zolo-PD").
 //
 // One step maps the singular values in [ℓ, 1] by the best type-(2r+1, 2r) odd rational
 // approximation of sign(x) there, scaled so that its maximum on [ℓ, 1] is f(1) = 1:
