@@ -11,6 +11,34 @@
 
 namespace polarkit {
 
+namespace detail {
+
+/// rows · cols for a host matrix of T, checked: rows · cols · sizeof(T) must fit a ptrdiff_t
+/// (unchecked, 2^32 × 2^32 wrapped to 0 and left a non-empty matrix without storage). Throws
+/// Error(invalid_argument) naming `who` and the sizes. Non-negative sizes expected.
+template <class T>
+std::size_t checked_element_count(index_t rows, index_t cols, const char* who) {
+  if (rows == 0 || cols == 0) return 0;
+  constexpr auto max_bytes = static_cast<index_t>(std::numeric_limits<std::ptrdiff_t>::max());
+  if (cols > max_bytes / static_cast<index_t>(sizeof(T)) / rows) {
+    throw Error(ErrorCode::invalid_argument,
+                std::string(who) + ": a " + std::to_string(rows) + "x" + std::to_string(cols) +
+                    " matrix of " + std::to_string(sizeof(T)) +
+                    "-byte elements overflows the address space");
+  }
+  return static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
+}
+
+/// Error(out_of_memory) for a rows × cols matrix of `bytes` that could not be had.
+[[noreturn]] inline void throw_out_of_memory(const char* who, index_t rows, index_t cols,
+                                             std::size_t bytes) {
+  throw Error(ErrorCode::out_of_memory, std::string(who) + ": out of memory for a " +
+                                            std::to_string(rows) + "x" + std::to_string(cols) +
+                                            " matrix (" + std::to_string(bytes) + " bytes)");
+}
+
+}  // namespace detail
+
 template <class T>
 class Matrix {
  public:
@@ -52,25 +80,16 @@ class Matrix {
  private:
   static void delete_host(T* p) { delete[] p; }
   static T* allocate_host(index_t rows, index_t cols) {
-    const std::string shape = std::to_string(rows) + "x" + std::to_string(cols);
     if (rows < 0 || cols < 0) {
-      throw Error(ErrorCode::invalid_argument, "Matrix: negative size " + shape);
+      throw Error(ErrorCode::invalid_argument, "Matrix: negative size " + std::to_string(rows) +
+                                                   "x" + std::to_string(cols));
     }
-    if (rows == 0 || cols == 0) return nullptr;
-    // rows · cols · sizeof(T) must fit a ptrdiff_t: unchecked, 2^32 × 2^32 wrapped to 0 and
-    // left a non-empty matrix without storage.
-    constexpr auto max_bytes = static_cast<index_t>(std::numeric_limits<std::ptrdiff_t>::max());
-    if (cols > max_bytes / static_cast<index_t>(sizeof(T)) / rows) {
-      throw Error(ErrorCode::invalid_argument,
-                  "Matrix: a " + shape + " matrix of " + std::to_string(sizeof(T)) +
-                      "-byte elements overflows the address space");
-    }
-    const auto count = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
+    const std::size_t count = detail::checked_element_count<T>(rows, cols, "Matrix");
+    if (count == 0) return nullptr;
     try {
       return new T[count]();
     } catch (const std::bad_alloc&) {
-      throw Error(ErrorCode::out_of_memory, "Matrix: out of memory for a " + shape + " matrix (" +
-                                                std::to_string(count * sizeof(T)) + " bytes)");
+      detail::throw_out_of_memory("Matrix", rows, cols, count * sizeof(T));
     }
   }
 

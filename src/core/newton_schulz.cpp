@@ -153,9 +153,7 @@ void solve_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
   for (std::size_t i = 0; i < batch.size(); ++i) {
     PolarInfo& info = *batch[i].info;
     OrthogonalityMeter<T, Be>::record(s[i], info);
-    // Lanczos approaches λ_min from above; below G's rounding floor its value is noise (often
-    // ≤ 0 in the 16-bit formats), so the floor stands in: a lower estimate of κ either way.
-    info.cond_estimate = std::sqrt(s[i].lambda_max / std::max(s[i].lambda_min, s[i].lambda_floor));
+    info.cond_estimate = kappa_estimate(s[i]);
   }
   continue_newton_schulz(ops, batch, options, meter, s);
   for (const NsItem<T>& item : batch) {

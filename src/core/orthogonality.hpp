@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <limits>
 #include <vector>
@@ -22,6 +23,13 @@ inline double gram_rounding_floor(index_t n, Rounding r) {
   const double dn = static_cast<double>(n);
   return (r.wide_accumulation ? 2.0 * std::sqrt(dn) : std::min(dn, 8.0 * std::sqrt(dn))) *
          r.unit_roundoff;
+}
+
+/// κ(X) from the Lanczos extremes of XᵀX, √(λ_max/λ_min): Lanczos approaches λ_min from above,
+/// and below G's rounding floor its value is noise (often ≤ 0 in the 16-bit formats), so the
+/// floor stands in — a lower estimate of κ either way.
+inline double kappa_estimate(const GramSpectrum& s) {
+  return std::sqrt(s.lambda_max / std::max(s.lambda_min, s.lambda_floor));
 }
 
 /// Measures the iterates of a batch (one Gram matrix and one Lanczos run per item; a batch of

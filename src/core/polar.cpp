@@ -155,8 +155,7 @@ bool solve_auto_by_newton_schulz(Problem<T>& p, const PolarOptions& options) {
   const index_t n = p.X.cols();
   detail::OrthogonalityMeter<T> meter(ops, n);
   const detail::GramSpectrum s = meter.measure(std::as_const(p.X).view());
-  // Below G's rounding floor λ_min is noise: the floor stands in (a lower estimate of κ).
-  const double kappa = std::sqrt(s.lambda_max / std::max(s.lambda_min, s.lambda_floor));
+  const double kappa = detail::kappa_estimate(s);
   const double limit = detail::newton_schulz_kappa_limit<T>(n, ops.backend().space());
   const bool newton_schulz =
       kappa <= limit && [&] {

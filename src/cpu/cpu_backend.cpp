@@ -120,7 +120,11 @@ double sum_over_columns(index_t rows, index_t cols, F&& column) {
     for (index_t j = 0; j < cols; ++j) sum += column(j);
     return sum;
   }
-  std::vector<double> sums(static_cast<std::size_t>(cols));
+  // One buffer per calling thread, grown once: the norms run every iteration. (Named through a
+  // reference: inside the lambda the name of a thread_local would mean the worker's own copy.)
+  thread_local std::vector<double> buffer;
+  std::vector<double>& sums = buffer;
+  sums.resize(static_cast<std::size_t>(cols));
   cpu::for_block_ranges(cols, rows * cols, false, [&](index_t j0, index_t j1) {
     for (index_t j = j0; j < j1; ++j) sums[static_cast<std::size_t>(j)] = column(j);
   });
@@ -143,21 +147,13 @@ class CpuBackend final : public Backend<T> {
     if (rows < 0 || cols < 0) {
       throw Error(ErrorCode::invalid_argument, "cpu backend: allocate: negative size");
     }
-    if (rows == 0 || cols == 0) return Matrix<T>(rows, cols);
-    const std::string shape = std::to_string(rows) + "x" + std::to_string(cols);
-    constexpr auto max_bytes = static_cast<index_t>(std::numeric_limits<std::ptrdiff_t>::max());
-    if (cols > max_bytes / static_cast<index_t>(sizeof(T)) / rows) {
-      throw Error(ErrorCode::invalid_argument,
-                  "cpu backend: a " + shape + " workspace overflows the address space");
-    }
-    const auto count = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
+    const std::size_t count = checked_element_count<T>(rows, cols, "cpu backend");
+    if (count == 0) return Matrix<T>(rows, cols);
     void* block = nullptr;
     try {
       block = host_acquire(count * sizeof(T));
     } catch (const std::bad_alloc&) {
-      throw Error(ErrorCode::out_of_memory, "cpu backend: out of memory for a " + shape +
-                                                " matrix (" + std::to_string(count * sizeof(T)) +
-                                                " bytes)");
+      throw_out_of_memory("cpu backend", rows, cols, count * sizeof(T));
     }
     return Matrix<T>(static_cast<T*>(block), rows, cols, MemorySpace::host,
                      [](T* p) { host_release(p); });
