@@ -118,13 +118,8 @@ def test_matrix(n, kappa, dtype, seed=0):
 
 
 def best(f, repeat):
-    t = math.inf
-    out = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = f()
-        t = min(t, time.perf_counter() - t0)
-    return t, out
+    """Best-of-`repeat` time of f and its last output."""
+    return best_alternating([f], repeat)[0]
 
 
 def best_alternating(fs, repeat):

@@ -44,6 +44,20 @@ class SingleThreadedBlas {
 
 bool in_side_by_side_worker() { return side_by_side_worker; }
 
+void run_on_threads(std::size_t workers, const std::function<void(std::size_t)>& body) {
+  std::vector<std::jthread> pool;
+  std::size_t t = 1;
+  for (; t < workers; ++t) {
+    try {
+      pool.emplace_back(body, t);
+    } catch (const std::system_error&) {
+      break;  // no thread to be had: the calling thread runs the rest
+    }
+  }
+  for (std::size_t rest = t; rest < workers; ++rest) body(rest);
+  body(0);
+}  // the pool joins
+
 bool items_side_by_side(index_t m, index_t n) {
   // Up to 3072 × 768 (1.8e9 multiply-adds per product) measured faster side by side; 2048 × 2048
   // products (8.6e9) already run at 0.9 of the GEMM rate on all cores.
@@ -67,7 +81,7 @@ void run_items(std::size_t count, bool side_by_side,
   std::atomic<bool> failed{false};
   std::exception_ptr first_error;
   std::mutex error_mutex;
-  const auto worker = [&] {
+  const auto worker = [&](std::size_t) {
     const WorkerMark mark;
     for (std::size_t i = next++; i < count && !failed; i = next++) {
       try {
@@ -79,17 +93,7 @@ void run_items(std::size_t count, bool side_by_side,
       }
     }
   };
-  const std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(threads), count);
-  std::vector<std::jthread> pool;
-  for (std::size_t t = 1; t < workers; ++t) {
-    try {
-      pool.emplace_back(worker);
-    } catch (const std::system_error&) {
-      break;  // no thread to be had: fewer workers do the same jobs
-    }
-  }
-  worker();  // the calling thread is one of them
-  pool.clear();  // joins
+  run_on_threads(std::min<std::size_t>(static_cast<std::size_t>(threads), count), worker);
   if (first_error) std::rethrow_exception(first_error);
 }
 

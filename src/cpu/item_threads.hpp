@@ -22,6 +22,11 @@ bool items_side_by_side(index_t m, index_t n);
 /// job threw once every started job has finished; the jobs not started then are skipped.
 void run_items(std::size_t count, bool side_by_side, const std::function<void(std::size_t)>& job);
 
+/// Runs body(0), …, body(workers − 1) at the same time and returns when all have returned:
+/// body(0) on the calling thread, the others on threads of their own — or, where no thread can
+/// be had, on the calling thread afterwards. body must not throw (it keeps its own errors).
+void run_on_threads(std::size_t workers, const std::function<void(std::size_t)>& body);
+
 /// Whether the calling thread is running a job of run_items side by side with others (whose
 /// threads then occupy the cores an O(n²) pass would otherwise spread over).
 bool in_side_by_side_worker();

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <exception>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 #include "cpu/blas.hpp"
@@ -37,27 +35,13 @@ void for_block_ranges(index_t blocks, index_t elements, bool triangular,
   bounds.push_back(blocks);
 
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(threads));
-  const auto range = [&](index_t t) {
+  run_on_threads(static_cast<std::size_t>(threads), [&](std::size_t k) {
     try {
-      const auto k = static_cast<std::size_t>(t);
       if (bounds[k] < bounds[k + 1]) f(bounds[k], bounds[k + 1]);
     } catch (...) {
-      errors[static_cast<std::size_t>(t)] = std::current_exception();
+      errors[k] = std::current_exception();
     }
-  };
-  {
-    std::vector<std::jthread> pool;
-    index_t t = 1;
-    for (; t < threads; ++t) {
-      try {
-        pool.emplace_back(range, t);
-      } catch (const std::system_error&) {
-        break;
-      }
-    }
-    for (index_t rest = t; rest < threads; ++rest) range(rest);  // no thread for these
-    range(0);
-  }  // joins
+  });
   for (const std::exception_ptr& e : errors) {
     if (e) std::rethrow_exception(e);
   }
