@@ -498,7 +498,7 @@ TEST_F(cli, JsonReportsMethodUsedAndSteps) {
   EXPECT_EQ(hard["method_used"], "qdwh");
   const std::string steps = hard["steps"].get<std::string>();
   EXPECT_EQ(steps.size(), hard["iterations"].get<std::size_t>());
-  EXPECT_EQ(steps.find_first_not_of("QC"), std::string::npos) << steps;
+  EXPECT_EQ(steps.find_first_not_of("QKC"), std::string::npos) << steps;
   EXPECT_EQ(steps.front(), 'Q') << steps;  // κ = 1e12: QR steps while c > 100
   EXPECT_EQ(steps.back(), 'C') << steps;
 
@@ -636,14 +636,17 @@ void expect_consistent_rows(const SweepCsv& csv) {
       EXPECT_EQ(used, method);
     }
     std::string allowed;  // the kinds of step each method may take
-    if (used == "qdwh") allowed = "QC";
+    if (used == "qdwh") allowed = "QKC";
     if (used == "zolo") allowed = "Z";
     if (used == "newton") allowed = "NP";  // scaled Newton, then a Newton–Schulz tail
     if (is_newton_schulz_family(used)) allowed = csv.text(i, "precision") == "working" ? "P" : "LP";
     EXPECT_EQ(steps.find_first_not_of(allowed), std::string::npos)
         << "steps '" << steps << "' of " << used;
-    if (used == "qdwh") {  // QR steps first, then Cholesky steps
-      EXPECT_EQ(steps.find('Q', steps.find('C') == std::string::npos ? steps.size() : steps.find('C')),
+    if (used == "qdwh") {  // QR steps first (Householder, then Cholesky QR), then Cholesky steps
+      EXPECT_EQ(steps.find_first_of("QK", steps.find('C') == std::string::npos ? steps.size() : steps.find('C')),
+                std::string::npos)
+          << steps;
+      EXPECT_EQ(steps.find('Q', steps.find('K') == std::string::npos ? steps.size() : steps.find('K')),
                 std::string::npos)
           << steps;
     }

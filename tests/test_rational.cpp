@@ -96,6 +96,22 @@ TEST(Qdwh, WellConditionedTakesCholeskyStepsOnly) {
   EXPECT_EQ(run(B, Method::qdwh).info.steps.front(), StepKind::qr);  // c > 100 at first
 }
 
+TEST(Qdwh, ModerateCTakesCorrectedCholeskyQrStepsAndMeets13Eps) {
+  // κ = 1e3: c ≈ 1.6e4 at first, too large for a Cholesky step and small enough for the Cholesky
+  // QR route; κ = 1e12: a Householder QR step (c ≈ 1.6e16), then the Cholesky QR (c ≈ 1e5).
+  const auto A = make<double>({200, 200, false}, 1e3, 11);
+  const auto r = run(A, Method::qdwh);
+  ASSERT_FALSE(r.info.steps.empty());
+  EXPECT_EQ(r.info.steps.front(), StepKind::cholesky_qr);
+  expect_13_eps(A, r, "kappa=1e3");
+  const auto B = make<double>({200, 200, false}, 1e12, 11);
+  const auto s = run(B, Method::qdwh);
+  ASSERT_GE(s.info.steps.size(), 2U);
+  EXPECT_EQ(s.info.steps[0], StepKind::qr);
+  EXPECT_EQ(s.info.steps[1], StepKind::cholesky_qr);
+  expect_13_eps(B, s, "kappa=1e12");
+}
+
 TEST(Qdwh, FloatMeets13EpsInAtMostFiveIterations) {
   for (const Shape& s : {Shape{200, 200, false}, Shape{200, 120, true}}) {
     for (double kappa : {1.0, 1e2, 1e4, 1e6}) {
@@ -308,6 +324,36 @@ TEST(Auto, NewtonSchulzChoiceIsTheDirectCallBitForBit) {
     EXPECT_EQ(phase.flops, 0.0);
   }
   EXPECT_TRUE(certified);
+}
+
+// Where auto runs QDWH on a square A, the Gram matrix it measured gives ℓ₀ through a Cholesky
+// factor (n³/3 flops) instead of a QR (4n³/3), while σ_min² stands well above the rounding of
+// G (κ = 1e3); where it does not (κ = 1e12), the QR decides. Either way ℓ is a lower bound on
+// σ_min(X₀) within the sharpening margin, and the answer meets 13ε.
+TEST(Auto, QdwhTakesLowerBoundFromTheMeasuredGramWhereItResolvesSigmaMin) {
+  const index_t n = 200;
+  const double k = double(n);
+  for (const double kappa : {1e3, 1e12}) {
+    const auto A = make<double>({n, n, false}, kappa, 93);
+    const auto r = run(A, Method::automatic);
+    const std::string what = "kappa=" + std::to_string(kappa);
+    ASSERT_EQ(r.info.method_used, Method::qdwh) << what;
+    double reduce = -1.0;
+    for (const PhaseTime& phase : r.info.phases) {
+      if (phase.name == "reduce") reduce = phase.flops;
+    }
+    if (kappa == 1e3) {
+      EXPECT_GT(reduce, k * k * k / 3.0 - 1.0) << what;
+      EXPECT_LT(reduce, 2.0 * k * k * k / 3.0) << what;  // and 16 Lanczos steps of 2n² each
+    } else {
+      EXPECT_GE(reduce, 4.0 * k * k * k / 3.0) << what;
+    }
+    const double sigma_min = 1.0 / (kappa * r.info.scale);  // of X₀ = A/α, σ_max(A) = 1
+    EXPECT_LE(r.info.lower_bound, sigma_min) << what;
+    EXPECT_GE(r.info.lower_bound, sigma_min / 2.0) << what;
+    EXPECT_NEAR(r.info.cond_estimate, kappa, 0.05 * kappa) << what;
+    expect_13_eps(A, r, "auto " + what);
+  }
 }
 
 // One singular value far below the rest (linear spectrum 1 … 1/n, then one tiny σ): the

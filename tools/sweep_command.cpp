@@ -168,7 +168,7 @@ void print_preamble(const Setup& setup, const SweepArgs& args, double eps) {
   std::printf("  backward = ||A - U H||_F / ||A||_F / eps\n");
   std::printf("  forward  = ||U - U_svd||_F / ||U_svd||_F\n");
   std::printf("  steps    = kind of each iteration: P polynomial (Newton-Schulz family), Q QDWH QR,\n"
-              "             C QDWH Cholesky, N Newton, Z Zolo-PD, L polynomial in --precision; runs of\n"
+              "             K QDWH Cholesky QR, C QDWH Cholesky, N Newton, Z Zolo-PD, L polynomial in --precision; runs of\n"
               "             more than 12 as kind+count (P29)\n");
   std::printf("  used     = the method auto ran ('-': the method itself)\n");
   if (setup.precision != Precision::working) {

@@ -14,6 +14,7 @@ enum class StepKind : char {
   polynomial = 'P',  ///< a Newton–Schulz-family step (matrix products only)
   qr = 'Q',          ///< a QDWH step through the QR of [√c·X; I]
   cholesky = 'C',    ///< a QDWH step through the Cholesky factor of I + c·XᵀX
+  cholesky_qr = 'K',  ///< a QDWH step through a corrected Cholesky QR of [√c·X; I] (moderate c)
   newton = 'N',      ///< a scaled Newton step (explicit inverse)
   zolotarev = 'Z',   ///< a Zolo-PD step (r QRs)
   reduced = 'L',     ///< a Newton–Schulz-family step in reduced precision (options.precision)

@@ -234,6 +234,15 @@ class Backend : public ProductBackend<T> {
   /// B ← B · R⁻¹ (transpose = false) or B · R⁻ᵀ, R upper triangular.
   virtual void solve_upper_right(MatrixView<const T> R, bool transpose, MatrixView<T> B) = 0;
 
+  /// Rinv ← R⁻¹ for the upper triangle R of a square matrix, the strict lower part of Rinv zero.
+  /// The default solves against the identity (n³ flops); a backend with a triangular inverse
+  /// (LAPACK trtri, n³/3) overrides it. Not for an exactly singular R.
+  virtual void invert_upper(MatrixView<const T> R, MatrixView<T> Rinv) {
+    this->copy(0.0, MatrixView<const T>(Rinv), Rinv);
+    this->add_diagonal(1.0, Rinv);
+    solve_upper_right(R, false, Rinv);
+  }
+
   /// Estimates of ‖R⁻¹‖₁ and ‖R⁻¹‖_∞ for the upper triangle R of a square matrix (LAPACK trcon:
   /// Hager–Higham, usually exact); +∞ for a singular R. Both at once: a device backend moves R
   /// to the host for them, once.

@@ -68,6 +68,20 @@ class OrthogonalityMeter {
     return s;
   }
 
+  /// Measures a Gram matrix formed before this meter existed (auto's measurement of X₀, handed
+  /// to the solver it chose): G becomes gram(), as if measure() had formed it.
+  GramSpectrum adopt(Matrix<T>&& G, bool two_norm = true) {
+    double e_fro = 0.0;
+    {
+      const typename Ops<T, Be>::Phase phase(ops_, "gram");
+      gram_.at(0) = std::move(G);
+      e_fro = ops_.backend().norm_fro_minus_identity(std::as_const(gram_[0]).view());
+    }
+    const std::size_t first = 0;
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+    return spectrum(e_fro, two_norm ? extremes(Items(&first, 1))[0] : Extremes{nan, nan});
+  }
+
   /// Completes a measurement made without two_norm (single item) with the Lanczos estimates of
   /// the Gram matrix formed then: for a solver that learns only from ‖G − I‖_F whether this
   /// iterate is its last, and spends the 2-norm estimate on the last one alone.

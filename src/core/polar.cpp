@@ -141,9 +141,11 @@ void solve_zero(Backend<T>& be, Problem<T>& p, bool want_h) {
 // κ̂ = √(λ_max/λ_min), goes on from that measurement (true): the choice cost nothing. Otherwise
 // (false) X₀ is rescaled to σ̂_max ≈ 1 for QDWH — the Lanczos estimate of λ_max with the 2%
 // margin of the spectral scaling, the same operator XᵀX that scaling would estimate — so the
-// measurement replaces that scaling's Lanczos run on A.
+// measurement replaces that scaling's Lanczos run on A, and its Gram matrix, rescaled alike,
+// goes to QDWH in gram0 (its ℓ₀ and its first Gram matrix), with its λ_min estimate.
 template <class T>
-bool solve_auto_by_newton_schulz(Problem<T>& p, const PolarOptions& options) {
+bool solve_auto_by_newton_schulz(Problem<T>& p, const PolarOptions& options, Matrix<T>& gram0,
+                                 double& lambda_min0) {
   Ops<T>& ops = p.ops;
   PolarInfo& info = p.info;
   const auto schedule = detail::make_schedule(Method::polar_express_adaptive, options);
@@ -174,9 +176,13 @@ bool solve_auto_by_newton_schulz(Problem<T>& p, const PolarOptions& options) {
   }
   // σ_max(X₀) ≤ ‖X₀‖_F ≤ 1 already; the margin keeps the estimate an upper bound in practice.
   const double sigma_max = std::min(1.0, 1.02 * std::sqrt(std::max(s.lambda_max, 0.0)));
+  gram0 = std::move(meter.gram());
+  lambda_min0 = s.lambda_min;
   if (sigma_max > 0.0 && sigma_max < 1.0) {
+    lambda_min0 /= sigma_max * sigma_max;
     const typename Ops<T>::Phase phase(ops, "normalise");
     ops.backend().copy(1.0 / sigma_max, std::as_const(p.X).view(), p.X.view());
+    ops.backend().copy(1.0 / (sigma_max * sigma_max), std::as_const(gram0).view(), gram0.view());
     info.scale *= sigma_max;
   }
   return false;
@@ -202,21 +208,29 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
   // The rational methods (and auto) share one QR: ℓ₀, and the square problem for a tall A.
   // They converge for σ slightly above 1 too, so the tight Lanczos scale serves them best: the
   // smaller 1/ℓ₀, the fewer steps (QDWH) or the lower the order (Zolo-PD).
+  Matrix<T> gram0;  // auto's measurement of X₀ where it goes on to QDWH
+  double lambda_min0 = 0.0;
   if (requested == Method::automatic) {
-    if (solve_auto_by_newton_schulz(p, options)) return;
+    if (solve_auto_by_newton_schulz(p, options, gram0, lambda_min0)) return;
   } else {
     const typename Ops<T>::Phase phase(ops, "normalise");
     info.scale = normalise(ops, p.tall(), p.X.view(), p.amax, Scaling::spectral, 1.0);
   }
   const detail::Reduction<T> reduction = [&] {
     const typename Ops<T>::Phase phase(ops, "reduce");
+    if (!gram0.empty() && p.X.rows() == p.X.cols()) {
+      if (auto r = detail::reduce_from_gram(ops, std::as_const(gram0).view(), lambda_min0)) {
+        return std::move(*r);
+      }
+    }
     return detail::reduce_to_square(ops, p.X);
   }();
   const Method method = requested == Method::automatic ? Method::qdwh : requested;
   info.method_used = method;
   switch (method) {
     case Method::qdwh:
-      detail::solve_qdwh(ops, p.X, reduction.ell, options, info);
+      // A tall X₀ = QR leaves R with the same Gram matrix (to rounding) for QDWH to start from.
+      detail::solve_qdwh(ops, p.X, reduction.ell, options, info, std::move(gram0));
       if (std::isfinite(reduction.cond_estimate)) info.cond_estimate = reduction.cond_estimate;
       break;
     case Method::newton:

@@ -61,7 +61,7 @@ bool cholesky_step(Ops<T>& ops, const Halley& w, MatrixView<const T> X, MatrixVi
 
 template <class T>
 void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
-                PolarInfo& info) {
+                PolarInfo& info, Matrix<T>&& gram0) {
   Backend<T>& be = ops.backend();
   const index_t m = X.rows();
   const index_t n = X.cols();
@@ -78,7 +78,9 @@ void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
   for (;;) {
     // The 2-norm estimate (a Lanczos run) is spent on X₀ and U; the iterates in between report
     // NaN, since the stopping rule reads ℓ, the step size and ‖XᵀX − I‖_F only.
-    GramSpectrum s = meter.measure(std::as_const(X).view(), info.iterations == 0);
+    const bool first = info.iterations == 0;
+    GramSpectrum s = first && !gram0.empty() ? meter.adopt(std::move(gram0), true)
+                                             : meter.measure(std::as_const(X).view(), first);
     // Converged once ℓ — a lower bound on σ_min(X), and σ_max(X) ≤ 1 — is 1 to working
     // precision, and the iterate confirms it: either the last step was below ∛(5u) (Halley
     // steps converge cubically, so the next would move X by about 5u), or XᵀX is I to rounding
@@ -112,11 +114,22 @@ void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
     if (cholesky) {
       info.steps.push_back(StepKind::cholesky);
     } else {
-      // X_new = (b/c)X + ((a − b/c)/√c)·Q₁Q₂ᵀ with [√c X; I] = [Q₁; Q₂]R.
-      const typename Ops<T>::Phase phase(ops, "step:qr");
+      // X_new = (b/c)X + ((a − b/c)/√c)·Q₁Q₂ᵀ with [√c X; I] = [Q₁; Q₂]R: by a Cholesky QR of
+      // the stack where it is well enough conditioned (stacked_qr.hpp), else by Householder.
+      const double rho = std::sqrt(w.c);
+      const double alpha = (w.a - w.b / w.c) / rho;
       be.copy(w.b / w.c, Xc, Y.view());
-      stacked.accumulate(std::sqrt(w.c), Xc, (w.a - w.b / w.c) / std::sqrt(w.c), Y.view());
-      info.steps.push_back(StepKind::qr);
+      bool cholesky_qr = false;
+      if (stacked.cholesky_route_suits(rho, n)) {
+        const typename Ops<T>::Phase phase(ops, "step:cholesky_qr");
+        cholesky_qr = stacked.accumulate_by_cholesky(rho, Xc, std::as_const(meter.gram()).view(),
+                                                     alpha, Y.view());
+      }
+      if (!cholesky_qr) {
+        const typename Ops<T>::Phase phase(ops, "step:qr");
+        stacked.accumulate(rho, Xc, alpha, Y.view());
+      }
+      info.steps.push_back(cholesky_qr ? StepKind::cholesky_qr : StepKind::qr);
     }
     // The step size only matters once ℓ has converged (an O(n²) pass that reads two matrices).
     if (std::abs(1.0 - w.ell_next) <= 5.0 * u) {
@@ -129,7 +142,9 @@ void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
   }
 }
 
-template void solve_qdwh<float>(Ops<float>&, Matrix<float>&, double, const PolarOptions&, PolarInfo&);
-template void solve_qdwh<double>(Ops<double>&, Matrix<double>&, double, const PolarOptions&, PolarInfo&);
+template void solve_qdwh<float>(Ops<float>&, Matrix<float>&, double, const PolarOptions&, PolarInfo&,
+                                Matrix<float>&&);
+template void solve_qdwh<double>(Ops<double>&, Matrix<double>&, double, const PolarOptions&,
+                                 PolarInfo&, Matrix<double>&&);
 
 }  // namespace polarkit::detail

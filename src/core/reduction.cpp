@@ -96,6 +96,36 @@ Reduction<T> reduce_to_square(Ops<T>& ops, Matrix<T>& X) {
 }
 
 template <class T>
+std::optional<Reduction<T>> reduce_from_gram(Ops<T>& ops, MatrixView<const T> G, double lambda_min) {
+  Backend<T>& be = ops.backend();
+  const index_t n = G.rows();
+  const double dn = static_cast<double>(n);
+  // δ below; Lanczos approaches λ_min from above, so a λ_min estimate under 100δ fails the test.
+  const double delta = 2.0 * (dn + 1.0) * unit_roundoff<T> * be.trace(G);
+  if (!(lambda_min >= 100.0 * delta)) return std::nullopt;
+  Matrix<T> R = ops.allocate(n, n);
+  be.copy(1.0, G, R.view());
+  ops.add_flops(dn * dn * dn / 3.0);
+  if (!be.cholesky(R.view())) return std::nullopt;
+  be.zero_strict_lower(R.view());
+  // RᵀR = X₀ᵀX₀ + E with ‖E‖₂ ≤ δ = 2(n + 1)·u·tr(G): the Gram matrix's rounding (|E₁| ≤
+  // γₙ|X₀|ᵀ|X₀|, so ‖E₁‖₂ ≤ γₙ‖X₀‖_F²) and the Cholesky factor's (|E₂| ≤ γₙ₊₁|Rᵀ||R|, so
+  // ‖E₂‖₂ ≤ γₙ₊₁‖R‖_F² = γₙ₊₁·tr(G)). By Weyl, σ_min(X₀)² ≥ σ_min(R)² − δ. Taken only where
+  // Lanczos puts σ_min(R)² at 100δ or more, so that δ moves σ_min by ≤ 0.5% (f64, n = 2048,
+  // κ = 1e3: δ ≈ 7e-11 against σ_min² ≈ 1e-6); elsewhere the QR's R, which carries only the
+  // rounding of X₀ itself, decides.
+  const double sigma = sigma_min_estimate(ops, std::as_const(R).view());
+  if (!(sigma * sigma >= 100.0 * delta)) return std::nullopt;
+  const double bound = lower_bound_from_r(be, std::as_const(R).view());
+  Reduction<T> out;
+  out.ell0 = std::sqrt(std::max(0.0, bound * bound - delta));
+  const double sharp = std::sqrt(sigma * sigma - delta);
+  out.ell = std::min(1.0, std::max(out.ell0, sharp / sharpening_margin));
+  out.cond_estimate = 1.0 / sharp;
+  return out;
+}
+
+template <class T>
 void expand(Ops<T>& ops, const Reduction<T>& reduction, Matrix<T>& X) {
   if (reduction.Q.empty()) return;
   Matrix<T> U = ops.allocate(reduction.Q.rows(), X.cols());
@@ -105,6 +135,10 @@ void expand(Ops<T>& ops, const Reduction<T>& reduction, Matrix<T>& X) {
 
 template Reduction<float> reduce_to_square<float>(Ops<float>&, Matrix<float>&);
 template Reduction<double> reduce_to_square<double>(Ops<double>&, Matrix<double>&);
+template std::optional<Reduction<float>> reduce_from_gram<float>(Ops<float>&, MatrixView<const float>,
+                                                                 double);
+template std::optional<Reduction<double>> reduce_from_gram<double>(Ops<double>&,
+                                                                   MatrixView<const double>, double);
 template void expand<float>(Ops<float>&, const Reduction<float>&, Matrix<float>&);
 template void expand<double>(Ops<double>&, const Reduction<double>&, Matrix<double>&);
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <optional>
 
 #include "core/ops.hpp"
 #include "polarkit/info.hpp"
@@ -41,6 +42,14 @@ double design_lower_bound(double ell0, PolarInfo& info) {
 /// σ_min(R) = 1/‖R⁻¹‖₂ — with the norms estimated by LAPACK's trcon.
 template <class T>
 Reduction<T> reduce_to_square(Ops<T>& ops, Matrix<T>& X);
+
+/// The same ℓ₀, ℓ and κ estimate for a square X₀ from its Gram matrix G = X₀ᵀX₀ (‖X₀‖₂ ≤ 1)
+/// where another part measured G already (auto): a Cholesky factor of G (n³/3) instead of the QR
+/// (4n³/3). Empty where that would not be as good: G not numerically positive definite, or
+/// σ_min(X₀)² not above the rounding G and its factor carry (reduction.cpp) — known without
+/// the factor where lambda_min, the measurement's estimate of λ_min(G) (from above), says so.
+template <class T>
+std::optional<Reduction<T>> reduce_from_gram(Ops<T>& ops, MatrixView<const T> G, double lambda_min);
 
 /// X ← Q·X when the reduction was a real one (the polar factor of the original X₀).
 template <class T>

@@ -54,10 +54,11 @@ void continue_newton_schulz(Ops<T, Be>& ops, Matrix<T>& X, Schedule& schedule,
                             OrthogonalityMeter<T, Be>& meter, GramSpectrum s);
 
 /// The rational iterations work on a square, nonsingular-in-practice X (see reduction.hpp);
-/// ell0 is a lower bound on σ_min(X), σ_max(X) ≲ 1.
+/// ell0 is a lower bound on σ_min(X), σ_max(X) ≲ 1. gram0, where not empty, is XᵀX already
+/// formed (auto measured it), used in place of the first Gram matrix.
 template <class T>
 void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
-                PolarInfo& info);
+                PolarInfo& info, Matrix<T>&& gram0 = Matrix<T>());
 
 template <class T>
 void solve_newton(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,

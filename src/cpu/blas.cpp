@@ -51,6 +51,10 @@ void sorgqr_(const int*, const int*, const int*, float*, const int*, const float
              const int*, int*);
 void dpotrf_(const char*, const int*, double*, const int*, int*, std::size_t);
 void spotrf_(const char*, const int*, float*, const int*, int*, std::size_t);
+void dtrtri_(const char*, const char*, const int*, double*, const int*, int*, std::size_t,
+             std::size_t);
+void strtri_(const char*, const char*, const int*, float*, const int*, int*, std::size_t,
+             std::size_t);
 double dlantr_(const char*, const char*, const char*, const int*, const int*, const double*,
                const int*, double*, std::size_t, std::size_t, std::size_t);
 float slantr_(const char*, const char*, const char*, const int*, const int*, const float*,
@@ -244,6 +248,19 @@ int potrf(char uplo, int n, double* a, int lda) {
 int potrf(char uplo, int n, float* a, int lda) {
   int info = 0;
   spotrf_(&uplo, &n, a, &lda, &info, 1);
+  return info;
+}
+
+int trtri(char uplo, int n, double* a, int lda) {
+  int info = 0;
+  const char diag = 'N';
+  dtrtri_(&uplo, &diag, &n, a, &lda, &info, 1, 1);
+  return info;
+}
+int trtri(char uplo, int n, float* a, int lda) {
+  int info = 0;
+  const char diag = 'N';
+  strtri_(&uplo, &diag, &n, a, &lda, &info, 1, 1);
   return info;
 }
 

@@ -67,6 +67,10 @@ int gemqrt(int m, int n, int k, int nb, const float* v, int ldv, const float* t,
 int potrf(char uplo, int n, double* a, int lda);
 int potrf(char uplo, int n, float* a, int lda);
 
+/// Inverse of a non-unit triangular matrix in place (trtri). info > 0: exactly singular.
+int trtri(char uplo, int n, double* a, int lda);
+int trtri(char uplo, int n, float* a, int lda);
+
 /// ‖A‖ of a triangular matrix (lantr) and its reciprocal condition estimate (trcon) in the
 /// 1-norm (norm = '1') or the ∞-norm (norm = 'I').
 double lantr(char norm, char uplo, int n, const double* a, int lda);

@@ -430,6 +430,17 @@ class CpuBackend final : public Backend<T> {
     return info == 0;
   }
 
+  void invert_upper(MatrixView<const T> R, MatrixView<T> Rinv) override {
+    require<T>(R.is_col_major() && Rinv.is_col_major() && R.rows() == R.cols() &&
+                   Rinv.rows() == R.rows() && Rinv.cols() == R.cols(),
+               "invert_upper: shape or layout mismatch");
+    if (R.empty()) return;
+    copy(1.0, R, Rinv);
+    zero_strict_lower(Rinv);
+    check_info(cpu::trtri('U', cpu::blas_int(R.rows()), Rinv.data(), cpu::blas_int(Rinv.ld())),
+               "trtri");
+  }
+
   void solve_upper_right(MatrixView<const T> R, bool transpose, MatrixView<T> B) override {
     require<T>(R.is_col_major() && B.is_col_major() && R.rows() == R.cols() && B.cols() == R.rows(),
                "solve_upper_right: shape or layout mismatch");
