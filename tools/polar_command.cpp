@@ -141,8 +141,8 @@ void print_text(const Run& run, const PolarArgs& args) {
                          (info.zero_input ? ", zero input: U = 0, H = 0" : ""));
   if (!info.steps.empty()) {
     line("steps", step_string(info.steps) +
-                      " (P polynomial, L polynomial in reduced precision, Q QDWH QR, C QDWH "
-                      "Cholesky, N Newton, Z Zolo-PD)");
+                      " (P polynomial, L polynomial in reduced precision, Q QDWH QR, K QDWH "
+                      "Cholesky QR, C QDWH Cholesky, N Newton, Z Zolo-PD)");
   }
   line("orthogonality", "||U^T U - I||_2 ~ " + num(info.ortho_error) +
                             ", ||U^T U - I||_F = " + num(info.ortho_error_fro));
