@@ -139,6 +139,27 @@ TEST_P(AdaptiveEconomy, NoMoreProductsThanPolarExpressFewerThanQuintic) {
 
 INSTANTIATE_TEST_SUITE_P(Kappa, AdaptiveEconomy, ::testing::Values(1e1, 1e3, 1e5));
 
+// Once the certified interval is within √(u/24) of 1, the adaptive schedule finishes with the
+// Newton–Schulz cubic (no G²: 2n³ instead of the quintic's 3n³ for a square step), and the result
+// is as orthogonal as the bar every method is held to. At κ = 10 in double the fourth quintic
+// leaves e₂ ≈ 4e-10, so the fifth step is the cubic (where a quintic leaves e₂ above 1e-9, the
+// quintic finishes in one step and the cubic would need two, so it is not taken).
+TEST(AdaptiveFinish, TakesTheCubicOnceCloseToOne) {
+  const index_t n = 150;
+  const auto A = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, 10.0), 8);
+  const auto r = run(A, Method::polar_express_adaptive);
+  ASSERT_TRUE(r.info.converged);
+  ASSERT_EQ(r.info.iterations, 5);
+  ASSERT_LE(r.info.ortho_error_2_history.at(4), 1e-9);
+  double step_flops = 0.0;
+  for (const PhaseTime& p : r.info.phases) {
+    if (p.name == "step:polynomial") step_flops = p.flops;
+  }
+  const double n3 = std::pow(static_cast<double>(n), 3);
+  EXPECT_EQ(step_flops, 4 * 3.0 * n3 + 2.0 * n3) << "four quintic steps and the cubic";
+  EXPECT_LE(ortho(r.U), 13.0 * eps<double>);
+}
+
 // Checks a reported e_j against ‖XᵀX − I‖ computed here from the iterate X itself.
 void expect_history_entry(const Matrix<double>& X, double reported_fro, double reported_two, int j) {
   const index_t n = X.cols();

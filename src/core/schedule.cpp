@@ -72,6 +72,16 @@ class AdaptiveSchedule final : public Schedule {
     if (std::isnan(first_lo_)) carried_lo_ = std::max(carried_lo_, s.unit_roundoff);
     lo = std::clamp(std::max(lo, carried_lo_), min_ratio * hi, hi * (1.0 - 1e-15));
     if (std::isnan(first_lo_)) first_lo_ = lo;
+    // Close to 1 the Newton–Schulz cubic finishes as well as any quintic: it takes σ = 1 + x to
+    // 1 − 1.5x² − 0.5x³, below the rounding of the iterate once 1.5x² ≤ u/16, and it needs no
+    // G² (a third fewer flops for the step). The next measurement checks the step's result;
+    // were the estimates behind x too optimistic, the stopping rule asks for one more step.
+    const double x = std::max(hi - 1.0, 1.0 - lo);
+    if (1.5 * x * x <= s.unit_roundoff / 16.0) {
+      const Quintic cubic{1.5, -0.5, 0.0};
+      carried_lo_ = std::min(cubic(carried_lo_), 1.0);
+      return cubic;
+    }
     const PolarExpressStep step = polar_express_step(lo, hi, polar_express_cushion);
     carried_lo_ = std::min(step.p(carried_lo_), 1.0);
     return step.p;
