@@ -989,6 +989,58 @@ static void test_release_cached_device_memory(void) {
   CHECK(strstr(polarkit_last_error(), "'adam'") != NULL);
 }
 
+/* The report fields polarkit_info has no room for: the rank of a 4 x 3 matrix of ones is 1, U is
+ * orthonormal all the same; a full-rank batch reports n per item; misuse is an error. */
+static void test_last_report(void) {
+  double a[12];
+  double u[12];
+  double b[2][9];
+  double ub[2][9];
+  char value[POLARKIT_VALUE_MAX];
+  char small[2];
+  int i;
+  for (i = 0; i < 12; ++i) a[i] = 1.0;
+  CHECK(polarkit_last_report_get(0, "rank", value, sizeof value) == POLARKIT_ERROR_INVALID_ARGUMENT);
+  CHECK(polarkit_polar_d(4, 3, a, 4, u, 4, NULL, 3, NULL, NULL) == 0);
+  CHECK(ortho_defect_d(4, 3, u, 4) < 1e-14);
+  CHECK(polarkit_last_report_get(0, "rank", value, sizeof value) == 0);
+  CHECK(strcmp(value, "1") == 0);
+  CHECK(polarkit_last_report_get(0, "method_used", value, sizeof value) == 0);
+  CHECK(strcmp(value, "svd") == 0); /* the default (adaptive Polar Express) ends in the SVD here */
+  CHECK(polarkit_last_report_get(0, "steps", value, sizeof value) == 0);
+  CHECK(polarkit_last_report_get(0, "nope", value, sizeof value) == POLARKIT_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(polarkit_last_error(), "rank") != NULL); /* names the keys it knows */
+  CHECK(polarkit_last_report_get(1, "rank", value, sizeof value) == POLARKIT_ERROR_INVALID_ARGUMENT);
+  CHECK(polarkit_last_report_get(0, "method_used", small, sizeof small) ==
+        POLARKIT_ERROR_INVALID_ARGUMENT);
+  CHECK(polarkit_last_report_get(0, NULL, value, sizeof value) == POLARKIT_ERROR_INVALID_ARGUMENT);
+  {
+    polarkit_options* o = polarkit_options_new();
+    const double* in[2];
+    double* out[2];
+    CHECK(polarkit_options_set(o, "method", "qdwh") == 0);
+    for (i = 0; i < 9; ++i) {
+      b[0][i] = (i % 4 == 0) ? 2.0 : 0.1 * i; /* diagonally dominant: full rank */
+      b[1][i] = (i % 4 == 0) ? 3.0 : -0.05 * i;
+    }
+    in[0] = b[0];
+    in[1] = b[1];
+    out[0] = ub[0];
+    out[1] = ub[1];
+    CHECK(polarkit_polar_batched_d(2, 3, 3, in, 3, out, 3, NULL, 3, o, NULL) == 0);
+    CHECK(polarkit_last_report_get(1, "rank", value, sizeof value) == 0);
+    CHECK(strcmp(value, "3") == 0);
+    CHECK(polarkit_last_report_get(1, "method_used", value, sizeof value) == 0);
+    CHECK(strcmp(value, "qdwh") == 0);
+    CHECK(polarkit_last_report_get(2, "rank", value, sizeof value) == POLARKIT_ERROR_INVALID_ARGUMENT);
+    polarkit_options_free(o);
+  }
+  /* A failed call leaves no report. */
+  a[0] = NAN;
+  CHECK(polarkit_polar_d(4, 3, a, 4, u, 4, NULL, 3, NULL, NULL) == POLARKIT_ERROR_NON_FINITE_INPUT);
+  CHECK(polarkit_last_report_get(0, "rank", value, sizeof value) == POLARKIT_ERROR_INVALID_ARGUMENT);
+}
+
 int main(void) {
   test_last_error_starts_empty();
   test_options();
@@ -997,6 +1049,7 @@ int main(void) {
   test_polar_s();
   test_polar_errors();
   test_polar_batched();
+  test_last_report();
   test_optimizer_handles();
   test_muon_step();
   test_batched_step();

@@ -393,7 +393,7 @@ TEST_F(cli, JsonReportHasEveryField) {
        {"method", "iterations", "converged", "ortho_error", "ortho_error_history",
         "ortho_error_2_history", "backward_error", "scale", "lower_bound", "cond_estimate",
         "nuclear_norm", "seconds", "m", "n", "dtype", "flops", "products", "zero_input",
-        "method_used", "steps"}) {
+        "method_used", "steps", "rank"}) {
     EXPECT_TRUE(j.contains(key)) << "missing " << key << " in " << r.out;
   }
   EXPECT_EQ(j["method"], "polar-express-adaptive");
@@ -403,6 +403,7 @@ TEST_F(cli, JsonReportHasEveryField) {
   EXPECT_EQ(j["n"], n);
   EXPECT_EQ(j["converged"], true);
   EXPECT_EQ(j["zero_input"], false);
+  EXPECT_EQ(j["rank"], n);
   const int iterations = j["iterations"].get<int>();
   EXPECT_GT(iterations, 0);
   EXPECT_EQ(j["steps"], std::string(static_cast<std::size_t>(iterations), 'P'));

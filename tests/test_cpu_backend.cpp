@@ -225,7 +225,10 @@ TYPED_TEST(CpuBackendTest, SolvesAllocateTheirMatricesOncePerSolve) {
   for (const Method method : {Method::qdwh, Method::polar_express_adaptive, Method::zolo}) {
     std::array<std::size_t, 2> allocations{};
     std::array<int, 2> iterations{};
-    const std::array<double, 2> kappas{2.0, 1e5};
+    // κ = 300 takes more iterations than κ = 2 for each method, and float's Gram matrix still
+    // resolves it (at κ above ≈ 370 the rank check of a Newton–Schulz run adds a QR, once per
+    // solve: not what this test is about).
+    const std::array<double, 2> kappas{2.0, 300.0};
     for (std::size_t k = 0; k < 2; ++k) {
       const auto A = testing::with_singular_values<T>(40, 30, testing::geometric_spectrum(30, kappas[k]), 13);
       PolarOptions o;

@@ -107,6 +107,11 @@ void print_json(const Run& run, const PolarArgs& args) {
   j["scale"] = number(info.scale);
   j["lower_bound"] = number(info.lower_bound);
   j["cond_estimate"] = number(info.cond_estimate);
+  if (info.rank >= 0) {
+    j["rank"] = info.rank;
+  } else {
+    j["rank"] = nullptr;  // not determined (a fixed budget)
+  }
   j["nuclear_norm"] = number(info.nuclear_norm);
   j["flops"] = number(info.flops);
   j["products"] = info.products;
@@ -152,6 +157,8 @@ void print_text(const Run& run, const PolarArgs& args) {
   }
   line("scaling", "alpha = " + num(info.scale) + ", lower bound l0 = " + num(info.lower_bound));
   line("cond estimate", num(info.cond_estimate));
+  line("rank", info.rank >= 0 ? std::to_string(info.rank) + " (numerical: sigma > max(m,n)*eps*sigma_max)"
+                              : std::string("not determined (a fixed budget)"));
   line("work", std::to_string(info.products) + " matrix products, " + num(info.flops) + " flops");
   line("time", num(run.seconds) + " s");
   for (const PhaseTime& p : info.phases) {

@@ -58,6 +58,12 @@ struct PolarInfo {
   double lower_bound = 0.0;
   /// Estimate of κ₂(A) = σ_max/σ_min (exact for svd; from the first Gram matrix otherwise).
   double cond_estimate = 0.0;
+  /// Numerical rank of A: the number of singular values above max(m, n)·ε·σ_max (NumPy's
+  /// matrix_rank convention). A solve iterating to tolerance determines it: n where its κ
+  /// estimate certifies A numerically nonsingular, else counted from an SVD (docs/api.md). −1
+  /// where not determined: fixed budgets (muon, `steps`), `measure_result = false`, and
+  /// reduced precision without `refine`. 0 for A = 0 and for an empty A.
+  int rank = -1;
   /// ‖A − UH‖_F / ‖A‖_F (NaN unless H was computed).
   double backward_error = 0.0;
   /// ‖A‖_* = tr(H) (NaN unless H was computed).

@@ -45,6 +45,23 @@ std::string get_option(const polarkit_options& o, std::string_view key) {
   return *text;
 }
 
+// The full reports of this thread's last polarkit_polar_* call, for polarkit_last_report_get
+// (polarkit_info's layout is part of the ABI and has no room for new fields).
+thread_local std::vector<PolarInfo> last_reports;
+
+std::string report_field(const PolarInfo& info, std::string_view key) {
+  if (key == "rank") return std::to_string(info.rank);
+  if (key == "method_used") return std::string(method_name(info.method_used));
+  if (key == "cond_estimate") return format_number(info.cond_estimate);
+  if (key == "ortho_error_fro") return format_number(info.ortho_error_fro);
+  if (key == "steps") {
+    std::string letters;
+    for (const StepKind k : info.steps) letters.push_back(static_cast<char>(k));
+    return letters;
+  }
+  bad_key("report field", key, "rank, method_used, cond_estimate, ortho_error_fro, steps");
+}
+
 void reset(polarkit_info& info) {
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();
   info.iterations = 0;
@@ -115,14 +132,16 @@ void solve(std::int64_t count, std::int64_t m, std::int64_t n, const T* const* a
       H.push_back(scratch.back().view());
     }
   }
-  const std::vector<PolarInfo> results = polarkit::polar_batched<T>(A, U, H, options);
+  std::vector<PolarInfo> results = polarkit::polar_batched<T>(A, U, H, options);
   for (std::size_t i = 0; info != nullptr && i < items; ++i) report(results[i], info[i]);
+  last_reports = std::move(results);
 }
 
 template <class T>
 int polar(const char* function, std::int64_t count, std::int64_t m, std::int64_t n,
           const T* const* a, std::int64_t lda, T* const* u, std::int64_t ldu, T* const* h,
           std::int64_t ldh, const polarkit_options* opts, polarkit_info* info) noexcept {
+  last_reports.clear();
   for (std::int64_t i = 0; info != nullptr && i < count; ++i) reset(info[i]);
   return guarded(function, [&] {
     if (count > 0) {
@@ -137,6 +156,7 @@ template <class T>
 int polar(const char* function, std::int64_t m, std::int64_t n, const T* a, std::int64_t lda,
           T* u, std::int64_t ldu, T* h, std::int64_t ldh, const polarkit_options* opts,
           polarkit_info* info) noexcept {
+  last_reports.clear();
   if (info != nullptr) reset(*info);
   return guarded(function, [&] {
     if (m > 0 && n > 0) {  // an empty problem's pointers may be NULL
@@ -181,6 +201,22 @@ int polarkit_options_get(const polarkit_options* opts, const char* key, char* va
     require_pointer(key, "key");
     require_pointer(value, "value");
     polarkit::c_api::write_value(polarkit::c_api::get_option(*opts, key), value, size);
+  });
+}
+
+int polarkit_last_report_get(int64_t item, const char* key, char* value, size_t size) noexcept {
+  return guarded("polarkit_last_report_get", [&] {
+    require_pointer(key, "key");
+    require_pointer(value, "value");
+    using polarkit::c_api::last_reports;
+    if (item < 0 || static_cast<std::uint64_t>(item) >= last_reports.size()) {
+      if (size > 0) value[0] = '\0';
+      throw polarkit::Error(polarkit::ErrorCode::invalid_argument,
+                            "item " + std::to_string(item) + " is not in this thread's last polar call (" +
+                                std::to_string(last_reports.size()) + " reports)");
+    }
+    polarkit::c_api::write_value(
+        polarkit::c_api::report_field(last_reports[static_cast<std::size_t>(item)], key), value, size);
   });
 }
 

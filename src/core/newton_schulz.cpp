@@ -35,7 +35,7 @@ class StopRule {
         // from n ≈ 200 on). Not more: the published Polar Express steps take e from ≈ 1 to
         // ≈ 50 and back on purpose.
         close_(std::max(0.1, floor_)),
-        accept_(rounding.wide_accumulation ? 4.0 * floor_ : 100.0 * floor_) {}
+        accept_(acceptance_level(n, rounding, options.tol)) {}
 
   /// Whether the iterate Xⱼ with spectrum s is final, given e_F of Xⱼ₋₁, ‖Xⱼ − Xⱼ₋₁‖_F and
   /// where the polynomials applied so far have taken a singular value that started at u·σ_max.
@@ -59,7 +59,7 @@ class StopRule {
   }
 
   /// Whether the final iterate counts as converged.
-  [[nodiscard]] bool met(double e) const { return e <= (tol_ > 0.0 ? tol_ : accept_); }
+  [[nodiscard]] bool met(double e) const { return e <= accept_; }
 
  private:
   double tol_;

@@ -25,6 +25,13 @@ inline double gram_rounding_floor(index_t n, Rounding r) {
          r.unit_roundoff;
 }
 
+/// The ‖UᵀU − I‖_F a result must meet to count as converged: tol where the caller set one, else
+/// 100× the rounding floor (4× where products accumulate wider than they store).
+inline double acceptance_level(index_t n, Rounding r, double tol) {
+  if (tol > 0.0) return tol;
+  return (r.wide_accumulation ? 4.0 : 100.0) * gram_rounding_floor(n, r);
+}
+
 /// κ(X) from the Lanczos extremes of XᵀX, √(λ_max/λ_min): Lanczos approaches λ_min from above,
 /// and below G's rounding floor its value is noise (often ≤ 0 in the 16-bit formats), so the
 /// floor stands in — a lower estimate of κ either way.

@@ -125,6 +125,7 @@ void solve_zero(Backend<T>& be, Problem<T>& p, bool want_h) {
   be.copy(0.0, p.A, p.U);
   if (want_h) be.copy(0.0, MatrixView<const T>(p.H), p.H);
   p.info.zero_input = true;
+  p.info.rank = 0;
   p.info.converged = true;
   p.info.scale = 0.0;
   p.info.cond_estimate = std::numeric_limits<double>::infinity();
@@ -249,6 +250,7 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
 // U (and H) from the solved X, the report's totals; X's memory is released.
 template <class T>
 void finish(Backend<T>& be, Problem<T>& p, const PolarOptions& options) {
+  detail::settle_rank(p.ops, p.tall(), p.X, options, p.info);
   {
     const typename Ops<T>::Phase phase(p.ops, "output");
     const MatrixView<const T> X = std::as_const(p.X).view();

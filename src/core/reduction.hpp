@@ -55,4 +55,20 @@ std::optional<Reduction<T>> reduce_from_gram(Ops<T>& ops, MatrixView<const T> G,
 template <class T>
 void expand(Ops<T>& ops, const Reduction<T>& reduction, Matrix<T>& X);
 
+/// What a QR certifies about the condition of a tall A (amax = max|aᵢⱼ| > 0): A/α with α its
+/// Frobenius norm (power-of-two prescaled), the Lanczos estimate of σ_max(A/α) and the
+/// guaranteed lower bound ℓ₀ on σ_min(A/α) (0 when A is numerically singular). Costs the QR of
+/// reduce_to_square and a Lanczos run; estimate_condition() reports it.
+struct ConditionBound {
+  double alpha = 0.0;
+  double sigma_max = 0.0;
+  double ell0 = 0.0;
+  /// The Lanczos estimate of κ(A) from the QR's R (Reduction::cond_estimate); +∞ where A is
+  /// numerically singular by the ℓ₀ bound.
+  double kappa = 0.0;
+};
+
+template <class T>
+ConditionBound condition_bound(Ops<T>& ops, MatrixView<const T> A, double amax);
+
 }  // namespace polarkit::detail

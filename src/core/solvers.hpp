@@ -81,4 +81,18 @@ template <class T>
 bool certify_condition(Ops<T>& ops, MatrixView<const T> G, double e_fro, double lambda_max,
                        double kappa);
 
+/// The number of singular values above max(m, n)·ε·σ_max (σ descending): NumPy's matrix_rank.
+int numerical_rank(const std::vector<double>& sigma, index_t m, index_t n, double epsilon);
+
+/// After the solver, for every method but svd (which counts it from its own σ): PolarInfo::rank
+/// and what it implies. A is the tall A, X the solver's U. A solve iterating to tolerance whose
+/// U meets the acceptance level and whose κ estimate certifies A numerically nonsingular has
+/// rank n at no cost. Otherwise an SVD of A counts the rank (a QR bound first, where only the
+/// Gram matrix's resolution left κ open); where U falls short of orthonormal and A is
+/// rank-deficient (or the method was auto), U becomes the SVD's orthonormal W·Vᵀ and the report
+/// says svd ran. `converged` is true exactly when the returned U meets the acceptance level.
+template <class T>
+void settle_rank(Ops<T>& ops, MatrixView<const T> A, Matrix<T>& X, const PolarOptions& options,
+                 PolarInfo& info);
+
 }  // namespace polarkit::detail

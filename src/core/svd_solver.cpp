@@ -22,6 +22,7 @@ void solve_svd(Ops<T>& ops, Matrix<T>& X, PolarInfo& info) {
   info.cond_estimate = sigma.back() > 0.0 ? sigma.front() / sigma.back()
                                           : std::numeric_limits<double>::infinity();
   info.lower_bound = sigma.back();
+  info.rank = numerical_rank(sigma, m, n, 2.0 * unit_roundoff<T>);
   OrthogonalityMeter<T> meter(ops, n);
   OrthogonalityMeter<T>::record(meter.measure(std::as_const(X).view()), info);
   info.converged = true;
