@@ -79,6 +79,19 @@ TEST(Rank, RankDeficientInputsGiveAnOrthonormalUFromEveryMethodFloat) {
   rank_deficient_inputs<float>();
 }
 
+// A single nonzero entry (the JAX suite's case): rank 1, and U's entry there is exactly 1 in
+// float too (QDWH's partial isometry had 0.99999988; the SVD's completion has 1).
+TEST(Rank, ASingleNonzeroEntryGivesAnExactOneInFloat) {
+  Matrix<float> A(5, 3);
+  A(3, 1) = 2.5f;
+  for (const Method method : to_tolerance) {
+    const auto r = solve(A, method);
+    EXPECT_EQ(r.info.rank, 1) << method_name(method);
+    EXPECT_EQ(r.U(3, 1), 1.0f) << method_name(method);
+    EXPECT_EQ(r.H(1, 1), 2.5f) << method_name(method);
+  }
+}
+
 // diag(1e300, 1e-300): σ_min/σ_max = 1e-600 is far below ε, so the rank is 1; before, QDWH,
 // Zolo-PD and auto reported converged with ‖UᵀU − I‖ = 1.
 TEST(Rank, ExtremeMagnitudesCountAsRankOne) {
