@@ -205,6 +205,20 @@ TYPED_TEST(CpuBackendTest, SolveUpperRightTakesSingleRowsToo) {
 }
 
 // Freed matrices come back from the host cache, and zero-filled as allocate() promises.
+// The backend's allocations (the solvers' workspace, from the host cache) are refused as the
+// Matrix constructor's are beyond the machine's memory and swap.
+TYPED_TEST(CpuBackendTest, AllocationsBeyondTheMachinesMemoryAreErrors) {
+  using T = TypeParam;
+  const auto just_over = static_cast<index_t>(host_memory_bytes() / sizeof(T) + 1);
+  try {
+    const Matrix<T> M = this->be.allocate(1, just_over);
+    FAIL() << "allocated " << just_over << " elements";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::out_of_memory);
+    EXPECT_NE(std::string(e.what()).find("cpu backend"), std::string::npos) << e.what();
+  }
+}
+
 TYPED_TEST(CpuBackendTest, AllocateReusesFreedBlocksZeroFilled) {
   using T = TypeParam;
   Matrix<T> a = this->be.allocate(33, 31);

@@ -37,6 +37,23 @@ std::size_t checked_element_count(index_t rows, index_t cols, const char* who) {
                                             " matrix (" + std::to_string(bytes) + " bytes)");
 }
 
+/// The memory of this machine, physical and swap (0 where it cannot be read).
+std::size_t host_memory_bytes() noexcept;
+
+/// Error(out_of_memory) before a host matrix of `bytes` larger than this machine's memory and
+/// swap is requested: where the system would grant it anyway (overcommit), zero-filling it would
+/// exhaust the machine instead of failing.
+inline void require_host_memory(const char* who, index_t rows, index_t cols, std::size_t bytes) {
+  const std::size_t limit = host_memory_bytes();
+  if (limit > 0 && bytes > limit) {
+    throw Error(ErrorCode::out_of_memory,
+                std::string(who) + ": out of memory for a " + std::to_string(rows) + "x" +
+                    std::to_string(cols) + " matrix (" + std::to_string(bytes) +
+                    " bytes; this machine has " + std::to_string(limit) +
+                    " bytes of memory and swap)");
+  }
+}
+
 }  // namespace detail
 
 template <class T>
@@ -86,6 +103,7 @@ class Matrix {
     }
     const std::size_t count = detail::checked_element_count<T>(rows, cols, "Matrix");
     if (count == 0) return nullptr;
+    detail::require_host_memory("Matrix", rows, cols, count * sizeof(T));
     try {
       return new T[count]();
     } catch (const std::bad_alloc&) {

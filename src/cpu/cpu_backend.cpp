@@ -149,6 +149,7 @@ class CpuBackend final : public Backend<T> {
     }
     const std::size_t count = checked_element_count<T>(rows, cols, "cpu backend");
     if (count == 0) return Matrix<T>(rows, cols);
+    require_host_memory("cpu backend", rows, cols, count * sizeof(T));
     void* block = nullptr;
     try {
       block = host_acquire(count * sizeof(T));
