@@ -506,6 +506,31 @@ static void test_polar_errors(void) {
   polarkit_options_free(o);
 }
 
+/* An empty matrix occupies no memory: the non-NULL pointers of an empty problem overlap nothing,
+ * wherever they lie. (The overlap check spanned ld·(n − 1) elements past the pointer of a 0 × n
+ * matrix, and refused a and u a few elements apart; found by tests/fuzz/fuzz_c_api_options.) */
+static void test_empty_problem_pointers(void) {
+  enum { N = 3 };
+  double buffer[4 + N * N];
+  double* us[2];
+  const double* as[2];
+  polarkit_info info[2];
+  int i;
+  for (i = 0; i < 4 + N * N; ++i) buffer[i] = 7.0;
+  CHECK_OK(polarkit_polar_d(0, N, buffer, 1, buffer + 1, 1, buffer + 4, N, NULL, &info[0]));
+  for (i = 0; i < N * N; ++i) CHECK(buffer[4 + i] == 0.0);
+  CHECK(info[0].converged == 1 && info[0].iterations == 0);
+  CHECK_OK(polarkit_polar_d(N, 0, buffer, N, buffer + 1, N, buffer + 2, 1, NULL, NULL));
+  as[0] = buffer;
+  as[1] = buffer;
+  us[0] = buffer + 1;
+  us[1] = buffer + 2;
+  CHECK_OK(polarkit_polar_batched_d(2, 0, N, as, 1, us, 1, NULL, 1, NULL, info));
+  /* A non-empty output still may not overlap an input. */
+  CHECK_FAILS(polarkit_polar_d(1, N, buffer, 1, buffer + 1, 1, NULL, 1, NULL, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "u and a overlap");
+}
+
 /* A batch equals separate calls bit for bit (on the CPU), reports included; its checks. */
 static void test_polar_batched(void) {
   enum { M = 6, N = 4, LDA = 7, COUNT = 3 };
@@ -991,6 +1016,23 @@ static void test_release_cached_device_memory(void) {
 
 /* The report fields polarkit_info has no room for: the rank of a 4 x 3 matrix of ones is 1, U is
  * orthonormal all the same; a full-rank batch reports n per item; misuse is an error. */
+/* Bad options are the same error with and without info (info asks for a scratch H, which used
+ * to be allocated on the options' device before the options were checked: NOT_COMPILED on a CPU
+ * build with info, INVALID_ARGUMENT without). Found by fuzzing. */
+static void test_options_checked_before_scratch(void) {
+  float a[6] = {1, 2, 3, 4, 5, 7};
+  float u[6];
+  polarkit_info info;
+  polarkit_options* o = polarkit_options_new();
+  CHECK(polarkit_options_set(o, "method", "auto") == 0);
+  CHECK(polarkit_options_set(o, "precision", "tf32") == 0);
+  CHECK(polarkit_options_set(o, "device", "cuda") == 0);
+  CHECK(polarkit_polar_s(3, 2, a, 3, u, 3, NULL, 2, o, NULL) == POLARKIT_ERROR_INVALID_ARGUMENT);
+  CHECK(polarkit_polar_s(3, 2, a, 3, u, 3, NULL, 2, o, &info) == POLARKIT_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(polarkit_last_error(), "tf32") != NULL);
+  polarkit_options_free(o);
+}
+
 static void test_last_report(void) {
   double a[12];
   double u[12];
@@ -1048,8 +1090,10 @@ int main(void) {
   test_polar_d_wide();
   test_polar_s();
   test_polar_errors();
+  test_empty_problem_pointers();
   test_polar_batched();
   test_last_report();
+  test_options_checked_before_scratch();
   test_optimizer_handles();
   test_muon_step();
   test_batched_step();

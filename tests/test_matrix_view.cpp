@@ -2,9 +2,12 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "polarkit/condition.hpp"
 #include "polarkit/device.hpp"
 #include "polarkit/matrix.hpp"
+#include "polarkit/polar.hpp"
 
 namespace polarkit {
 namespace {
@@ -129,6 +132,51 @@ TEST(Copy, HostViewsInAnyLayoutsAndCopyTo) {
   }
   Matrix<double> wrong(4, 3);
   EXPECT_THROW(copy(rows, wrong.view()), Error);
+}
+
+// polar(A, U, H, options), copy_to and estimate_condition take an owning Matrix and a mutable
+// MatrixView as A, as they take a MatrixView<const T>: template deduction does not see through
+// those conversions, so each needs its forwarding overload. Same results as the const view.
+TEST(MatrixView, MutableViewsAndOwningMatricesAreInputs) {
+  Matrix<double> A(5, 3);
+  for (index_t j = 0; j < 3; ++j) {
+    for (index_t i = 0; i < 5; ++i) {
+      A(i, j) = (i == j ? 3.0 : 0.0) + 0.25 * static_cast<double>(i - 2 * j);
+    }
+  }
+  const MatrixView<const double> const_view = std::as_const(A).view();
+  Matrix<double> U_ref(5, 3);
+  Matrix<double> H_ref(3, 3);
+  const PolarInfo ref = polar(const_view, U_ref.view(), H_ref.view());
+  const double kappa_ref = estimate_condition(const_view).kappa;
+  ASSERT_TRUE(ref.converged);
+
+  const auto check = [&](const auto& input) {
+    Matrix<double> U(5, 3);
+    Matrix<double> H(3, 3);
+    const PolarInfo info = polar(input, U.view(), H.view(), PolarOptions{});
+    EXPECT_EQ(info.iterations, ref.iterations);
+    Matrix<double> U_only(5, 3);
+    polar(input, U_only.view(), {});  // H skipped, options defaulted
+    const Matrix<double> copied = copy_to(input, MemorySpace::host);
+    for (index_t j = 0; j < 3; ++j) {
+      for (index_t i = 0; i < 5; ++i) {
+        EXPECT_EQ(U(i, j), U_ref(i, j));
+        EXPECT_EQ(U_only(i, j), U_ref(i, j));
+        EXPECT_EQ(copied(i, j), A(i, j));
+      }
+      for (index_t i = 0; i < 3; ++i) EXPECT_EQ(H(i, j), H_ref(i, j));
+    }
+    EXPECT_EQ(estimate_condition(input).kappa, kappa_ref);
+  };
+  check(A);                 // const Matrix<double>&
+  check(A.view());          // MatrixView<double>
+  std::vector<float> f = {2, 0, 0, 1, 0.5f, 0.25f};
+  const MatrixView<float> f_view = row_major(f.data(), 2, 3, 3);  // a wide, row-major input
+  std::vector<float> fu(6);
+  EXPECT_TRUE(polar(f_view, row_major(fu.data(), 2, 3, 3), {}).converged);
+  EXPECT_GT(estimate_condition(f_view).kappa, 1.0);
+  EXPECT_EQ(copy_to(f_view, MemorySpace::host)(1, 2), 0.25f);
 }
 
 }  // namespace

@@ -3,8 +3,9 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <vector>
 
-#include "CLI/CLI.hpp"
+#include "command_line.hpp"
 #include "commands.hpp"
 #include "polarkit/error.hpp"
 
@@ -28,35 +29,23 @@ int fail(const std::string& message, int status) {
 
 int main(int argc, char** argv) {
   namespace cli = polarkit::cli;
-  CLI::App app{"polarkit: polar decomposition A = U·H and the matrix sign function"};
-  app.name("polarkit");
-  app.require_subcommand(1);
-  cli::PolarArgs polar_args;
-  cli::SweepArgs sweep_args;
-  CLI::App* polar = cli::add_polar_command(app, polar_args);
-  CLI::App* sweep = cli::add_sweep_command(app, sweep_args);
-
-  if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "polar" &&
-      std::string(argv[1]) != "sweep") {
-    return fail("unknown subcommand '" + std::string(argv[1]) + "' (expected polar or sweep)",
-                cli::exit_bad_input);
-  }
+  const cli::CommandLine line = cli::parse_command_line(
+      argc > 1 ? std::vector<std::string>(argv + 1, argv + argc) : std::vector<std::string>());
   try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help
-    std::string message = e.what();
-    if (message == "A subcommand is required") message += ": polar or sweep (see polarkit --help)";
-    return fail(message, cli::exit_bad_input);
-  }
-
-  try {
-    if (polar->parsed()) return cli::run_polar(polar_args);
-    if (sweep->parsed()) return cli::run_sweep(sweep_args);
-    return fail("no subcommand given (polar or sweep)", cli::exit_bad_input);
+    switch (line.action) {
+      case cli::CommandLine::Action::polar:
+        return cli::run_polar(line.polar);
+      case cli::CommandLine::Action::sweep:
+        return cli::run_sweep(line.sweep);
+      case cli::CommandLine::Action::exit:
+        break;
+    }
   } catch (const polarkit::Error& e) {
     return fail(e.what(), cli::exit_bad_input);
   } catch (const std::exception& e) {
     return fail(e.what(), 1);
   }
+  if (line.exit_status != 0) return fail(line.error, line.exit_status);
+  std::cout << line.output;
+  return 0;
 }

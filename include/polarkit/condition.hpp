@@ -21,6 +21,11 @@ struct ConditionEstimate {
 template <class T>
 ConditionEstimate estimate_condition(MatrixView<const T> A);
 
+// A mutable view or an owning Matrix as A (deduction does not see through their conversions).
+template <class T>
+ConditionEstimate estimate_condition(MatrixView<T> A) {
+  return estimate_condition(MatrixView<const T>(A));
+}
 template <class T>
 ConditionEstimate estimate_condition(const Matrix<T>& A) {
   return estimate_condition(A.view());

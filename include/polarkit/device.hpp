@@ -42,6 +42,11 @@ void copy(MatrixView<const T> src, MatrixView<T> dst);
 template <class T>
 Matrix<T> copy_to(MatrixView<const T> A, MemorySpace space);
 
+// A mutable view or an owning Matrix as A (deduction does not see through their conversions).
+template <class T>
+Matrix<T> copy_to(MatrixView<T> A, MemorySpace space) {
+  return copy_to(MatrixView<const T>(A), space);
+}
 template <class T>
 Matrix<T> copy_to(const Matrix<T>& A, MemorySpace space) {
   return copy_to(A.view(), space);

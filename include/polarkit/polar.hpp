@@ -65,7 +65,9 @@ std::vector<PolarResult<T>> polar_batched(std::span<const MatrixView<const T>> A
 template <class T>
 PolarResult<T> msign(MatrixView<const T> A, const PolarOptions& options = {});
 
-// Overloads so that a mutable view or an owning Matrix can be passed directly.
+// Overloads so that a mutable view or an owning Matrix can be passed directly as A: T is deduced
+// from the argument's type, and deduction does not see through the conversion of MatrixView<T>
+// to MatrixView<const T> (nor through Matrix::view()).
 template <class T>
 PolarResult<T> polar(MatrixView<T> A, const PolarOptions& options = {}) {
   return polar(MatrixView<const T>(A), options);
@@ -81,6 +83,16 @@ PolarResult<T> msign(MatrixView<T> A, const PolarOptions& options = {}) {
 template <class T>
 PolarResult<T> msign(const Matrix<T>& A, const PolarOptions& options = {}) {
   return msign(A.view(), options);
+}
+template <class T>
+PolarInfo polar(MatrixView<T> A, MatrixView<T> U, MatrixView<T> H,
+                const PolarOptions& options = {}) {
+  return polar(MatrixView<const T>(A), U, H, options);
+}
+template <class T>
+PolarInfo polar(const Matrix<T>& A, MatrixView<T> U, MatrixView<T> H,
+                const PolarOptions& options = {}) {
+  return polar(A.view(), U, H, options);
 }
 
 }  // namespace polarkit

@@ -80,6 +80,10 @@ void require_ld(const char* name, std::int64_t ld, std::int64_t rows, std::int64
 
 void require_disjoint(const Extent& x, const Extent& y) {
   if (x.data == nullptr || y.data == nullptr) return;
+  // An empty matrix occupies no memory. (ld·(cols − 1) + rows would span n − 1 columns of a
+  // 0 × n matrix, and be negative for a 0 × 0 one, so that the valid pointers of an empty
+  // problem were refused as overlapping, depending on where they happened to lie.)
+  if (x.rows == 0 || x.cols == 0 || y.rows == 0 || y.cols == 0) return;
   auto range = [](const Extent& e) {
     const auto begin = reinterpret_cast<std::uintptr_t>(e.data);
     const auto elements = static_cast<std::uintptr_t>(e.ld * (e.cols - 1) + e.rows);

@@ -53,7 +53,7 @@ struct Extent {
   const char* name;
 };
 /// Throws invalid_argument when the address ranges [data, data + ld·(cols − 1) + rows) of two
-/// (non-NULL) matrices overlap.
+/// (non-NULL, non-empty) matrices overlap; an empty matrix overlaps nothing.
 void require_disjoint(const Extent& x, const Extent& y);
 
 /// Text values of *_set.

@@ -9,6 +9,7 @@
 
 #include "c_api/common.hpp"
 #include "core/backend.hpp"
+#include "core/solvers.hpp"
 #include "polarkit/polar.hpp"
 #include "polarkit/polarkit.h"
 
@@ -115,6 +116,9 @@ void solve(std::int64_t count, std::int64_t m, std::int64_t n, const T* const* a
 
   const PolarOptions options = opts != nullptr ? opts->polar : PolarOptions{};
   const MemorySpace space = opts != nullptr ? opts->space : MemorySpace::host;
+  // Before the scratch H below is placed on the options' device: bad options are the same
+  // error whether or not info (which asks for the scratch H) was passed.
+  detail::validate_polar_options<T>(options);
   std::vector<MatrixView<const T>> A;
   std::vector<MatrixView<T>> U;
   std::vector<MatrixView<T>> H;

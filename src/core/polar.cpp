@@ -51,35 +51,6 @@ void validate_operands(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H) 
   }
 }
 
-template <class T>
-void validate_options(const PolarOptions& o) {
-  if (!(o.tol >= 0.0 && o.tol < 1.0)) invalid("polar: tol must be in [0, 1), got " + std::to_string(o.tol));
-  const std::string limit = std::to_string(max_iterations_limit);
-  if (o.max_iter < 1 || o.max_iter > max_iterations_limit) {
-    invalid("polar: max_iter must be in [1, " + limit + "], got " + std::to_string(o.max_iter));
-  }
-  if (o.steps < 0 || o.steps > max_iterations_limit) {
-    invalid("polar: steps must be in [0, " + limit + "], got " + std::to_string(o.steps));
-  }
-  if (o.batch_group < 0) {
-    invalid("polar: batch_group must be non-negative, got " + std::to_string(o.batch_group));
-  }
-  if (!(o.lower_bound >= 0.0 && o.lower_bound < 1.0)) {
-    invalid("polar: lower_bound must be in [0, 1), got " + std::to_string(o.lower_bound));
-  }
-  if (o.precision != Precision::working) {
-    const std::string precision(precision_name(o.precision));
-    if (!is_newton_schulz(o.method)) {
-      invalid("polar: precision '" + precision +
-              "' applies to the Newton-Schulz methods (newton-schulz, quintic, muon, "
-              "polar-express, polar-express-adaptive), not to '" +
-              std::string(method_name(o.method)) + "'");
-    }
-    if (o.precision == Precision::tf32 && !std::is_same_v<T, float>) {
-      invalid("polar: precision 'tf32' needs float input");
-    }
-  }
-}
 
 template <class T>
 void finish_with_h(Ops<T>& ops, MatrixView<const T> A, MatrixView<const T> U, MatrixView<T> H,
@@ -301,6 +272,43 @@ void solve_newton_schulz_batch(Backend<T>& be, std::span<Problem<T>*> batch,
 
 }  // namespace
 
+namespace detail {
+
+template <class T>
+void validate_polar_options(const PolarOptions& o) {
+  if (!(o.tol >= 0.0 && o.tol < 1.0)) invalid("polar: tol must be in [0, 1), got " + std::to_string(o.tol));
+  const std::string limit = std::to_string(max_iterations_limit);
+  if (o.max_iter < 1 || o.max_iter > max_iterations_limit) {
+    invalid("polar: max_iter must be in [1, " + limit + "], got " + std::to_string(o.max_iter));
+  }
+  if (o.steps < 0 || o.steps > max_iterations_limit) {
+    invalid("polar: steps must be in [0, " + limit + "], got " + std::to_string(o.steps));
+  }
+  if (o.batch_group < 0) {
+    invalid("polar: batch_group must be non-negative, got " + std::to_string(o.batch_group));
+  }
+  if (!(o.lower_bound >= 0.0 && o.lower_bound < 1.0)) {
+    invalid("polar: lower_bound must be in [0, 1), got " + std::to_string(o.lower_bound));
+  }
+  if (o.precision != Precision::working) {
+    const std::string precision(precision_name(o.precision));
+    if (!is_newton_schulz(o.method)) {
+      invalid("polar: precision '" + precision +
+              "' applies to the Newton-Schulz methods (newton-schulz, quintic, muon, "
+              "polar-express, polar-express-adaptive), not to '" +
+              std::string(method_name(o.method)) + "'");
+    }
+    if (o.precision == Precision::tf32 && !std::is_same_v<T, float>) {
+      invalid("polar: precision 'tf32' needs float input");
+    }
+  }
+}
+
+template void validate_polar_options<float>(const PolarOptions&);
+template void validate_polar_options<double>(const PolarOptions&);
+
+}  // namespace detail
+
 template <class T>
 std::vector<PolarInfo> polar_batched(std::span<const MatrixView<const T>> A,
                                      std::span<const MatrixView<T>> U,
@@ -329,7 +337,7 @@ std::vector<PolarInfo> polar_batched(std::span<const MatrixView<const T>> A,
       throw Error(e.code(), "polar_batched: item " + std::to_string(i) + ": " + e.what());
     }
   }
-  validate_options<T>(options);
+  detail::validate_polar_options<T>(options);
   Backend<T>& be = detail::backend_for<T>(A[0].space());
   for (std::size_t i = 0; i < count; ++i) {
     if (!be.all_finite(A[i])) {

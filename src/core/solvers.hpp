@@ -95,4 +95,9 @@ template <class T>
 void settle_rank(Ops<T>& ops, MatrixView<const T> A, Matrix<T>& X, const PolarOptions& options,
                  PolarInfo& info);
 
+/// The checks polar() makes of its options before any work (invalid_argument naming the
+/// option); the C ABI runs them before it allocates anything the options place.
+template <class T>
+void validate_polar_options(const PolarOptions& options);
+
 }  // namespace polarkit::detail

@@ -1,7 +1,8 @@
 // Independent solves of small matrices side by side: one thread per core, each calling
 // single-threaded BLAS, where BLAS's own threads would split every small product between cores
 // (measured on 2 cores, float, 5 Polar Express steps: 15% faster for 768 × 768, 9% for
-// 3072 × 768; docs/performance.md).
+// 3072 × 768; docs/performance.md). The CPU backend no longer runs a batch's items this way: the
+// lowered thread count changed results (cpu_backend.cpp, for_each_item, says why).
 #pragma once
 
 #include <cstddef>
