@@ -452,11 +452,15 @@ TEST(ParallelPasses, RangesCoverEveryBlockOnceAndBalanceTheWork) {
     });
   });
   EXPECT_EQ(elsewhere.load(), 0);
-  EXPECT_THROW(cpu::for_block_ranges(8, index_t{1} << 22, false,
-                                     [](index_t b0, index_t) {
-                                       if (b0 > 0) throw std::runtime_error("range");
-                                     }),
-               std::runtime_error);
+  // An exception of a range on another thread reaches the caller (with one BLAS thread, as under
+  // the tsan preset, there is one range only, starting at 0).
+  if (cpu::blas_threads() >= 2) {
+    EXPECT_THROW(cpu::for_block_ranges(8, index_t{1} << 22, false,
+                                       [](index_t b0, index_t) {
+                                         if (b0 > 0) throw std::runtime_error("range");
+                                       }),
+                 std::runtime_error);
+  }
 }
 
 }  // namespace
