@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <chrono>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -19,7 +18,6 @@
 #include "core/backend.hpp"
 #include "cpu/blas.hpp"
 #include "cpu/host_cache.hpp"
-#include "cpu/item_threads.hpp"
 #include "cpu/parallel_passes.hpp"
 #include "polarkit/device.hpp"
 #include "polarkit/polar.hpp"
@@ -358,67 +356,9 @@ TYPED_TEST(CpuBackendTest, EmptyButHugeViewsCostNothing) {
   this->be.copy(1.0, tall.transposed(), out);
 }
 
-// Small matrices side by side: every job once, on threads of their own with BLAS
-// single-threaded meanwhile, and BLAS's thread count restored however the region ends.
-TEST(ItemThreads, EveryJobOnceSideBySideAndBlasThreadsRestored) {
-  EXPECT_TRUE(cpu::items_side_by_side(768, 768));
-  EXPECT_TRUE(cpu::items_side_by_side(3072, 768));
-  EXPECT_FALSE(cpu::items_side_by_side(2048, 2048));
-  const int before = cpu::blas_threads();
-  constexpr std::size_t count = 16;
-  std::vector<std::atomic<int>> runs(count);
-  std::mutex mutex;
-  std::set<std::thread::id> threads;
-  std::vector<int> blas_inside;
-  cpu::run_items(count, true, [&](std::size_t i) {
-    ++runs[i];
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // long enough for both workers
-    const std::lock_guard<std::mutex> lock(mutex);
-    threads.insert(std::this_thread::get_id());
-    blas_inside.push_back(cpu::blas_threads());
-  });
-  for (std::size_t i = 0; i < count; ++i) EXPECT_EQ(runs[i], 1) << i;
-  EXPECT_EQ(cpu::blas_threads(), before);
-  if (before < 2) GTEST_SKIP() << "BLAS without a settable thread count >= 2: ran in order";
-  EXPECT_GE(threads.size(), 2U);
-  for (const int t : blas_inside) EXPECT_EQ(t, 1);
-
-  // Not side by side (large matrices): in order on the calling thread, BLAS untouched.
-  std::vector<std::size_t> order;
-  const std::thread::id caller = std::this_thread::get_id();
-  cpu::run_items(4, false, [&](std::size_t i) {
-    order.push_back(i);
-    EXPECT_EQ(std::this_thread::get_id(), caller);
-    EXPECT_EQ(cpu::blas_threads(), before);
-  });
-  EXPECT_EQ(order, (std::vector<std::size_t>{0, 1, 2, 3}));
-}
-
-TEST(ItemThreads, TheFirstErrorIsRethrownAfterTheOthersFinish) {
-  const int before = cpu::blas_threads();
-  std::atomic<int> started{0};
-  std::atomic<int> finished{0};
-  EXPECT_THROW(cpu::run_items(8, true,
-                              [&](std::size_t i) {
-                                ++started;
-                                if (i == 2) throw std::runtime_error("job 2");
-                                std::this_thread::sleep_for(std::chrono::milliseconds(2));
-                                ++finished;
-                              }),
-               std::runtime_error);
-  // Every job that started had ended when the error arrived: all but the one that threw ran to
-  // the end (none left running in a worker the call no longer waits for).
-  EXPECT_EQ(finished.load(), started.load() - 1);
-  EXPECT_EQ(cpu::blas_threads(), before);
-  // The region is free again: a second call runs side by side as the first did.
-  std::atomic<int> all{0};
-  cpu::run_items(4, true, [&](std::size_t) { ++all; });
-  EXPECT_EQ(all.load(), 4);
-}
-
 // The O(n²) passes across cores: every block in exactly one range, ranges balanced by work
-// (a triangle's first blocks weigh more), serial for small passes and inside side-by-side
-// workers, and an exception of a range rethrown.
+// (a triangle's first blocks weigh more), serial for small passes, and an exception of a range
+// rethrown.
 TEST(ParallelPasses, RangesCoverEveryBlockOnceAndBalanceTheWork) {
   for (const bool triangular : {false, true}) {
     for (const index_t elements : {index_t{1000}, index_t{1} << 22}) {
@@ -444,14 +384,6 @@ TEST(ParallelPasses, RangesCoverEveryBlockOnceAndBalanceTheWork) {
       }
     }
   }
-  std::atomic<int> elsewhere{0};
-  cpu::run_items(2, true, [&](std::size_t) {
-    const std::thread::id worker = std::this_thread::get_id();
-    cpu::for_block_ranges(8, index_t{1} << 22, false, [&](index_t, index_t) {
-      if (std::this_thread::get_id() != worker) ++elsewhere;  // each worker runs its pass itself
-    });
-  });
-  EXPECT_EQ(elsewhere.load(), 0);
   // An exception of a range on another thread reaches the caller (with one BLAS thread, as under
   // the tsan preset, there is one range only, starting at 0).
   if (cpu::blas_threads() >= 2) {

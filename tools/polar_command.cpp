@@ -5,6 +5,7 @@
 #include <iostream>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -72,12 +73,6 @@ nlohmann::json numbers(const std::vector<double>& xs) {
 }
 
 // The kind of each iteration, one letter each (StepKind): "QQCCC", "PPPPP", ...
-std::string step_string(const std::vector<StepKind>& steps) {
-  std::string s;
-  for (const StepKind k : steps) s += static_cast<char>(k);
-  return s;
-}
-
 struct Run {
   index_t m = 0;
   index_t n = 0;
@@ -90,38 +85,28 @@ void print_json(const Run& run, const PolarArgs& args) {
   const PolarInfo& info = run.info;
   nlohmann::json j;
   j["input"] = args.input;
-  j["method"] = std::string(method_name(info.method));
-  j["method_used"] = std::string(method_name(info.method_used));
-  j["steps"] = step_string(info.steps);
+  for_each_field(info, [&](const char* name, const auto& value) {
+    using V = std::decay_t<decltype(value)>;
+    if constexpr (std::is_same_v<V, double>) {
+      j[name] = number(value);
+    } else if constexpr (std::is_same_v<V, std::vector<double>>) {
+      j[name] = numbers(value);
+    } else if constexpr (std::is_same_v<V, std::vector<PhaseTime>>) {
+      nlohmann::json phases = nlohmann::json::array();
+      for (const PhaseTime& p : value) {
+        phases.push_back({{"name", p.name}, {"seconds", p.seconds}, {"flops", number(p.flops)},
+                          {"calls", p.calls}});
+      }
+      j[name] = phases;
+    } else {
+      j[name] = value;
+    }
+  });
+  if (info.rank < 0) j["rank"] = nullptr;  // not determined (a fixed budget)
   j["dtype"] = run.dtype;
   j["m"] = run.m;
   j["n"] = run.n;
-  j["iterations"] = info.iterations;
-  j["converged"] = info.converged;
-  j["zero_input"] = info.zero_input;
-  j["ortho_error"] = number(info.ortho_error);
-  j["ortho_error_fro"] = number(info.ortho_error_fro);
-  j["ortho_error_history"] = numbers(info.ortho_error_history);
-  j["ortho_error_2_history"] = numbers(info.ortho_error_2_history);
-  j["backward_error"] = number(info.backward_error);
-  j["scale"] = number(info.scale);
-  j["lower_bound"] = number(info.lower_bound);
-  j["cond_estimate"] = number(info.cond_estimate);
-  if (info.rank >= 0) {
-    j["rank"] = info.rank;
-  } else {
-    j["rank"] = nullptr;  // not determined (a fixed budget)
-  }
-  j["nuclear_norm"] = number(info.nuclear_norm);
-  j["flops"] = number(info.flops);
-  j["products"] = info.products;
   j["seconds"] = run.seconds;
-  nlohmann::json phases = nlohmann::json::array();
-  for (const PhaseTime& p : info.phases) {
-    phases.push_back({{"name", p.name}, {"seconds", p.seconds}, {"flops", number(p.flops)},
-                      {"calls", p.calls}});
-  }
-  j["phases"] = phases;
   std::cout << j.dump(2) << std::endl;
 }
 
@@ -145,7 +130,7 @@ void print_text(const Run& run, const PolarArgs& args) {
                          (info.converged ? " (converged)" : " (NOT converged)") +
                          (info.zero_input ? ", zero input: U = 0, H = 0" : ""));
   if (!info.steps.empty()) {
-    line("steps", step_string(info.steps) +
+    line("steps", step_letters(info.steps) +
                       " (P polynomial, L polynomial in reduced precision, Q QDWH QR, K QDWH "
                       "Cholesky QR, C QDWH Cholesky, N Newton, Z Zolo-PD)");
   }

@@ -113,12 +113,6 @@ Setup validate(const SweepArgs& args) {
   return setup;
 }
 
-std::string step_string(const std::vector<StepKind>& steps) {
-  std::string s;
-  for (const StepKind k : steps) s += static_cast<char>(k);
-  return s;
-}
-
 // The steps as the table shows them: as they are when short ("QQCCC"), else run-length encoded,
 // each run as its kind and count ("P29", "N8P2").
 std::string steps_for_table(const std::string& steps) {
@@ -145,7 +139,7 @@ SweepRow measure(const std::string& spectrum_name, double kappa, const Matrix<T>
   row.kappa = kappa;
   row.method = result.info.method;
   row.method_used = result.info.method_used;
-  row.steps = step_string(result.info.steps);
+  row.steps = step_letters(result.info.steps);
   row.iterations = result.info.iterations;
   row.products = result.info.products;
   row.flops = result.info.flops;

@@ -79,4 +79,39 @@ struct PolarInfo {
   std::vector<PhaseTime> phases;
 };
 
+/// The kinds of the iterations as one letter each ("KCCC"): StepKind's values.
+inline std::string step_letters(const std::vector<StepKind>& steps) {
+  std::string letters;
+  for (const StepKind k : steps) letters.push_back(static_cast<char>(k));
+  return letters;
+}
+
+/// Every field of a report by name, for printers and bindings (the CLI's JSON, the Python
+/// package, the C ABI's polarkit_last_report_get): f(name, value) in declaration order, value a
+/// std::string (method names; steps as step_letters), int, bool, std::int64_t, double,
+/// const std::vector<double>& or const std::vector<PhaseTime>&. One list, so that a new field
+/// reaches every one of them.
+template <class F>
+void for_each_field(const PolarInfo& info, F&& f) {
+  f("method", std::string(method_name(info.method)));
+  f("iterations", info.iterations);
+  f("converged", info.converged);
+  f("zero_input", info.zero_input);
+  f("method_used", std::string(method_name(info.method_used)));
+  f("steps", step_letters(info.steps));
+  f("ortho_error_history", info.ortho_error_history);
+  f("ortho_error_2_history", info.ortho_error_2_history);
+  f("ortho_error", info.ortho_error);
+  f("ortho_error_fro", info.ortho_error_fro);
+  f("scale", info.scale);
+  f("lower_bound", info.lower_bound);
+  f("cond_estimate", info.cond_estimate);
+  f("rank", info.rank);
+  f("backward_error", info.backward_error);
+  f("nuclear_norm", info.nuclear_norm);
+  f("flops", info.flops);
+  f("products", info.products);
+  f("phases", info.phases);
+}
+
 }  // namespace polarkit

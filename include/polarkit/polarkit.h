@@ -229,11 +229,12 @@ POLARKIT_API int polarkit_polar_batched_s(int64_t count, int64_t m, int64_t n,
 
 /** Report fields polarkit_info has no room for (its layout is fixed), of matrix `item` (0 for
  *  polarkit_polar_d/s) of this thread's last polarkit_polar_* call, written into value[0..size)
- *  as polarkit_options_get writes values: "rank" (the numerical rank of A — singular values
- *  above max(m, n)·eps·sigma_max; -1 where not determined, i.e. fixed budgets), "method_used"
- *  (the method that ran, e.g. for "auto"), "cond_estimate", "ortho_error_fro" (||U^T U - I||_F)
- *  and "steps" (one letter per iteration: P polynomial, L polynomial in reduced precision, Q/K/C
- *  QDWH QR/Cholesky-QR/Cholesky, N Newton, Z Zolo-PD). Returns 0, or
+ *  as polarkit_options_get writes values. Keys: every scalar field of the C++ PolarInfo, among
+ *  them "rank" (the numerical rank of A — singular values above max(m, n)·eps·sigma_max; -1
+ *  where not determined, i.e. fixed budgets), "method_used" (the method that ran, e.g. for
+ *  "auto"), "cond_estimate", "ortho_error_fro" (||U^T U - I||_F), "flops", "products" and "steps"
+ *  (one letter per iteration: P polynomial, L polynomial in reduced precision, Q/K/C QDWH
+ *  QR/Cholesky-QR/Cholesky, N Newton, Z Zolo-PD). Returns 0, or
  *  POLARKIT_ERROR_INVALID_ARGUMENT for a NULL argument, an unknown key, an item that the last
  *  call did not have (also when it failed, or there was none) or a buffer that is too small. */
 POLARKIT_API int polarkit_last_report_get(int64_t item, const char* key, char* value,

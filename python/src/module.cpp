@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "c_api/common.hpp"
@@ -119,31 +120,15 @@ class Operand {
 
 py::dict report(const PolarInfo& info) {
   py::dict d;
-  d["method"] = std::string(method_name(info.method));
-  d["method_used"] = std::string(method_name(info.method_used));
-  d["iterations"] = info.iterations;
-  d["converged"] = info.converged;
-  d["zero_input"] = info.zero_input;
-  std::string steps;
-  for (const StepKind k : info.steps) steps.push_back(static_cast<char>(k));
-  d["steps"] = steps;
-  d["ortho_error_history"] = info.ortho_error_history;
-  d["ortho_error_2_history"] = info.ortho_error_2_history;
-  d["ortho_error"] = info.ortho_error;
-  d["ortho_error_fro"] = info.ortho_error_fro;
-  d["scale"] = info.scale;
-  d["lower_bound"] = info.lower_bound;
-  d["cond_estimate"] = info.cond_estimate;
-  d["rank"] = info.rank;
-  d["backward_error"] = info.backward_error;
-  d["nuclear_norm"] = info.nuclear_norm;
-  d["flops"] = info.flops;
-  d["products"] = info.products;
-  py::list phases;
-  for (const PhaseTime& p : info.phases) {
-    phases.append(py::make_tuple(p.name, p.seconds, p.flops, p.calls));
-  }
-  d["phases"] = phases;
+  for_each_field(info, [&](const char* name, const auto& value) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::vector<PhaseTime>>) {
+      py::list phases;
+      for (const PhaseTime& p : value) phases.append(py::make_tuple(p.name, p.seconds, p.flops, p.calls));
+      d[name] = phases;
+    } else {
+      d[name] = value;
+    }
+  });
   return d;
 }
 

@@ -45,8 +45,10 @@ def test_polar_agrees_with_scipy(dtype, shape, side, order):
     assert ortho(u) <= 13 * eps
     recon = u.astype(np.float64) @ h if side == "right" else h.astype(np.float64) @ u
     assert np.linalg.norm(a - recon) <= 13 * np.sqrt(k) * eps * np.linalg.norm(a)
-    # The same factors as SciPy's (unique for a full-rank A): κ·ε-close.
-    assert np.linalg.norm(u - u_ref) <= 100 * 100 * k * eps
+    # The same factors as SciPy's (unique for a full-rank A): U moves by at most κ = 100 times
+    # the two backward errors, ours ≤ 13√k·ε above and SciPy's gesdd ≤ 100·k·ε (measured 30–70u
+    # at n = 1024–2048), in float against SciPy's double.
+    assert np.linalg.norm(u - u_ref) <= 100 * (13 * np.sqrt(k) + 100 * k) * eps
     assert np.linalg.norm(h - h_ref) <= 100 * k * eps * np.linalg.norm(h_ref)
     assert np.allclose(h, h.T, atol=10 * eps * np.abs(h).max())
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "c_api/common.hpp"
@@ -50,17 +51,28 @@ std::string get_option(const polarkit_options& o, std::string_view key) {
 // (polarkit_info's layout is part of the ABI and has no room for new fields).
 thread_local std::vector<PolarInfo> last_reports;
 
+// A scalar field of the report as text (the lists — histories, phases — are not offered).
 std::string report_field(const PolarInfo& info, std::string_view key) {
-  if (key == "rank") return std::to_string(info.rank);
-  if (key == "method_used") return std::string(method_name(info.method_used));
-  if (key == "cond_estimate") return format_number(info.cond_estimate);
-  if (key == "ortho_error_fro") return format_number(info.ortho_error_fro);
-  if (key == "steps") {
-    std::string letters;
-    for (const StepKind k : info.steps) letters.push_back(static_cast<char>(k));
-    return letters;
-  }
-  bad_key("report field", key, "rank, method_used, cond_estimate, ortho_error_fro, steps");
+  std::optional<std::string> text;
+  std::string names;
+  for_each_field(info, [&](const char* name, const auto& value) {
+    using V = std::decay_t<decltype(value)>;
+    if constexpr (!std::is_same_v<V, std::vector<double>> && !std::is_same_v<V, std::vector<PhaseTime>>) {
+      names += (names.empty() ? "" : ", ") + std::string(name);
+      if (key != name) return;
+      if constexpr (std::is_same_v<V, std::string>) {
+        text = value;
+      } else if constexpr (std::is_same_v<V, bool>) {
+        text = format_bool(value);
+      } else if constexpr (std::is_same_v<V, double>) {
+        text = format_number(value);
+      } else {
+        text = std::to_string(value);
+      }
+    }
+  });
+  if (!text) bad_key("report field", key, names);
+  return *text;
 }
 
 void reset(polarkit_info& info) {

@@ -103,7 +103,7 @@ class ProductBackend {
 
   /// Runs job(0), …, job(count − 1): independent solves of m × n matrices (or groups of them),
   /// each touching only memory of its own, in any order and possibly at the same time (the CPU
-  /// backend runs them in order: cpu_backend.cpp says why). After every job that started has
+  /// backend takes this default, in order: cpu_backend.cpp says why). After every job that started has
   /// finished, rethrows the first exception one threw. Sequential by default.
   virtual void for_each_item(std::size_t count, index_t m, index_t n,
                              const std::function<void(std::size_t)>& job) {

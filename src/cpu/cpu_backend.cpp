@@ -11,7 +11,6 @@
 #include "core/backends.hpp"
 #include "cpu/blas.hpp"
 #include "cpu/host_cache.hpp"
-#include "cpu/item_threads.hpp"
 #include "cpu/parallel_passes.hpp"
 
 namespace polarkit::detail {
@@ -188,20 +187,15 @@ class CpuBackend final : public Backend<T> {
     });
   }
 
-  // In order on the calling thread, never side by side with single-threaded BLAS
-  // (cpu::run_items): OpenBLAS's results depend on its thread count, which is process-wide.
-  // Measured with 0.3.21 (1 against 2 threads): dgemm, dsyrk and dtrsm for some shapes (e.g.
-  // 7 × 257 × 512), sgemv and dgemv for some shapes, potrf from n = 64, getrf + getri and trtri
-  // from 96, geqrf from 128, gesdd from 48, syevd from 32. Side by side, a batch's items ran with
-  // one BLAS thread and came out different from single calls (U of 64 × 64 QDWH, 48 × 48 SVD and
-  // 256 × 256 adaptive Polar Express solves), and every solve another thread ran meanwhile had the
-  // count lowered under it, so its results depended on timing (tests/test_concurrency.cpp).
-  // Bit-identical batches and thread-independent results are worth more than the 5–15% that
-  // side by side gained for batches of small matrices (docs/performance.md).
-  void for_each_item(std::size_t count, index_t, index_t,
-                     const std::function<void(std::size_t)>& job) override {
-    cpu::run_items(count, false, job);
-  }
+  // for_each_item: the default, in order on the calling thread. Not side by side with
+  // single-threaded BLAS, as it once was: OpenBLAS's results depend on its thread count, which
+  // is process-wide. Measured with 0.3.21 (1 against 2 threads): dgemm, dsyrk and dtrsm for some
+  // shapes (e.g. 7 × 257 × 512), sgemv and dgemv for some shapes, potrf from n = 64, getrf +
+  // getri and trtri from 96, geqrf from 128, gesdd from 48, syevd from 32. Side by side, a
+  // batch's items came out different from single calls, and every solve another thread ran
+  // meanwhile had the count lowered under it (tests/test_concurrency.cpp). Bit-identical batches
+  // and thread-independent results are worth more than the 5–15% it gained for batches of small
+  // matrices (docs/performance.md).
 
   void gemm(double alpha, MatrixView<const T> A, MatrixView<const T> B, double beta,
             MatrixView<T> C) override {

@@ -14,9 +14,8 @@ namespace polarkit::cpu {
 inline constexpr index_t parallel_pass_elements = index_t{1} << 18;
 
 /// Calls f(b0, b1) on contiguous ranges [b0, b1) that cover the blocks [0, blocks), on up to
-/// BLAS's thread count of threads when the pass touches at least parallel_pass_elements and the caller
-/// is not a side-by-side worker (cpu/item_threads.hpp; its cores are busy); on the calling thread
-/// otherwise. triangular: block b holds (blocks − b) parts of work (a lower triangle by column
+/// BLAS's thread count of threads (cpu/threads.hpp) when the pass touches at least
+/// parallel_pass_elements; on the calling thread otherwise. triangular: block b holds (blocks − b) parts of work (a lower triangle by column
 /// blocks), so the ranges are split by area. f must write disjoint memory for disjoint ranges;
 /// the result is then the same for any split. Rethrows an exception of f after all ranges ran.
 void for_block_ranges(index_t blocks, index_t elements, bool triangular,
