@@ -198,13 +198,34 @@ static void test_options(void) {
   expect_option(o, "device", "cuda");
   CHECK_OK(polarkit_options_set(o, "device", "cpu"));
   expect_option(o, "device", "cpu");
+  expect_option(o, "coefficients", "");
+  CHECK_OK(polarkit_options_set(o, "coefficients", "3.4445,-4.775,2.0315"));
+  expect_option(o, "coefficients", "3.4445,-4.775,2.0315");
+  CHECK_OK(polarkit_options_set(o, "coefficients", "+4,-6,2.5;1.5,-0.5,0"));
+  expect_option(o, "coefficients", "4,-6,2.5;1.5,-0.5,0");
+  CHECK_FAILS(polarkit_options_set(o, "coefficients", "1,2"), POLARKIT_ERROR_INVALID_ARGUMENT,
+              "for key 'coefficients'");
+  CHECK_FAILS(polarkit_options_set(o, "coefficients", "1,2,3,4"), POLARKIT_ERROR_INVALID_ARGUMENT,
+              "for key 'coefficients'");
+  CHECK_FAILS(polarkit_options_set(o, "coefficients", "1,2,3;"), POLARKIT_ERROR_INVALID_ARGUMENT,
+              "for key 'coefficients'");
+  expect_option(o, "coefficients", "4,-6,2.5;1.5,-0.5,0");
+  CHECK_OK(polarkit_options_set(o, "coefficients", ""));
+  expect_option(o, "coefficients", "");
+  expect_option(o, "scale_floor", "0");
+  CHECK_OK(polarkit_options_set(o, "scale_floor", "1e-7"));
+  expect_option(o, "scale_floor", "1e-07");
+  CHECK_FAILS(polarkit_options_set(o, "scale_floor", "-1"), POLARKIT_ERROR_INVALID_ARGUMENT,
+              "for key 'scale_floor'");
+  CHECK_OK(polarkit_options_set(o, "scale_floor", "0"));
 
   /* Bad keys and values: code 1, the key and the accepted values named; options unchanged. */
   CHECK_FAILS(polarkit_options_set(o, "colour", "red"), POLARKIT_ERROR_INVALID_ARGUMENT,
               "unknown option key 'colour'");
   CHECK(strstr(polarkit_last_error(),
                "method, tol, max_iter, steps, scaling, compute_h, backward_error, precision, "
-               "refine, batch_group, two_norm_each_iterate, measure_result, device") != NULL);
+               "refine, batch_group, two_norm_each_iterate, measure_result, coefficients, "
+               "scale_floor, device") != NULL);
   CHECK(strstr(polarkit_last_error(), "polarkit_options_set") != NULL);
   CHECK_FAILS(polarkit_options_set(o, "method", "cholesky"), POLARKIT_ERROR_INVALID_ARGUMENT,
               "invalid value 'cholesky' for key 'method'");
@@ -626,6 +647,10 @@ static void test_optimizer_handles(void) {
   expect_hyper(p, "method", "muon");
   expect_hyper(p, "steps", "5");
   expect_hyper(p, "two_norm_each_iterate", "false"); /* Muon's fixed budget reads none between */
+  expect_hyper(p, "eps", "1e-07");
+  expect_hyper(p, "ns_coefficients", "");
+  expect_hyper(p, "precision", "working");
+  expect_hyper(p, "tol", "0");
 
   /* Set then get, every key. */
   CHECK_OK(polarkit_optimizer_set(p, "lr", "0.5"));
@@ -652,14 +677,25 @@ static void test_optimizer_handles(void) {
   expect_hyper(p, "steps", "8");
   CHECK_OK(polarkit_optimizer_set(p, "two_norm_each_iterate", "1"));
   expect_hyper(p, "two_norm_each_iterate", "true");
+  CHECK_OK(polarkit_optimizer_set(p, "eps", "1e-8"));
+  expect_hyper(p, "eps", "1e-08");
+  CHECK_FAILS(polarkit_optimizer_set(p, "eps", "-1"), POLARKIT_ERROR_INVALID_ARGUMENT,
+              "for key 'eps'");
+  CHECK_OK(polarkit_optimizer_set(p, "ns_coefficients", "3,-3.2,1.2;1.5,-0.5,0"));
+  expect_hyper(p, "ns_coefficients", "3,-3.2,1.2;1.5,-0.5,0");
+  CHECK_OK(polarkit_optimizer_set(p, "precision", "bf16"));
+  expect_hyper(p, "precision", "bf16");
+  CHECK_OK(polarkit_optimizer_set(p, "precision", "working"));
+  CHECK_OK(polarkit_optimizer_set(p, "tol", "1e-6"));
+  expect_hyper(p, "tol", "1e-06");
   CHECK_OK(polarkit_optimizer_set(p, "two_norm_each_iterate", "false"));
 
   /* Bad keys and values. */
   CHECK_FAILS(polarkit_optimizer_set(p, "beta2", "0.99"), POLARKIT_ERROR_INVALID_ARGUMENT,
               "unknown optimizer key 'beta2'");
   CHECK(strstr(polarkit_last_error(),
-               "lr, momentum, nesterov, weight_decay, scale, nu, momentum_order, method, steps, "
-               "batch_group, two_norm_each_iterate") != NULL);
+               "lr, momentum, nesterov, weight_decay, eps, scale, nu, momentum_order, method, "
+               "steps, ns_coefficients, tol, precision, batch_group, two_norm_each_iterate") != NULL);
   CHECK_FAILS(polarkit_optimizer_set(p, "lr", "fast"), POLARKIT_ERROR_INVALID_ARGUMENT,
               "invalid value 'fast' for key 'lr' (accepted: a finite number >= 0)");
   CHECK_FAILS(polarkit_optimizer_set(p, "lr", "-0.1"), POLARKIT_ERROR_INVALID_ARGUMENT, "'lr'");

@@ -143,30 +143,32 @@ Mat spectral_power_by_svd(MatrixView<const double> A, double p) {
 
 // ---- Muon: the reference written from the formulas ---------------------------------------------
 
-// msign by 5 of Keller Jordan's quintic steps from X₀ = D/‖D‖_F, in the wide orientation of
-// muon.py: A = XXᵀ, B = bA + cA², X ← aX + BX.
-Mat jordan_ns5(const Mat& D) {
-  const double a = 3.4445;
-  const double b = -4.7750;
-  const double c = 2.0315;
+// `steps` Newton–Schulz steps of the quintic table (the last entry repeated) from
+// X₀ = D/max(‖D‖_F, eps), in the wide orientation of muon.py and torch.optim.Muon:
+// A = XXᵀ, B = bA + cA², X ← aX + BX.
+Mat ns_reference(const Mat& D, const std::vector<polarkit::Quintic>& table, int steps, double eps) {
   const bool tall = D.rows() > D.cols();
   Mat X = tall ? transpose(D) : clone(D);
-  X = scaled(X, 1.0 / fro(X));
-  for (int step = 0; step < 5; ++step) {
+  X = scaled(X, 1.0 / std::max(fro(X), eps));
+  for (int step = 0; step < steps; ++step) {
+    const polarkit::Quintic q = table[std::min<std::size_t>(static_cast<std::size_t>(step), table.size() - 1)];
     const Mat A = product(X, transpose(X));
     const Mat A2 = product(A, A);
     Mat B(A.rows(), A.cols());
     for (index_t j = 0; j < A.cols(); ++j) {
-      for (index_t i = 0; i < A.rows(); ++i) B(i, j) = b * A(i, j) + c * A2(i, j);
+      for (index_t i = 0; i < A.rows(); ++i) B(i, j) = q.b * A(i, j) + q.c * A2(i, j);
     }
     const Mat BX = product(B, X);
     for (index_t j = 0; j < X.cols(); ++j) {
-      for (index_t i = 0; i < X.rows(); ++i) X(i, j) = a * X(i, j) + BX(i, j);
+      for (index_t i = 0; i < X.rows(); ++i) X(i, j) = q.a * X(i, j) + BX(i, j);
     }
   }
   if (tall) return transpose(X);
   return X;
 }
+
+// msign by 5 of Keller Jordan's quintic steps, normalised as torch.optim.Muon does.
+Mat jordan_ns5(const Mat& D, double eps) { return ns_reference(D, {{3.4445, -4.7750, 2.0315}}, 5, eps); }
 
 double reference_scale(Scale s, double rows, double cols) {
   switch (s) {
@@ -192,7 +194,9 @@ double reference_muon_step(const Config& c, Mat& W, const Mat& G, Mat& M) {
       D(i, j) = c.nesterov ? beta * M(i, j) + (1.0 - beta) * G(i, j) : M(i, j);
     }
   }
-  const Mat O = jordan_ns5(D);
+  const Mat O = c.oracle.coefficients.empty()
+                    ? jordan_ns5(D, c.eps)
+                    : ns_reference(D, c.oracle.coefficients, c.oracle.steps, c.eps);
   const double s = reference_scale(c.scale, double(G.rows()), double(G.cols()));
   Mat delta(W.rows(), W.cols());
   for (index_t j = 0; j < W.cols(); ++j) {
@@ -215,6 +219,61 @@ TEST(Muon, DefaultsFollowTorchOptimMuon) {
   EXPECT_EQ(c.scale, Scale::original);
   EXPECT_EQ(c.oracle.method, Method::muon);
   EXPECT_EQ(c.oracle.steps, 5);
+  EXPECT_EQ(c.eps, 1e-7);
+  EXPECT_TRUE(c.oracle.coefficients.empty());
+}
+
+TEST(Muon, TheCallersCoefficientsRunAsGiven) {
+  const Mat G = testing::gaussian<double>(28, 18, 31);
+  const Mat W0 = testing::gaussian<double>(28, 18, 32);
+  // Jordan's triple given explicitly is the default, bit for bit.
+  Config given;
+  given.oracle.coefficients = {{3.4445, -4.7750, 2.0315}};
+  Mat W1 = clone(W0);
+  Mat M1(28, 18);
+  Mat W2 = clone(W0);
+  Mat M2(28, 18);
+  step(Config{}, W1.view(), G.view(), M1.view());
+  step(given, W2.view(), G.view(), M2.view());
+  EXPECT_TRUE(identical(W1.view(), W2.view()));
+  // A per-step table (Polar Express-like: steep first, then the cubic), with the budget it
+  // implies and with an explicit one that repeats the last entry.
+  for (int steps : {0, 6}) {
+    Config table;
+    table.oracle.coefficients = {{4.0, -6.0, 2.5}, {3.0, -3.2, 1.2}, {1.5, -0.5, 0.0}};
+    table.oracle.steps = steps;
+    table.momentum = 0.0;
+    Mat W = clone(W0);
+    Mat W_ref = clone(W0);
+    Mat M_ref(28, 18);
+    const StepReport r = step(table, W.view(), G.view(), MatrixView<double>());
+    Config reference = table;
+    reference.oracle.steps = steps == 0 ? 3 : steps;
+    reference_muon_step(reference, W_ref, G, M_ref);
+    EXPECT_EQ(r.oracle.iterations, steps == 0 ? 3 : steps);
+    EXPECT_LE(rel(W, W_ref), products_bar(28)) << "steps " << steps;
+  }
+}
+
+TEST(Muon, OracleOptionsRejectATableOutsideMuonAndBadFloors) {
+  const Mat D = testing::gaussian<double>(10, 6, 33);
+  Mat U(10, 6);
+  PolarOptions o;
+  o.method = Method::qdwh;
+  o.coefficients = {{1.5, -0.5, 0.0}};
+  EXPECT_THROW(polarkit::polar<double>(D.view(), U.view(), MatrixView<double>(), o), polarkit::Error);
+  o.method = Method::muon;
+  o.coefficients = {{1.5, std::numeric_limits<double>::infinity(), 0.0}};
+  EXPECT_THROW(polarkit::polar<double>(D.view(), U.view(), MatrixView<double>(), o), polarkit::Error);
+  o.coefficients.clear();
+  o.scale_floor = -1.0;
+  EXPECT_THROW(polarkit::polar<double>(D.view(), U.view(), MatrixView<double>(), o), polarkit::Error);
+  Config c;
+  c.eps = std::numeric_limits<double>::quiet_NaN();
+  Mat W = clone(D);
+  Mat M(10, 6);
+  EXPECT_THROW(step(c, W.view(), D.view(), M.view()), polarkit::Error);
+  EXPECT_TRUE(identical(W.view(), D.view()));
 }
 
 struct MuonCase {
@@ -482,6 +541,7 @@ TEST(NullGradient, MuonUpdateStaysFiniteAndNonZero) {
   const Mat G0 = testing::gaussian<double>(30, 20, 53);
   const Mat W0 = testing::gaussian<double>(30, 20, 54);
   Config c;
+  c.eps = 0.0;  // no floor: msign alone, scale-invariant down to the smallest gradients
   double first = 0.0;
   for (int k = 1; k <= 10; ++k) {
     const double t = std::pow(10.0, -3.0 * k);
@@ -495,6 +555,32 @@ TEST(NullGradient, MuonUpdateStaysFiniteAndNonZero) {
     EXPECT_FALSE(identical(W.view(), W0.view()));
     if (k == 1) first = r.update_norm;
     EXPECT_NEAR(r.update_norm, first, reordered * first) << "msign is scale-invariant; t = " << t;
+  }
+}
+
+// torch.optim.Muon divides by max(‖D‖_F, eps): below eps the step shrinks with the gradient
+// (and stays what the formula gives), above it the step has its full length.
+TEST(NullGradient, MuonBelowEpsFollowsTorchsNormalisation) {
+  const Mat G0 = testing::gaussian<double>(30, 20, 56);
+  const Mat W0 = testing::gaussian<double>(30, 20, 57);
+  Config c;
+  c.momentum = 0.0;
+  c.weight_decay = 0.0;
+  const double norm = fro(G0);
+  double previous = 0.0;
+  for (double ratio : {1e3, 1.0, 1e-2, 1e-6, 1e-12}) {  // ‖G‖_F / eps
+    const Mat G = scaled(G0, ratio * c.eps / norm);
+    Mat W = clone(W0);
+    Mat W_ref = clone(W0);
+    Mat M_ref(30, 20);
+    const StepReport r = step(c, W.view(), G.view(), MatrixView<double>());
+    const double ref_norm = reference_muon_step(c, W_ref, G, M_ref);
+    EXPECT_NEAR(r.update_norm, ref_norm, products_bar(30) * ref_norm) << "ratio " << ratio;
+    EXPECT_LE(rel(W, W_ref), products_bar(30)) << "ratio " << ratio;
+    if (ratio < 1.0) {
+      EXPECT_LT(r.update_norm, previous) << "ratio " << ratio;
+    }
+    previous = r.update_norm;
   }
 }
 

@@ -8,7 +8,7 @@
 //   auto report = polarkit::optim::step(muon, W.view(), G.view(), M.view());
 //
 // Conventions (docs/optimizers.md):
-//   Muon:      M ← βM + (1−β)G;  D = βM + (1−β)G (Nesterov) or M;  O = msign(D) (Jordan, 5 steps)
+//   Muon:      M ← βM + (1−β)G;  D = βM + (1−β)G (Nesterov) or M;  O = NS₅(D / max(‖D‖_F, eps))
 //              W ← W·(1 − lr·wd) − lr·scale·O
 //   PolarGrad: UH = polar(D) with D = M (momentum-first) or G (polar-first);
 //              ν = tr(H) = ‖D‖_* (nu = nuclear) or ν = ⟨U, D⟩_F (nu = inner, any oracle);
@@ -64,6 +64,10 @@ struct Config {
   bool nesterov = true;  ///< see the conventions above
   double weight_decay = 0.1;  ///< decoupled, multiplied by the unadjusted lr
   Scale scale = Scale::original;  ///< Muon only (the Spectral LMO carries its own √(d_out/d_in))
+  /// Muon only: the direction is normalised by max(‖D‖_F, eps) (torch.optim.Muon's eps), i.e.
+  /// PolarOptions::scale_floor of the oracle; a gradient smaller than eps then gives a shorter
+  /// step instead of a full one. Finite and ≥ 0; 0 turns the floor off.
+  double eps = 1e-7;
   Nu nu = Nu::inner;
   MomentumOrder order = MomentumOrder::momentum_first;
   /// The polar oracle (method, steps, tol); muon uses Method::muon with 5 steps by default,

@@ -3,6 +3,9 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "polarkit/coefficients.hpp"
 
 namespace polarkit {
 
@@ -86,6 +89,17 @@ struct PolarOptions {
   /// NaN for U's orthogonality (ortho_error, ortho_error_fro, the last history entries) and for
   /// cond_estimate, and converged = false (not known). U and H are the same bit for bit.
   bool measure_result = true;
+  /// Method::muon only: the caller's own fixed table instead of Jordan's triple — one quintic
+  /// applied at every step (as torch.optim.Muon's ns_coefficients), or one per step with the
+  /// last repeated once the table runs out. The budget is `steps` when set, else 5 for a single
+  /// quintic (Muon's) and the table's length for a longer one. Empty: Jordan's (3.4445, −4.7750,
+  /// 2.0315). At most max_iterations_limit entries, every coefficient finite.
+  std::vector<Quintic> coefficients;
+  /// Newton–Schulz family: X₀ = A / max(α, scale_floor) instead of A / α, so that a tiny input
+  /// is not blown up to unit size — torch.optim.Muon divides by max(‖G‖_F, eps), and a
+  /// gradient below eps then moves the weights by less than a full step. 0 (the default): no
+  /// floor. Finite and non-negative.
+  double scale_floor = 0.0;
 };
 
 /// Canonical name of a method ("svd", "newton-schulz", "quintic", "muon", "polar-express",

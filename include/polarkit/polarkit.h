@@ -136,6 +136,12 @@ POLARKIT_API void polarkit_options_free(polarkit_options* opts) POLARKIT_NOEXCEP
  *                (without "refine") measures nothing it does not need: no Gram matrix of U and
  *                no Lanczos run; info->ortho_error is NaN and info->converged 0 (not known);
  *                U and H are the same (polarkit::PolarOptions::measure_result)
+ *    "coefficients" method "muon" only: the caller's quintics p(x) = a x + b x^3 + c x^5, "a,b,c"
+ *                (every step) or "a,b,c;a,b,c;..." (one per step, the last repeated; at most
+ *                1000); "" = Jordan's (3.4445, -4.775, 2.0315), the default. Without "steps" the
+ *                budget is 5 for one triple, else the table's length
+ *    "scale_floor" a finite number >= 0: Newton-Schulz methods start from X0 = A/max(alpha,
+ *                scale_floor) (torch.optim.Muon's eps; default 0 = no floor)
  *    "device"    "cpu" (default: a, u and h are host memory) or "cuda" (a, u and h are CUDA
  *                device memory; polar returns POLARKIT_ERROR_NOT_COMPILED when this build has
  *                no CUDA backend)
@@ -155,7 +161,8 @@ POLARKIT_API int polarkit_options_get(const polarkit_options* opts, const char* 
                                       size_t size) POLARKIT_NOEXCEPT;
 
 /** A buffer of this many bytes holds any value polarkit_options_get or polarkit_optimizer_get
- *  writes. */
+ *  writes, except a coefficient table ("coefficients", "ns_coefficients"), whose text needs up to
+ *  75 bytes per quintic. */
 #define POLARKIT_VALUE_MAX 64
 
 /* ---------------------------------------------------------------------------------------------
@@ -266,6 +273,8 @@ POLARKIT_API void polarkit_optimizer_free(polarkit_optimizer* opt) POLARKIT_NOEX
  *                     momentum state may then be NULL)
  *    "nesterov"       "true"/"1" or "false"/"0": Nesterov momentum (D = beta·M + (1-beta)·G)
  *    "weight_decay"   a finite number >= 0: decoupled, W ·= (1 - lr·weight_decay)
+ *    "eps"            a finite number >= 0: Muon normalises D by max(||D||_F, eps), as
+ *                     torch.optim.Muon (default 1e-7; 0 = no floor)
  *    "scale"          "none" (1), "original" (sqrt(max(1, m/n))), "moonlight"
  *                     (0.2·sqrt(max(m, n))) or "spectral" (sqrt(m/n)): Muon's shape scale
  *    "nu"             "nuclear" (nu = tr(H) = ||D||_*) or "inner" (nu = <U, D>_F): PolarGrad
@@ -273,6 +282,11 @@ POLARKIT_API void polarkit_optimizer_free(polarkit_optimizer* opt) POLARKIT_NOEX
  *                     nu·U): PolarGrad
  *    "method"         the polar oracle, any method accepted by polarkit_options_set
  *    "steps"          an integer >= 0: the oracle's fixed iteration budget; 0 = to tolerance
+ *                     (muon's default 5, torch's ns_steps; with a per-step "ns_coefficients"
+ *                     table, 0 runs the table's length)
+ *    "ns_coefficients" muon's quintics, as polarkit_options_set's "coefficients" (torch's
+ *                     ns_coefficients is one triple "a,b,c"; "" = Jordan's)
+ *    "tol", "precision" the oracle's, as polarkit_options_set's keys of those names
  *    "batch_group"    an integer >= 0: how many parameters a batched step's Newton-Schulz
  *                     oracle iterates together (as polarkit_options_set's "batch_group")
  *    "two_norm_each_iterate" "true"/"1" or "false"/"0": the oracle's 2-norm estimate at every

@@ -226,10 +226,52 @@ bool set_polar_option(PolarOptions& o, std::string_view key, std::string_view va
     o.two_norm_each_iterate = parse_bool(key, value);
   } else if (key == "measure_result") {
     o.measure_result = parse_bool(key, value);
+  } else if (key == "coefficients") {
+    o.coefficients = parse_coefficients(key, value);
+  } else if (key == "scale_floor") {
+    constexpr std::string_view accepted = "a finite number >= 0; 0 = no floor";
+    const double floor = parse_number(key, value, accepted);
+    if (!(floor >= 0.0)) bad_value(key, value, accepted);
+    o.scale_floor = floor;
   } else {
     return false;
   }
   return true;
+}
+
+std::vector<Quintic> parse_coefficients(std::string_view key, std::string_view value) {
+  constexpr std::string_view accepted =
+      "\"a,b,c\" (one quintic for every step), \"a,b,c;a,b,c;...\" (one per step, at most "
+      "1000) or \"\" (the method's own)";
+  std::vector<Quintic> table;
+  if (value.empty()) return table;
+  std::string_view rest = value;
+  for (;;) {
+    const std::size_t semicolon = rest.find(';');
+    std::string_view triple = rest.substr(0, semicolon);
+    double abc[3];
+    for (int k = 0; k < 3; ++k) {
+      const std::size_t comma = k < 2 ? triple.find(',') : triple.size();
+      if (comma == std::string_view::npos) bad_value(key, value, accepted);
+      abc[k] = parse_number(key, triple.substr(0, comma), accepted);
+      triple = comma < triple.size() ? triple.substr(comma + 1) : std::string_view();
+    }
+    if (table.size() >= static_cast<std::size_t>(max_iterations_limit)) {
+      bad_value(key, value, accepted);
+    }
+    table.push_back({abc[0], abc[1], abc[2]});
+    if (semicolon == std::string_view::npos) return table;
+    rest = rest.substr(semicolon + 1);
+  }
+}
+
+std::string format_coefficients(const std::vector<Quintic>& table) {
+  std::string text;
+  for (const Quintic& q : table) {
+    if (!text.empty()) text += ';';
+    text += format_number(q.a) + ',' + format_number(q.b) + ',' + format_number(q.c);
+  }
+  return text;
 }
 
 std::optional<std::string> get_polar_option(const PolarOptions& o, std::string_view key) {
@@ -245,6 +287,8 @@ std::optional<std::string> get_polar_option(const PolarOptions& o, std::string_v
   if (key == "batch_group") return std::to_string(o.batch_group);
   if (key == "two_norm_each_iterate") return format_bool(o.two_norm_each_iterate);
   if (key == "measure_result") return format_bool(o.measure_result);
+  if (key == "coefficients") return format_coefficients(o.coefficients);
+  if (key == "scale_floor") return format_number(o.scale_floor);
   return std::nullopt;
 }
 

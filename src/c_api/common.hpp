@@ -7,9 +7,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "polarkit/error.hpp"
 #include "polarkit/matrix_view.hpp"
+#include "polarkit/optim.hpp"
 #include "polarkit/options.hpp"
 #include "polarkit/polarkit.h"
 
@@ -81,5 +83,17 @@ std::string method_names();
 bool set_polar_option(PolarOptions& o, std::string_view key, std::string_view value);
 /// The canonical text of the field of `key`, or nullopt for a key that is none of them.
 std::optional<std::string> get_polar_option(const PolarOptions& o, std::string_view key);
+
+/// PolarOptions::coefficients as text: "a,b,c" or "a,b,c;a,b,c;..." ("" = the method's own).
+std::vector<Quintic> parse_coefficients(std::string_view key, std::string_view value);
+std::string format_coefficients(const std::vector<Quintic>& table);
+
+/// The optimizer hyper-parameters as text keys (polarkit_optimizer_*; also the Python
+/// package's optimizers): a Config of a kind ("muon", "polargrad", "colnorm", "rownorm", "sign",
+/// "spectral"), one key set from text (throws invalid_argument naming the accepted keys or
+/// values; c is then unchanged only if the caller set a copy), one key read back.
+optim::Config optimizer_config(std::string_view kind);
+void set_optimizer_option(optim::Config& c, std::string_view key, std::string_view value);
+std::string get_optimizer_option(const optim::Config& c, std::string_view key);
 
 }  // namespace polarkit::c_api

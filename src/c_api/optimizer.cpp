@@ -48,17 +48,18 @@ constexpr std::array<std::pair<optim::MomentumOrder, std::string_view>, 2> order
     {optim::MomentumOrder::polar_first, "polar-first"},
 }};
 
-// The oracle's PolarOptions fields an optimizer exposes (set_polar_option's keys).
-constexpr std::array<std::string_view, 4> oracle_keys{"method", "steps", "batch_group",
-                                                      "two_norm_each_iterate"};
+// The oracle's PolarOptions fields an optimizer exposes (set_polar_option's keys);
+// "ns_coefficients" (torch.optim.Muon's name) sets the oracle's "coefficients".
+constexpr std::array<std::string_view, 6> oracle_keys{
+    "method", "steps", "tol", "precision", "batch_group", "two_norm_each_iterate"};
 
 bool is_oracle_key(std::string_view key) {
   return std::find(oracle_keys.begin(), oracle_keys.end(), key) != oracle_keys.end();
 }
 
 constexpr std::string_view optimizer_keys =
-    "lr, momentum, nesterov, weight_decay, scale, nu, momentum_order, method, steps, batch_group, "
-    "two_norm_each_iterate";
+    "lr, momentum, nesterov, weight_decay, eps, scale, nu, momentum_order, method, steps, "
+    "ns_coefficients, tol, precision, batch_group, two_norm_each_iterate";
 
 template <class E, std::size_t N>
 E parse_enum(const std::array<std::pair<E, std::string_view>, N>& table, std::string_view key,
@@ -80,7 +81,9 @@ std::string enum_name(const std::array<std::pair<E, std::string_view>, N>& table
   return "unknown";
 }
 
-Config make_config(std::string_view kind) {
+}  // namespace
+
+Config optimizer_config(std::string_view kind) {
   const Kind k = parse_enum(kinds, "kind", kind);
   if (k == Kind::polargrad) return Config::polargrad();
   Config config;
@@ -88,7 +91,7 @@ Config make_config(std::string_view kind) {
   return config;
 }
 
-void set_hyper(Config& c, std::string_view key, std::string_view value) {
+void set_optimizer_option(Config& c, std::string_view key, std::string_view value) {
   if (key == "lr") {
     constexpr std::string_view accepted = "a finite number >= 0";
     const double lr = parse_number(key, value, accepted);
@@ -106,6 +109,13 @@ void set_hyper(Config& c, std::string_view key, std::string_view value) {
     const double wd = parse_number(key, value, accepted);
     if (!(wd >= 0.0)) bad_value(key, value, accepted);
     c.weight_decay = wd;
+  } else if (key == "eps") {
+    constexpr std::string_view accepted = "a finite number >= 0; 0 = no floor";
+    const double eps = parse_number(key, value, accepted);
+    if (!(eps >= 0.0)) bad_value(key, value, accepted);
+    c.eps = eps;
+  } else if (key == "ns_coefficients") {
+    c.oracle.coefficients = parse_coefficients(key, value);
   } else if (key == "scale") {
     c.scale = parse_enum(scales, key, value);
   } else if (key == "nu") {
@@ -117,18 +127,22 @@ void set_hyper(Config& c, std::string_view key, std::string_view value) {
   }
 }
 
-std::string get_hyper(const Config& c, std::string_view key) {
+std::string get_optimizer_option(const Config& c, std::string_view key) {
   if (key == "kind") return enum_name(kinds, c.kind);
   if (key == "lr") return format_number(c.lr);
   if (key == "momentum") return format_number(c.momentum);
   if (key == "nesterov") return format_bool(c.nesterov);
   if (key == "weight_decay") return format_number(c.weight_decay);
+  if (key == "eps") return format_number(c.eps);
+  if (key == "ns_coefficients") return format_coefficients(c.oracle.coefficients);
   if (key == "scale") return enum_name(scales, c.scale);
   if (key == "nu") return enum_name(nus, c.nu);
   if (key == "momentum_order") return enum_name(orders, c.order);
   if (is_oracle_key(key)) return *get_polar_option(c.oracle, key);
   bad_key("optimizer", key, "kind, " + std::string(optimizer_keys));
 }
+
+namespace {
 
 // polarkit_optimizer_step_{d,s} are batches of one (optim::step, whose messages name no item);
 // the batched entry points go through optim::step_batched.
@@ -208,7 +222,7 @@ polarkit_optimizer* polarkit_optimizer_new(const char* kind) noexcept {
   polarkit_optimizer* opt = nullptr;
   guarded("polarkit_optimizer_new", [&] {
     require_pointer(kind, "kind");
-    opt = new polarkit_optimizer{polarkit::c_api::make_config(kind)};
+    opt = new polarkit_optimizer{polarkit::c_api::optimizer_config(kind)};
   });
   return opt;
 }
@@ -221,7 +235,7 @@ int polarkit_optimizer_set(polarkit_optimizer* opt, const char* key, const char*
     require_pointer(key, "key");
     require_pointer(value, "value");
     polarkit::optim::Config updated = opt->config;  // unchanged on failure
-    polarkit::c_api::set_hyper(updated, key, value);
+    polarkit::c_api::set_optimizer_option(updated, key, value);
     opt->config = updated;
   });
 }
@@ -232,7 +246,7 @@ int polarkit_optimizer_get(const polarkit_optimizer* opt, const char* key, char*
     require_pointer(opt, "opt");
     require_pointer(key, "key");
     require_pointer(value, "value");
-    polarkit::c_api::write_value(polarkit::c_api::get_hyper(opt->config, key), value, size);
+    polarkit::c_api::write_value(polarkit::c_api::get_optimizer_option(opt->config, key), value, size);
   });
 }
 

@@ -24,7 +24,7 @@ namespace {
 
 constexpr std::string_view option_keys =
     "method, tol, max_iter, steps, scaling, compute_h, backward_error, precision, refine, "
-    "batch_group, two_norm_each_iterate, measure_result, device";
+    "batch_group, two_norm_each_iterate, measure_result, coefficients, scale_floor, device";
 
 void set_option(polarkit_options& o, std::string_view key, std::string_view value) {
   if (key == "device") {

@@ -259,6 +259,10 @@ void solve_newton_schulz_batch(Backend<T>& be, std::span<Problem<T>*> batch,
       const typename Ops<T>::Phase phase(p->ops, "normalise");
       p->info.scale = normalise(p->ops, p->tall(), p->X.view(), p->amax, options.scaling,
                                 schedules.back()->normalisation_safety());
+      if (p->info.scale < options.scale_floor) {  // X₀ = A/floor = (A/α)·(α/floor)
+        be.copy(p->info.scale / options.scale_floor, std::as_const(p->X).view(), p->X.view());
+        p->info.scale = options.scale_floor;
+      }
       items.push_back({&p->X, schedules.back().get(), &p->info});
     }
     Ops<T> ops(be, group.size());
@@ -289,6 +293,25 @@ void validate_polar_options(const PolarOptions& o) {
   }
   if (!(o.lower_bound >= 0.0 && o.lower_bound < 1.0)) {
     invalid("polar: lower_bound must be in [0, 1), got " + std::to_string(o.lower_bound));
+  }
+  if (!(std::isfinite(o.scale_floor) && o.scale_floor >= 0.0)) {
+    invalid("polar: scale_floor must be finite and non-negative, got " +
+            std::to_string(o.scale_floor));
+  }
+  if (!o.coefficients.empty()) {
+    if (o.method != Method::muon) {
+      invalid("polar: a coefficient table applies to method 'muon', not to '" +
+              std::string(method_name(o.method)) + "'");
+    }
+    if (o.coefficients.size() > static_cast<std::size_t>(max_iterations_limit)) {
+      invalid("polar: a coefficient table has at most " + limit + " entries, got " +
+              std::to_string(o.coefficients.size()));
+    }
+    for (const Quintic& q : o.coefficients) {
+      if (!(std::isfinite(q.a) && std::isfinite(q.b) && std::isfinite(q.c))) {
+        invalid("polar: the coefficient table has a coefficient that is not finite");
+      }
+    }
   }
   if (o.precision != Precision::working) {
     const std::string precision(precision_name(o.precision));

@@ -113,9 +113,15 @@ std::unique_ptr<Schedule> make_schedule(Method method, const PolarOptions& optio
     case Method::quintic:
       return std::make_unique<TableSchedule>(std::vector<Quintic>{{15.0 / 8, -10.0 / 8, 3.0 / 8}},
                                              3, 1.0, nan);
-    case Method::muon:
-      return std::make_unique<TableSchedule>(std::vector<Quintic>{{3.4445, -4.7750, 2.0315}}, 0,
-                                             1.0, nan, 5);
+    case Method::muon: {
+      if (options.coefficients.empty()) {
+        return std::make_unique<TableSchedule>(std::vector<Quintic>{{3.4445, -4.7750, 2.0315}},
+                                               0, 1.0, nan, 5);
+      }
+      const auto size = static_cast<int>(options.coefficients.size());
+      return std::make_unique<TableSchedule>(options.coefficients, 0, 1.0, nan,
+                                             size == 1 ? 5 : size);
+    }
     case Method::polar_express:
       return std::make_unique<TableSchedule>(polar_express_with_safety(), 3, 1.01, 1e-3);
     case Method::polar_express_adaptive:

@@ -37,6 +37,9 @@ void validate(const Config& c) {
   if (!(c.momentum >= 0.0 && c.momentum < 1.0)) {
     invalid("optim: momentum must be in [0, 1), got " + number(c.momentum));
   }
+  if (!(std::isfinite(c.eps) && c.eps >= 0.0)) {
+    invalid("optim: eps must be finite and non-negative, got " + number(c.eps));
+  }
   if (!(std::isfinite(c.weight_decay) && c.weight_decay >= 0.0)) {
     invalid("optim: weight_decay must be finite and non-negative, got " + number(c.weight_decay));
   }
@@ -120,6 +123,8 @@ template <class T>
 void polar_oracle(Backend<T>& be, const Config& c, std::span<Parameter<T>> batch) {
   PolarOptions o = c.oracle;
   o.compute_h = c.kind == Kind::polargrad && c.nu == Nu::nuclear;
+  // torch.optim.Muon's normalisation by max(‖D‖_F, eps); it shapes the Newton–Schulz family only.
+  if (c.kind == Kind::muon && is_newton_schulz(o.method)) o.scale_floor = std::max(o.scale_floor, c.eps);
   const bool wide = batch[0].D.rows() < batch[0].D.cols();
   std::vector<MatrixView<const T>> D;
   std::vector<MatrixView<T>> U;
