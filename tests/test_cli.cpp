@@ -10,8 +10,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -880,6 +883,101 @@ TEST_F(cli, SweepRejectsBadArguments) {
   expect_fails({"sweep", "--n", "4294967296"}, "overflows the address space");
   expect_fails({"sweep", "--n", "8", "--csv", path("missing/s.csv")}, "does not exist");
   EXPECT_FALSE(fs::exists(path("s.csv")));
+}
+
+// --- bounded time -----------------------------------------------------------------------------
+
+// No input file keeps the program busy before it answers or refuses: hostile files (sizes in
+// headers that the data does not back, empty-but-huge shapes, devices, FIFOs, directories,
+// comment floods, sparse files) are refused or read in time linear in their bytes, and valid
+// matrices of pathological content (subnormal, near overflow, rank 1, κ = 1e20, a Hilbert
+// matrix) are solved by every method within its bounded iteration count. Each run of the
+// program must end within 10 s: the slowest takes 0.3 s on a 2-core EPYC (the sparse file), so
+// a slow CI machine passes while a hang, or a loop over a huge dimension, fails.
+TEST_F(cli, EveryInputIsAnsweredWithinTenSeconds) {
+  using polarkit::testing::npy_bytes;
+  const auto dict = [](const std::string& shape) {
+    return "{'descr': '<f8', 'fortran_order': True, 'shape': " + shape + ", }";
+  };
+  const auto timed = [&](const std::vector<std::string>& args) {
+    const auto start = std::chrono::steady_clock::now();
+    const Outcome r = run(args);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    EXPECT_LT(took.count(), 10.0) << args[1] << " " << (args.size() > 3 ? args[3] : "");
+    return r;
+  };
+
+  std::vector<std::string> hostile;
+  const auto add = [&](const std::string& name, const std::string& bytes) {
+    write_file(path(name), bytes);
+    hostile.push_back(path(name));
+  };
+  add("empty_huge.npy", npy_bytes(dict("(0, 9223372036854775807)"), ""));
+  add("square_huge.npy", npy_bytes(dict("(2147483648, 2147483648)"), ""));
+  add("truncated.npy", npy_bytes(dict("(8192, 8192)"), std::string(16, '\0')));
+  std::string v2 = npy_bytes(dict("(2, 2)"), std::string(32, '\0'), 2);
+  v2[8] = v2[9] = v2[10] = v2[11] = '\xff';  // a 4 GiB header length in a 100-byte file
+  add("header_length.npy", v2);
+  add("array_huge.mtx", "%%MatrixMarket matrix array real general\n0 429496729646\n");
+  add("coordinate_claims.mtx",
+      "%%MatrixMarket matrix coordinate real general\n3000 3000 1000000000\n1 1 1\n");
+  std::string comments = "%%MatrixMarket matrix array real general\n";
+  for (int k = 0; k < 400000; ++k) comments += "% a comment line of some length\n";
+  add("comments.mtx", comments + "1 1\n2\n");
+  {
+    // A sparse 32 MiB file: a full-size 2048 × 2048 zero matrix, read and solved (U = 0).
+    const std::string head = npy_bytes(dict("(2048, 2048)"), "");
+    write_file(path("sparse.npy"), head);
+    fs::resize_file(path("sparse.npy"), head.size() + 2048ULL * 2048ULL * 8ULL);
+    hostile.push_back(path("sparse.npy"));
+  }
+  ASSERT_EQ(mkfifo(path("fifo.npy").c_str(), 0600), 0);
+  hostile.push_back(path("fifo.npy"));
+  fs::create_directory(path("directory.npy"));
+  hostile.push_back(path("directory.npy"));
+  hostile.emplace_back("/dev/zero");
+  for (const std::string& input : hostile) {
+    const Outcome r = timed({"polar", input, "--u", path("U.npy"), "--h", path("H.npy")});
+    EXPECT_TRUE(r.status == 0 || r.status == 2) << input << ": " << r.err;
+  }
+
+  const index_t n = 160;
+  std::vector<std::pair<std::string, Matrix<double>>> valid;
+  valid.emplace_back("subnormal", polarkit::testing::gaussian<double>(n + 40, n, 1));
+  for (index_t j = 0; j < n; ++j) {
+    for (index_t i = 0; i < n + 40; ++i) valid.back().second(i, j) *= 1e-310;
+  }
+  valid.emplace_back("huge", polarkit::testing::gaussian<double>(n + 40, n, 2));
+  for (index_t j = 0; j < n; ++j) {
+    for (index_t i = 0; i < n + 40; ++i) valid.back().second(i, j) *= 1e306;
+  }
+  Matrix<double> spread = polarkit::testing::gaussian<double>(n, n, 3);
+  for (index_t j = 0; j < n; ++j) {
+    for (index_t i = 0; i < n; ++i) spread(i, j) *= 1e-300;
+  }
+  spread(0, 0) = 1e300;
+  valid.emplace_back("spread", std::move(spread));
+  Matrix<double> ones(n, n / 2);
+  for (index_t j = 0; j < n / 2; ++j) {
+    for (index_t i = 0; i < n; ++i) ones(i, j) = 1.0;
+  }
+  valid.emplace_back("rank1", std::move(ones));
+  valid.emplace_back("kappa1e20", polarkit::testing::with_singular_values<double>(
+                                      n, n, polarkit::testing::geometric_spectrum(n, 1e20), 4));
+  Matrix<double> hilbert(n, n);
+  for (index_t j = 0; j < n; ++j) {
+    for (index_t i = 0; i < n; ++i) hilbert(i, j) = 1.0 / static_cast<double>(i + j + 1);
+  }
+  valid.emplace_back("hilbert", std::move(hilbert));
+  for (const auto& [name, A] : valid) {
+    io::write_npy(path(name + ".npy"), A);
+    for (const char* method : {"auto", "svd", "qdwh", "zolo", "newton", "polar-express-adaptive",
+                               "polar-express", "newton-schulz"}) {
+      const Outcome r = timed({"polar", path(name + ".npy"), "--method", method, "--u",
+                               path("U.npy"), "--h", path("H.npy")});
+      EXPECT_EQ(r.status, 0) << name << " " << method << ": " << r.err;
+    }
+  }
 }
 
 }  // namespace
