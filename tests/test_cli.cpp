@@ -623,7 +623,8 @@ SweepCsv read_sweep_csv(const std::string& path) {
 
 constexpr const char* sweep_csv_header =
     "spectrum,kappa,dtype,m,n,method,iterations,products,flops,converged,ortho_eps,"
-    "backward_eps,forward_error,cond_estimate,seconds,method_used,steps,precision";
+    "backward_eps,forward_error,cond_estimate,seconds,method_used,steps,precision,seed,tol,"
+    "max_iter,refine,device";
 
 /// Every row: as many fields as the header, steps one StepKind letter per iteration (and the
 /// letters the method can take), method_used the method itself except for auto.
@@ -705,6 +706,12 @@ TEST_F(cli, SweepWritesTableAndCsv) {
     EXPECT_EQ(csv.text(i, "dtype"), "f64");
     EXPECT_EQ(csv.text(i, "m"), std::to_string(n));
     EXPECT_EQ(csv.text(i, "n"), std::to_string(n));
+    // What reproduces the run from the CSV alone.
+    EXPECT_EQ(csv.text(i, "seed"), "1");
+    EXPECT_EQ(csv.text(i, "tol"), "0");
+    EXPECT_EQ(csv.text(i, "max_iter"), "300");
+    EXPECT_EQ(csv.text(i, "refine"), "false");
+    EXPECT_EQ(csv.text(i, "device"), "cpu");
     const double kappa = csv.number(i, "kappa");
     EXPECT_TRUE(kappa == 1.0 || kappa == 1e4);
     const std::string method = csv.text(i, "method");
@@ -978,6 +985,80 @@ TEST_F(cli, EveryInputIsAnsweredWithinTenSeconds) {
       EXPECT_EQ(r.status, 0) << name << " " << method << ": " << r.err;
     }
   }
+}
+
+// --- conventions -------------------------------------------------------------------------------
+
+TEST_F(cli, VersionAndMethodSpellings) {
+  const Outcome v = run({"--version"});
+  EXPECT_EQ(v.status, 0) << v.err;
+  EXPECT_EQ(v.out.rfind("polarkit ", 0), 0U) << v.out;
+  EXPECT_NE(v.out.find('.'), std::string::npos) << v.out;
+  io::write_npy(path("A.npy"), polarkit::testing::gaussian<double>(8, 5, 6));
+  // The C++ enumerator spellings and any case name the same method.
+  for (const char* spelling : {"POLAR_EXPRESS", "Qdwh", "automatic", "newton_schulz"}) {
+    const Outcome r = run({"polar", path("A.npy"), "--method", spelling, "--json"});
+    EXPECT_EQ(r.status, 0) << spelling << ": " << r.err;
+  }
+  expect_polar_fails(path("A.npy"), {"--method", "polar_expres"},
+                     "unknown method 'polar_expres' (did you mean 'polar-express'?)");
+  expect_polar_fails(path("A.npy"), {"--method", "QDHW"}, "(did you mean 'qdwh'?)");
+  const Outcome far = run({"polar", path("A.npy"), "--method", "cholesky"});
+  EXPECT_EQ(far.err.find("did you mean"), std::string::npos) << far.err;
+}
+
+// Fields the run did not compute are named as such, with the reason, instead of left out.
+TEST_F(cli, TextReportSaysWhatWasNotComputed) {
+  io::write_npy(path("A.npy"), polarkit::testing::gaussian<double>(12, 7, 7));
+  const Outcome r = run({"polar", path("A.npy"), "--method", "polar-express", "--steps", "3",
+                         "--no-measure-result"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("orthogonality    not measured (--no-measure-result)"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("backward error   not computed: H is formed only for --h or --json"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("cond estimate    not estimated"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rank             not determined"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("nan"), std::string::npos) << r.out;
+}
+
+// Progress goes to stderr only: silent when it is not a terminal, one line per solve with
+// --progress; stdout and the CSV are the same either way. A κ beyond 1/u is warned about.
+TEST_F(cli, SweepProgressAndWarningsGoToStderrOnly) {
+  const std::vector<std::string> base{"sweep", "--n", "12", "--kappa", "1,1e20", "--spectrum",
+                                      "geometric", "--methods", "svd,qdwh,auto"};
+  std::vector<std::string> quiet = base;
+  quiet.insert(quiet.end(), {"--csv", path("quiet.csv")});
+  std::vector<std::string> loud = base;
+  loud.insert(loud.end(), {"--progress", "--csv", path("loud.csv")});
+  const Outcome q = run(quiet);
+  const Outcome l = run(loud);
+  ASSERT_EQ(q.status, 0) << q.err;
+  ASSERT_EQ(l.status, 0) << l.err;
+  const std::string warning = "polarkit: warning: kappa 1e+20 exceeds 1/u = 9e+15 of f64";
+  const std::vector<std::string> quiet_err = lines(q.err);
+  ASSERT_EQ(quiet_err.size(), 1U) << q.err;
+  EXPECT_EQ(quiet_err[0].rfind(warning, 0), 0U) << q.err;
+  const std::vector<std::string> loud_err = lines(l.err);
+  ASSERT_EQ(loud_err.size(), 1U + 2U * 3U) << l.err;  // the warning, then 2 κ × (svd + 2 methods)
+  EXPECT_EQ(loud_err[1].rfind("polarkit: [1/6] geometric kappa 1: svd done, ", 0), 0U) << l.err;
+  EXPECT_EQ(loud_err[6].rfind("polarkit: [6/6] geometric kappa 1e+20: auto done, ", 0), 0U) << l.err;
+  EXPECT_EQ(q.out.find("[1/"), std::string::npos);
+  EXPECT_EQ(l.out.find("[1/"), std::string::npos);
+  const auto without_times = [](const std::string& csv_text) {
+    std::string out;
+    for (const std::string& line : lines(csv_text)) {
+      std::vector<std::string> fields;
+      std::stringstream in(line);
+      for (std::string f; std::getline(in, f, ',');) fields.push_back(f);
+      if (fields.size() > 14) fields[14].clear();  // seconds
+      for (const std::string& f : fields) out += f + ',';
+      out += '\n';
+    }
+    return out;
+  };
+  EXPECT_EQ(without_times(read_file(path("quiet.csv"))), without_times(read_file(path("loud.csv"))));
 }
 
 }  // namespace

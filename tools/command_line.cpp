@@ -17,6 +17,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   CLI::App app{"polarkit: polar decomposition A = U·H and the matrix sign function"};
   app.name("polarkit");
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("polarkit ") + POLARKIT_VERSION);
   CLI::App* polar = add_polar_command(app, result.polar);
   CLI::App* sweep = add_sweep_command(app, result.sweep);
 

@@ -56,6 +56,7 @@ struct SweepArgs {
   std::string precision = "working";  // for the Newton–Schulz methods; the others use dtype
   bool refine = false;
   std::string device = "cpu";
+  bool progress = false;  // one line per solve on stderr when it is not a terminal
   std::string csv_path;
   std::string plot_path;
 };

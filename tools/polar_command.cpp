@@ -134,14 +134,28 @@ void print_text(const Run& run, const PolarArgs& args) {
                       " (P polynomial, L polynomial in reduced precision, Q QDWH QR, K QDWH "
                       "Cholesky QR, C QDWH Cholesky, N Newton, Z Zolo-PD)");
   }
-  line("orthogonality", "||U^T U - I||_2 ~ " + num(info.ortho_error) +
-                            ", ||U^T U - I||_F = " + num(info.ortho_error_fro));
+  // A field that was not computed says so and why, instead of printing NaN or nothing.
+  if (std::isnan(info.ortho_error_fro)) {
+    line("orthogonality", "not measured (--no-measure-result)");
+  } else {
+    line("orthogonality",
+         (std::isnan(info.ortho_error) ? std::string("||U^T U - I||_2 not estimated")
+                                       : "||U^T U - I||_2 ~ " + num(info.ortho_error)) +
+             ", ||U^T U - I||_F = " + num(info.ortho_error_fro));
+  }
   if (!std::isnan(info.backward_error)) {
     line("backward error", "||A - U H||_F / ||A||_F = " + num(info.backward_error));
     line("nuclear norm", "||A||_* = tr(H) = " + num(info.nuclear_norm));
+  } else {
+    line("backward error", "not computed: H is formed only for --h or --json");
+    line("nuclear norm", "not computed: H is formed only for --h or --json");
   }
-  line("scaling", "alpha = " + num(info.scale) + ", lower bound l0 = " + num(info.lower_bound));
-  line("cond estimate", num(info.cond_estimate));
+  line("scaling", "alpha = " + num(info.scale) + ", lower bound l0 = " +
+                      (std::isnan(info.lower_bound) ? std::string("none (not used by this method)")
+                                                    : num(info.lower_bound)));
+  line("cond estimate", std::isnan(info.cond_estimate)
+                            ? std::string("not estimated (--no-measure-result)")
+                            : num(info.cond_estimate));
   line("rank", info.rank >= 0 ? std::to_string(info.rank) + " (numerical: sigma > max(m,n)*eps*sigma_max)"
                               : std::string("not determined (a fixed budget)"));
   line("work", std::to_string(info.products) + " matrix products, " + num(info.flops) + " flops");

@@ -14,6 +14,7 @@
 #include "timed_polar.hpp"
 #include "polarkit/error.hpp"
 #include "polarkit/polar.hpp"
+#include "progress.hpp"
 #include "svg_plot.hpp"
 #include "test_matrix.hpp"
 
@@ -110,6 +111,19 @@ Setup validate(const SweepArgs& args) {
   if (!args.csv_path.empty()) check_destination("--csv", args.csv_path);
   if (!args.plot_path.empty()) check_destination("--plot", args.plot_path);
   check_distinct({{"--csv", args.csv_path}, {"--plot", args.plot_path}});
+  // Beyond 1/u the generated A is numerically singular in the working precision: its smallest
+  // singular values are rounding noise, so its polar factor is not determined to any accuracy.
+  const double inverse_u = args.dtype == "f32" ? 2.0 / std::numeric_limits<float>::epsilon()
+                                               : 2.0 / std::numeric_limits<double>::epsilon();
+  for (const double kappa : args.kappas) {  // those asked for; the default list ends near 1/u
+    if (kappa > inverse_u) {
+      std::fprintf(stderr,
+                   "polarkit: warning: kappa %g exceeds 1/u = %.2g of %s: A is numerically "
+                   "singular there and its U is not determined (forward errors of order 1 are "
+                   "expected)\n",
+                   kappa, inverse_u, args.dtype.c_str());
+    }
+  }
   return setup;
 }
 
@@ -193,10 +207,17 @@ template <class T>
 std::vector<SweepRow> run(const Setup& setup, const SweepArgs& args) {
   const double eps = std::numeric_limits<T>::epsilon();
   print_preamble(setup, args, eps);
+  // Every block solves the SVD reference and then each other method once.
+  const auto others = static_cast<std::size_t>(
+      std::count_if(setup.methods.begin(), setup.methods.end(),
+                    [](Method m) { return m != Method::svd; }));
+  Progress progress(setup.spectra.size() * setup.kappas.size() * (1 + others),
+                    args.progress ? Progress::Mode::lines : Progress::Mode::automatic);
   const SingularVectors vectors(setup.m, setup.n, args.seed);
   std::vector<SweepRow> rows;
   for (const std::string& spectrum_name : setup.spectra) {
     for (const double kappa : setup.kappas) {
+      const std::string block = spectrum_name + " kappa " + format("%g", kappa) + ": ";
       const Matrix<T> A =
           vectors.with_singular_values<T>(spectrum(spectrum_name, vectors.rank(), kappa));
       PolarOptions options;
@@ -206,7 +227,9 @@ std::vector<SweepRow> run(const Setup& setup, const SweepArgs& args) {
 
       options.method = Method::svd;
       double svd_seconds = 0.0;
+      progress.begin(block + "svd");
       const PolarResult<T> reference = timed_polar(setup.space, A, options, svd_seconds);
+      progress.end();
 
       print_block_header(spectrum_name, kappa);
       for (const Method method : setup.methods) {
@@ -218,7 +241,9 @@ std::vector<SweepRow> run(const Setup& setup, const SweepArgs& args) {
           options.precision = is_newton_schulz(method) ? setup.precision : Precision::working;
           options.refine = setup.refine;
           double seconds = 0.0;
+          progress.begin(block + std::string(method_name(method)));
           const PolarResult<T> result = timed_polar(setup.space, A, options, seconds);
+          progress.end();
           row = measure(spectrum_name, kappa, A, result, reference.U, seconds);
           row.precision = options.precision;
         }
@@ -231,10 +256,12 @@ std::vector<SweepRow> run(const Setup& setup, const SweepArgs& args) {
   return rows;
 }
 
-std::string csv_text(const std::vector<SweepRow>& rows, const Setup& setup) {
+std::string csv_text(const std::vector<SweepRow>& rows, const Setup& setup,
+                     const SweepArgs& args) {
   std::ostringstream csv;
   csv << "spectrum,kappa,dtype,m,n,method,iterations,products,flops,converged,ortho_eps,"
-         "backward_eps,forward_error,cond_estimate,seconds,method_used,steps,precision\n";
+         "backward_eps,forward_error,cond_estimate,seconds,method_used,steps,precision,seed,"
+         "tol,max_iter,refine,device\n";
   for (const SweepRow& r : rows) {
     csv << r.spectrum << ',' << format("%.17g", r.kappa) << ',' << setup.dtype << ',' << setup.m
         << ',' << setup.n << ',' << method_name(r.method) << ',' << r.iterations << ','
@@ -242,7 +269,10 @@ std::string csv_text(const std::vector<SweepRow>& rows, const Setup& setup) {
         << ',' << format("%.6e", r.ortho_eps) << ',' << format("%.6e", r.backward_eps) << ','
         << format("%.6e", r.forward) << ',' << format("%.6e", r.cond_estimate) << ','
         << format("%.6e", r.seconds) << ',' << method_name(r.method_used) << ',' << r.steps
-        << ',' << precision_name(r.precision) << '\n';
+        << ',' << precision_name(r.precision) << ',' << args.seed << ','
+        << format("%.17g", args.tol) << ',' << args.max_iter << ','
+        << (r.precision != Precision::working && setup.refine ? "true" : "false") << ','
+        << args.device << '\n';
   }
   return csv.str();
 }
@@ -347,6 +377,9 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args) {
                   "downloaded outside the timings)")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
+  cmd->add_flag("--progress", args.progress,
+                "When stderr is not a terminal, print one line per finished solve on it (on a "
+                "terminal a progress line with an estimate of the time left is always shown)");
   cmd->add_option("--csv", args.csv_path, "Write the results as CSV to this file")
       ->check(non_empty_file_name());
   cmd->add_option("--plot", args.plot_path, "Write an SVG plot to this file")
@@ -361,7 +394,7 @@ int run_sweep(const SweepArgs& args) {
 
   std::vector<PendingFile> outputs;
   if (!args.csv_path.empty()) {
-    const std::string text = csv_text(rows, setup);
+    const std::string text = csv_text(rows, setup, args);
     outputs.push_back({args.csv_path, [text](const std::string& p) { write_text_file(p, text); }});
   }
   if (!args.plot_path.empty()) {

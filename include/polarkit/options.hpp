@@ -106,7 +106,9 @@ struct PolarOptions {
 /// "polar-express-adaptive", "newton", "qdwh", "zolo", "auto").
 std::string_view method_name(Method method);
 
-/// Parses a canonical method name. Throws Error(invalid_argument) naming the accepted values.
+/// Parses a method name: the canonical one in any case, with '_' accepted for '-' (so the
+/// enumerator spellings polar_express, QDWH and automatic work too). Throws
+/// Error(invalid_argument) naming the accepted values, with a "did you mean" for a near miss.
 Method parse_method(std::string_view name);
 
 /// True for the Newton–Schulz family (newton-schulz, quintic, muon, polar-express,
@@ -116,7 +118,7 @@ bool is_newton_schulz(Method method);
 /// Canonical name of a precision ("working", "tf32", "bf16", "fp16").
 std::string_view precision_name(Precision precision);
 
-/// Parses a canonical precision name. Throws Error(invalid_argument) naming the accepted values.
+/// Parses a precision name (any case). Throws Error(invalid_argument) naming the accepted values.
 Precision parse_precision(std::string_view name);
 
 }  // namespace polarkit

@@ -159,3 +159,35 @@ def test_torch_tensors_in_torch_tensors_out():
     assert polarkit._polar._copies() == before
     g, _ = polarkit.msign(t, method="muon")
     assert isinstance(g, torch.Tensor)
+
+
+def _cuda_torch():
+    """torch, where it sees a CUDA device; the test skips otherwise (no GPU on CI)."""
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    return torch
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cuda_tensors_are_solved_on_their_device(dtype):
+    torch = _cuda_torch()
+    a = matrix(300, 200, 100.0, np.dtype(dtype).type, 9)
+    t = torch.from_numpy(a).to("cuda")
+    try:
+        u, h, info = polarkit.polar(t)
+    except polarkit.NotCompiledError:
+        pytest.skip("this build has no CUDA backend")
+    assert u.device == t.device and h.device == t.device
+    assert str(u.dtype) == f"torch.{dtype}"
+    eps = EPS[np.dtype(dtype).type]
+    u_host = u.cpu().numpy()
+    assert ortho(u_host) <= 13 * eps
+    recon = u_host.astype(np.float64) @ h.cpu().numpy()
+    assert np.linalg.norm(a - recon) <= 13 * np.sqrt(200) * eps * np.linalg.norm(a)
+    # Muon's direction of a C-ordered weight on the device, in place of out=.
+    out = torch.empty_like(t)
+    g, _ = polarkit.msign(t, method="muon", out=out)
+    assert g.data_ptr() == out.data_ptr()
+    g_host, _ = polarkit.msign(a, method="muon")
+    assert np.abs(g.cpu().numpy() - g_host).max() <= 100 * 200 * eps

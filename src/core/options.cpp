@@ -1,7 +1,12 @@
+#include <algorithm>
 #include <array>
+#include <initializer_list>
+#include <cstddef>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "core/names.hpp"
 #include "polarkit/error.hpp"
 #include "polarkit/options.hpp"
 
@@ -36,24 +41,84 @@ std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>&
   return "unknown";
 }
 
+// The spelling a name is compared in: ASCII lower case with '_' as '-', so that the C++
+// enumerator spellings (polar_express, QDWH) name the same method as the canonical ones.
+std::string folded(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c == '_') c = '-';
+  }
+  return out;
+}
+
+// Levenshtein distance (names are short: a single row suffices).
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0U : 1U)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean 'x'?)" for the known name nearest to a near miss (at most 2 edits, or a third
+// of the name for long ones: "polar-expres"), else "".
+template <class Enum, std::size_t N>
+std::string suggestion(const std::array<std::pair<Enum, std::string_view>, N>& names,
+                       std::string_view name) {
+  const std::string key = folded(name);
+  std::string_view nearest;
+  std::size_t nearest_distance = key.size();
+  for (const auto& [v, known] : names) {
+    const std::size_t d = edit_distance(key, known);
+    if (d < nearest_distance) {
+      nearest_distance = d;
+      nearest = known;
+    }
+  }
+  const bool near = !nearest.empty() && nearest_distance <= std::max<std::size_t>(2, key.size() / 3);
+  return near ? " (did you mean '" + std::string(nearest) + "'?)" : std::string();
+}
+
+// Parses a name in any case, with '_' for '-', or one of the aliases; an unknown name is an
+// error that lists the accepted names and suggests the nearest one when it is a near miss.
 template <class Enum, std::size_t N>
 Enum parse(const std::array<std::pair<Enum, std::string_view>, N>& names, std::string_view name,
-           const char* what) {
+           const char* what,
+           std::initializer_list<std::pair<std::string_view, Enum>> aliases = {}) {
+  const std::string key = folded(name);
+  for (const auto& [known, v] : aliases) {
+    if (known == key) return v;
+  }
   std::string accepted;
   for (const auto& [v, known] : names) {
-    if (known == name) return v;
+    if (known == key) return v;
     accepted += accepted.empty() ? "" : ", ";
     accepted += known;
   }
   throw Error(ErrorCode::invalid_argument, std::string("unknown ") + what + " '" +
-                                               std::string(name) + "' (accepted: " + accepted + ")");
+                                               std::string(name) + "'" + suggestion(names, name) +
+                                               " (accepted: " + accepted + ")");
 }
 
 }  // namespace
 
 std::string_view method_name(Method method) { return name_of(method_names, method); }
 
-Method parse_method(std::string_view name) { return parse(method_names, name, "method"); }
+Method parse_method(std::string_view name) {
+  return parse(method_names, name, "method", {{"automatic", Method::automatic}});
+}
+
+namespace detail {
+std::string method_suggestion(std::string_view name) { return suggestion(method_names, name); }
+}  // namespace detail
 
 bool is_newton_schulz(Method m) {
   return m == Method::newton_schulz || m == Method::quintic || m == Method::muon ||

@@ -4,7 +4,7 @@
 // program name is not part of it). Parsing only: nothing is read, written or solved.
 //
 // A finding: a crash, hang or sanitizer report; an exception escaping the parser (main would
-// terminate); an exit without a message (or, for status 0, without the help text); or parsed
+// terminate); an exit without a message (or, for status 0, without the help or version text); or parsed
 // arguments that break what the declared validators guarantee run_polar and run_sweep (dtype,
 // precision, device and spectrum names from their lists, --repeat in [1, 1000]).
 #include <algorithm>
