@@ -14,6 +14,17 @@ def fields(name):
     return parts[0], dict(p.split(":", 1) for p in parts[1:] if ":" in p)
 
 
+def label(family, kv):
+    """The row's method with what else tells its benchmark apart: 'muon (two_norm ends)',
+    'muon (batched, group 8, count 64)', so that no two rows of a table read the same."""
+    if family == "BM_Gemm":
+        return "GEMM (reference)"
+    extra = [f"{k} {v}" for k, v in kv.items() if k not in ("method", "dtype", "n", "min_time")]
+    if family == "BM_PolarBatched":
+        extra.insert(0, "batched")
+    return kv["method"] + (f" ({', '.join(extra)})" if extra else "")
+
+
 def main(path):
     with open(path) as f:
         run = json.load(f)
@@ -33,7 +44,7 @@ def main(path):
         if family == "BM_MatVec":
             matvec.setdefault((kv["dtype"], int(kv["n"])), {})[kv["impl"]] = b
             continue
-        method = "GEMM (reference)" if family == "BM_Gemm" else kv["method"]
+        method = label(family, kv)
         rows.setdefault(kv["dtype"], []).append((int(kv["n"]), method, b))
     for dtype in ("f64", "f32"):
         if dtype not in rows:

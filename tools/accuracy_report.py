@@ -228,7 +228,15 @@ def main():
     parser.add_argument("--doc", default=os.path.join(ROOT, "docs", "accuracy.md"))
     args = parser.parse_args()
     if args.run:
+        if not os.access(args.program, os.X_OK):
+            parser.error(f"{args.program} is not built: run `cmake --preset release && "
+                         "cmake --build --preset release` first, or name it with --program")
         run_all(args.program, args.work, args.repeat)
+    elif not os.path.isdir(os.path.join(args.work, "rep1")):
+        # Without --run the tables come from the CSVs of an earlier run: say so instead of a
+        # traceback when there is none.
+        parser.error(f"no sweep results in {args.work}: run `tools/accuracy_report.py --run` "
+                     "first (it runs the sweeps with the release build, then writes the tables)")
     refresh(args.doc, tables(args.work))
 
 
