@@ -5,6 +5,7 @@
  * failed check and exits non-zero if any failed. Built as C (tests/CMakeLists.txt) against the
  * static library, and against libpolarkit.so by tests/c_api_shared.cmake. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1119,6 +1120,727 @@ static void test_last_report(void) {
   CHECK(polarkit_last_report_get(0, "rank", value, sizeof value) == POLARKIT_ERROR_INVALID_ARGUMENT);
 }
 
+/* ---- Row-major buffers (numpy and torch's C order): the key "layout" ---------------------- */
+
+/* The unit roundoff of the two precisions, and of bfloat16 (8 significand bits). */
+static double unit_roundoff(int single) { return single ? ldexp(1.0, -24) : ldexp(1.0, -53); }
+static const double bf16_unit = 1.0 / 256;
+
+/* One test serves float and double: buffers are void*, elements are read and written as
+   double (exactly, for float), and the calls dispatch on `single`. */
+static double load(const void* x, int single, int64_t i) {
+  return single ? (double)((const float*)x)[i] : ((const double*)x)[i];
+}
+
+static void store(void* x, int single, int64_t i, double v) {
+  if (single) {
+    ((float*)x)[i] = (float)v;
+  } else {
+    ((double*)x)[i] = v;
+  }
+}
+
+static int polar_x(int single, int64_t m, int64_t n, const void* a, int64_t lda, void* u,
+                   int64_t ldu, void* h, int64_t ldh, const polarkit_options* o) {
+  if (single) {
+    return polarkit_polar_s(m, n, (const float*)a, lda, (float*)u, ldu, (float*)h, ldh, o, NULL);
+  }
+  return polarkit_polar_d(m, n, (const double*)a, lda, (double*)u, ldu, (double*)h, ldh, o, NULL);
+}
+
+enum { ITEMS = 2 }; /* the batches of these tests */
+
+static int polar_batched_x(int single, int64_t m, int64_t n, void* const* a, int64_t lda,
+                           void* const* u, int64_t ldu, void* const* h, int64_t ldh,
+                           const polarkit_options* o) {
+  const float* as[ITEMS];
+  float* us[ITEMS];
+  float* hs[ITEMS];
+  const double* ad[ITEMS];
+  double* ud[ITEMS];
+  double* hd[ITEMS];
+  int k;
+  for (k = 0; k < ITEMS; ++k) {
+    as[k] = (const float*)a[k];
+    us[k] = (float*)u[k];
+    hs[k] = (float*)h[k];
+    ad[k] = (const double*)a[k];
+    ud[k] = (double*)u[k];
+    hd[k] = (double*)h[k];
+  }
+  if (single) return polarkit_polar_batched_s(ITEMS, m, n, as, lda, us, ldu, hs, ldh, o, NULL);
+  return polarkit_polar_batched_d(ITEMS, m, n, ad, lda, ud, ldu, hd, ldh, o, NULL);
+}
+
+static int step_x(int single, const polarkit_optimizer* p, int64_t m, int64_t n, void* w,
+                  int64_t ldw, const void* g, int64_t ldg, void* mom, int64_t ldm) {
+  if (single) {
+    return polarkit_optimizer_step_s(p, m, n, (float*)w, ldw, (const float*)g, ldg, (float*)mom,
+                                     ldm, NULL);
+  }
+  return polarkit_optimizer_step_d(p, m, n, (double*)w, ldw, (const double*)g, ldg,
+                                   (double*)mom, ldm, NULL);
+}
+
+enum { DIM = 12, LD = DIM + 3, BUFFER = DIM * LD }; /* room for any matrix of these tests */
+static const double sentinel = 99.0;                  /* the padding: never read or written */
+
+static void fill_sentinel(void* x, int single) {
+  int64_t i;
+  for (i = 0; i < BUFFER; ++i) store(x, single, i, sentinel);
+}
+
+/* Whether every element outside the r × c matrix at x (lines of `length` elements `ld` apart,
+   `lines` of them) still holds the sentinel. */
+static int padding_untouched(const void* x, int single, int64_t lines, int64_t length, int64_t ld) {
+  int64_t i;
+  for (i = 0; i < BUFFER; ++i) {
+    const int inside = i / ld < lines && i % ld < length;
+    if (!inside && load(x, single, i) != sentinel) return 0;
+  }
+  return 1;
+}
+
+/* A diagonally dominant m × n matrix, row-major with leading dimension ld: 3 on the diagonal
+   plus entries in (-1/4, 1/4). For the shapes used here (at most 28 entries) the noise has
+   2-norm <= Frobenius norm < sqrt(28)/4 < 1.33, so every sigma lies in [1.67, 4.33]: kappa < 2.6. */
+static void fill_dominant(void* a, int single, int64_t m, int64_t n, int64_t ld) {
+  int64_t i, j;
+  for (i = 0; i < m; ++i) {
+    for (j = 0; j < n; ++j) store(a, single, i * ld + j, 0.25 * next_uniform() + (i == j ? 3.0 : 0.0));
+  }
+}
+
+static int same_layout_failures = 0;
+
+/* Row-major a (m × n, lda = n + 2) gives, with layout "row-major":
+ *   - the U of the column-major call on an explicit column-major copy of A, bit for bit: both
+ *     calls copy A exactly into the same column-major iterate and run the same computation;
+ *     H to 4·m·u·||A||_F, since H = sym(U^T A) is one product whose BLAS call differs with the
+ *     operands' storage (each entry is a dot product of length m, within m·u·||A||_F of the
+ *     exact one);
+ *   - the U of the column-major call on its own storage read as the n × m transpose (polar(A^T)
+ *     = U^T): for m != n bit for bit (the library iterates the tall orientation, the same view
+ *     of the same memory either way); for m = n a different computation (A against A^T), both
+ *     accurate to a few n·u times kappa < 2.6: within 32·n·u;
+ *   - from the batched entry point the same U and H as the single calls, bit for bit;
+ *   and writes nothing outside the matrices. */
+static void check_row_major_polar(int single, int64_t m, int64_t n, const char* method) {
+  const int64_t lda = n + 2, ldu = n + 1, ldh = n + 3;
+  const double u_unit = unit_roundoff(single);
+  double a_r[ITEMS][BUFFER], a_c[ITEMS][BUFFER], u_r[ITEMS][BUFFER], h_r[ITEMS][BUFFER];
+  double u_c[BUFFER], h_c[BUFFER], u_t[BUFFER], u_b[ITEMS][BUFFER], h_b[ITEMS][BUFFER];
+  void* as[ITEMS];
+  void* ubs[ITEMS];
+  void* hbs[ITEMS];
+  double worst_h = 0.0, worst_t = 0.0, norm_a = 0.0;
+  int64_t i, j;
+  int k, bits_u = 1, bits_t = 1, bits_batch = 1, pads = 1;
+  polarkit_options* rows = polarkit_options_new();
+  polarkit_options* cols = polarkit_options_new();
+  CHECK_OK(polarkit_options_set(rows, "layout", "row-major"));
+  CHECK_OK(polarkit_options_set(rows, "method", method));
+  CHECK_OK(polarkit_options_set(cols, "method", method));
+
+  for (k = 0; k < ITEMS; ++k) {
+    fill_sentinel(a_r[k], single);
+    fill_sentinel(u_r[k], single);
+    fill_sentinel(h_r[k], single);
+    fill_sentinel(u_b[k], single);
+    fill_sentinel(h_b[k], single);
+    fill_dominant(a_r[k], single, m, n, lda);
+    for (i = 0; i < m; ++i) {
+      for (j = 0; j < n; ++j) store(a_c[k], single, i + j * m, load(a_r[k], single, i * lda + j));
+    }
+    as[k] = a_r[k];
+    ubs[k] = u_b[k];
+    hbs[k] = h_b[k];
+
+    CHECK_OK(polar_x(single, m, n, a_r[k], lda, u_r[k], ldu, h_r[k], ldh, rows));
+    CHECK_OK(polar_x(single, m, n, a_c[k], m, u_c, m, h_c, n, cols));
+    CHECK_OK(polar_x(single, n, m, a_r[k], lda, u_t, ldu, NULL, 1, cols));
+    pads = pads && padding_untouched(u_r[k], single, m, n, ldu) &&
+           padding_untouched(h_r[k], single, n, n, ldh);
+    norm_a = 0.0;
+    for (i = 0; i < m; ++i) {
+      for (j = 0; j < n; ++j) norm_a += load(a_c[k], single, i + j * m) * load(a_c[k], single, i + j * m);
+    }
+    norm_a = sqrt(norm_a);
+    for (i = 0; i < m; ++i) {
+      for (j = 0; j < n; ++j) {
+        const double ur = load(u_r[k], single, i * ldu + j);
+        const double ut = load(u_t, single, j + i * ldu); /* the same position: U^T(j, i) */
+        bits_u = bits_u && ur == load(u_c, single, i + j * m);
+        bits_t = bits_t && ur == ut;
+        if (fabs(ur - ut) > worst_t) worst_t = fabs(ur - ut);
+      }
+    }
+    for (i = 0; i < n; ++i) {
+      for (j = 0; j < n; ++j) {
+        const double d = fabs(load(h_r[k], single, i * ldh + j) - load(h_c, single, i + j * n));
+        if (d / norm_a > worst_h) worst_h = d / norm_a;
+      }
+    }
+  }
+  CHECK_OK(polar_batched_x(single, m, n, as, lda, ubs, ldu, hbs, ldh, rows));
+  for (k = 0; k < ITEMS; ++k) {
+    bits_batch = bits_batch && padding_untouched(u_b[k], single, m, n, ldu);
+    for (i = 0; i < m * ldu; ++i) bits_batch = bits_batch && load(u_b[k], single, i) == load(u_r[k], single, i);
+    for (i = 0; i < n * ldh; ++i) bits_batch = bits_batch && load(h_b[k], single, i) == load(h_r[k], single, i);
+  }
+  ++checks;
+  if (!bits_u || !pads || !bits_batch || worst_h > 4.0 * (double)m * u_unit ||
+      (m != n && !bits_t) || (m == n && worst_t > 32.0 * (double)n * u_unit)) {
+    ++failures;
+    ++same_layout_failures;
+    fprintf(stderr,
+            "row-major polar %s %lldx%lld (%s): U as column-major copy's %s, padding %s, batch %s, "
+            "H off by %.3g ||A||_F (bar %.3g), U vs the transposed storage's: %s, off by %.3g\n",
+            single ? "float" : "double", (long long)m, (long long)n, method,
+            bits_u ? "bit for bit" : "DIFFERS", pads ? "untouched" : "WRITTEN",
+            bits_batch ? "same" : "DIFFERS", worst_h, 4.0 * (double)m * u_unit,
+            bits_t ? "bit for bit" : "differs", worst_t);
+  }
+  polarkit_options_free(rows);
+  polarkit_options_free(cols);
+}
+
+static void test_row_major_polar(void) {
+  static const int64_t shapes[3][2] = {{7, 4}, {4, 7}, {5, 5}};
+  int single, s;
+  for (single = 0; single < 2; ++single) {
+    for (s = 0; s < 3; ++s) {
+      check_row_major_polar(single, shapes[s][0], shapes[s][1], "polar-express-adaptive");
+      check_row_major_polar(single, shapes[s][0], shapes[s][1], "qdwh");
+    }
+  }
+}
+
+/* The checks count lines in the layout: a row-major m × n matrix needs ld >= n (not m), and
+   spans ld·(m − 1) + n elements, which the overlap checks use. */
+static void test_row_major_checks(void) {
+  double a[64], u[64], w[128], g[128], mom[128];
+  polarkit_options* o = polarkit_options_new();
+  polarkit_optimizer* p = polarkit_optimizer_new("muon");
+  int i;
+  for (i = 0; i < 64; ++i) a[i] = next_uniform() + (i % 4 == 0 ? 2.0 : 0.0);
+  for (i = 0; i < 128; ++i) w[i] = g[i] = mom[i] = 0.5 * next_uniform();
+  CHECK_OK(polarkit_options_set(o, "layout", "row-major"));
+  CHECK_OK(polarkit_optimizer_set(p, "layout", "row-major"));
+
+  /* 6 × 3: ld 3 suffices row-major (it would not column-major), ld 2 does not. */
+  CHECK_OK(polarkit_polar_d(6, 3, a, 3, u, 3, NULL, 3, o, NULL));
+  CHECK_FAILS(polarkit_polar_d(6, 3, a, 2, u, 3, NULL, 3, o, NULL), POLARKIT_ERROR_INVALID_ARGUMENT,
+              "lda = 2 is below max(1, 3) = 3 (row-major");
+  CHECK_FAILS(polarkit_polar_d(6, 3, a, 3, u, 2, NULL, 3, o, NULL), POLARKIT_ERROR_INVALID_ARGUMENT,
+              "ldu = 2 is below max(1, 3) = 3");
+  CHECK_FAILS(polarkit_polar_d(6, 3, a, 3, u, 3, u + 20, 2, o, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "ldh = 2 is below max(1, 3) = 3");
+  /* 2 × 5 with ld 5 spans 10 elements (column-major it would span 5·4 + 2 = 22). */
+  CHECK_OK(polarkit_polar_d(2, 5, a, 5, a + 10, 5, NULL, 5, o, NULL));
+  CHECK_FAILS(polarkit_polar_d(2, 5, a, 5, a + 9, 5, NULL, 5, o, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "u and a overlap");
+  CHECK_FAILS(polarkit_polar_d(2, 5, a, 5, u, 5, a + 9, 5, o, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "h and a overlap");
+
+  /* A torch weight (d_out, d_in) = (12, 7): ldw >= 7. */
+  CHECK_OK(polarkit_optimizer_step_d(p, 12, 7, w, 7, g, 7, mom, 7, NULL));
+  CHECK_FAILS(polarkit_optimizer_step_d(p, 12, 7, w, 6, g, 7, mom, 7, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "ldw = 6 is below max(1, 7) = 7 (row-major");
+  CHECK_FAILS(polarkit_optimizer_step_d(p, 12, 7, w, 7, g, 6, mom, 7, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "ldg = 6");
+  CHECK_FAILS(polarkit_optimizer_step_d(p, 12, 7, w, 7, g, 7, mom, 6, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "ldm = 6");
+  /* 3 × 4 with ld 4 spans 12 elements. */
+  CHECK_OK(polarkit_optimizer_step_d(p, 3, 4, w, 4, w + 12, 4, w + 24, 4, NULL));
+  CHECK_FAILS(polarkit_optimizer_step_d(p, 3, 4, w, 4, w + 11, 4, mom, 4, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "g and w overlap");
+  CHECK_FAILS(polarkit_optimizer_step_d(p, 3, 4, w, 4, g, 4, w + 11, 4, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "overlap");
+  polarkit_options_free(o);
+  polarkit_optimizer_free(p);
+}
+
+/* torch.optim.Muon's step (nesterov, adjust_lr_fn "original") on a row-major d_out × d_in
+ * weight, in double:
+ *   buf = beta·buf + (1 − beta)·g;  D = (1 − beta)·g + beta·buf;
+ *   X = D / max(||D||_F, eps) in the wide orientation (D^T when d_out > d_in);
+ *   5 times X ← aX + (bA + cA²)X with A = XX^T, (a, b, c) = (3.4445, −4.775, 2.0315);
+ *   W ← W·(1 − lr·wd) − lr·sqrt(max(1, d_out/d_in))·O, O = X back in the weight's orientation.
+ * w, g and buf are tight (ld = d_in). */
+static void torch_muon_step(int64_t rows, int64_t cols, double* w, const double* g, double* buf,
+                            double lr, double wd, double beta, double eps) {
+  const double qa = 3.4445, qb = -4.775, qc = 2.0315;
+  const int tall = rows > cols;
+  const int64_t r = tall ? cols : rows, c = tall ? rows : cols;
+  double d[DIM * DIM], x[DIM * DIM], gram[DIM * DIM], poly[DIM * DIM], next[DIM * DIM];
+  double norm = 0.0, adjusted;
+  int64_t i, j, k;
+  int step;
+  for (i = 0; i < rows * cols; ++i) {
+    buf[i] = beta * buf[i] + (1.0 - beta) * g[i];
+    d[i] = (1.0 - beta) * g[i] + beta * buf[i];
+    norm += d[i] * d[i];
+  }
+  norm = sqrt(norm);
+  for (i = 0; i < r; ++i) {
+    for (j = 0; j < c; ++j) x[i * c + j] = (tall ? d[j * cols + i] : d[i * cols + j]) / (norm > eps ? norm : eps);
+  }
+  for (step = 0; step < 5; ++step) {
+    for (i = 0; i < r; ++i) {
+      for (j = 0; j < r; ++j) {
+        double s = 0.0;
+        for (k = 0; k < c; ++k) s += x[i * c + k] * x[j * c + k];
+        gram[i * r + j] = s;
+      }
+    }
+    for (i = 0; i < r; ++i) {
+      for (j = 0; j < r; ++j) {
+        double s = 0.0;
+        for (k = 0; k < r; ++k) s += gram[i * r + k] * gram[k * r + j];
+        poly[i * r + j] = qb * gram[i * r + j] + qc * s;
+      }
+    }
+    for (i = 0; i < r; ++i) {
+      for (j = 0; j < c; ++j) {
+        double s = 0.0;
+        for (k = 0; k < r; ++k) s += poly[i * r + k] * x[k * c + j];
+        next[i * c + j] = qa * x[i * c + j] + s;
+      }
+    }
+    memcpy(x, next, sizeof(double) * (size_t)(r * c));
+  }
+  adjusted = lr * sqrt((double)rows / (double)cols > 1.0 ? (double)rows / (double)cols : 1.0);
+  for (i = 0; i < rows; ++i) {
+    for (j = 0; j < cols; ++j) {
+      const double o = tall ? x[j * c + i] : x[i * c + j];
+      w[i * cols + j] = w[i * cols + j] * (1.0 - lr * wd) - adjusted * o;
+    }
+  }
+}
+
+/* A C-ABI Muon step on a row-major (d_out, d_in) weight (w with ldw = d_in + 1, the momentum
+ * with ld d_in + 2) is torch.optim.Muon's, for two steps, tall and wide, float and double.
+ * Tolerance: the library rounds in another order (the tall orientation, BLAS); each of the 5
+ * steps adds errors of about d·u relative to ||X|| (d = max(d_out, d_in); 8·d·u allows for the
+ * three products) and the later steps amplify them by at most max |p'(x)| <= 4 on [0, 1.2], so
+ * O is within 4^5·8·d·u; W and buf take a few more roundings: 4·u·max|W| (and 4u for buf,
+ * |buf| < 1). The column-major
+ * reading of the same buffers (the transposed weight) gets the shape scale wrong, by
+ * lr·(sqrt(12/7) − 1)·|O| ~ 5e-3 here, above the tolerance: checked to fail. */
+static void check_muon_matches_torch(int single, int64_t rows, int64_t cols) {
+  const double lr = 0.02, wd = 0.1, beta = 0.95, eps = 1e-7;
+  const int64_t ldw = cols + 1, ldm = cols + 2;
+  const double u_unit = unit_roundoff(single);
+  const int64_t d = rows > cols ? rows : cols;
+  const double scale = sqrt((double)rows / (double)cols > 1.0 ? (double)rows / (double)cols : 1.0);
+  const double w_max = 2.0; /* |W| < 2 throughout */
+  const double tol = 4.0 * u_unit * w_max + lr * scale * pow(4.0, 5) * 8.0 * (double)d * u_unit;
+  double w[BUFFER], g[BUFFER], mom[BUFFER], w_ref[DIM * DIM], g_ref[DIM * DIM], buf_ref[DIM * DIM];
+  double w_cols[BUFFER], mom_cols[BUFFER];
+  double worst_w = 0.0, worst_m = 0.0, worst_cols = 0.0;
+  polarkit_optimizer* p = polarkit_optimizer_new("muon");
+  int64_t i, j;
+  int step;
+  CHECK_OK(polarkit_optimizer_set(p, "lr", "0.02")); /* torch's other defaults are polarkit's */
+  CHECK_OK(polarkit_optimizer_set(p, "layout", "row-major"));
+  fill_sentinel(w, single);
+  fill_sentinel(mom, single);
+  for (i = 0; i < rows; ++i) {
+    for (j = 0; j < cols; ++j) {
+      store(w, single, i * ldw + j, 2.0 * next_uniform());
+      store(mom, single, i * ldm + j, 0.0);
+      w_ref[i * cols + j] = load(w, single, i * ldw + j);
+      buf_ref[i * cols + j] = 0.0;
+    }
+  }
+  for (i = 0; i < BUFFER; ++i) {
+    store(w_cols, single, i, load(w, single, i));
+    store(mom_cols, single, i, load(mom, single, i));
+  }
+  for (step = 0; step < 2; ++step) {
+    for (i = 0; i < rows * cols; ++i) {
+      store(g, single, i, next_uniform());
+      g_ref[i] = load(g, single, i);
+    }
+    CHECK_OK(step_x(single, p, rows, cols, w, ldw, g, cols, mom, ldm));
+    torch_muon_step(rows, cols, w_ref, g_ref, buf_ref, lr, wd, beta, eps);
+    CHECK_OK(polarkit_optimizer_set(p, "layout", "column-major"));
+    CHECK_OK(step_x(single, p, cols, rows, w_cols, ldw, g, cols, mom_cols, ldm));
+    CHECK_OK(polarkit_optimizer_set(p, "layout", "row-major"));
+  }
+  for (i = 0; i < rows; ++i) {
+    for (j = 0; j < cols; ++j) {
+      const double dw = fabs(load(w, single, i * ldw + j) - w_ref[i * cols + j]);
+      const double dm = fabs(load(mom, single, i * ldm + j) - buf_ref[i * cols + j]);
+      const double dc = fabs(load(w_cols, single, i * ldw + j) - w_ref[i * cols + j]);
+      if (dw > worst_w) worst_w = dw;
+      if (dm > worst_m) worst_m = dm;
+      if (dc > worst_cols) worst_cols = dc;
+    }
+  }
+  ++checks;
+  if (worst_w > tol || worst_m > 4.0 * u_unit || worst_cols <= tol ||
+      !padding_untouched(w, single, rows, cols, ldw) ||
+      !padding_untouched(mom, single, rows, cols, ldm)) {
+    ++failures;
+    fprintf(stderr,
+            "muon %s %lldx%lld row-major vs torch: W off by %.3g (bar %.3g), buf off by %.3g (bar "
+            "%.3g), column-major reading off by %.3g (must exceed the bar)\n",
+            single ? "float" : "double", (long long)rows, (long long)cols, worst_w, tol, worst_m,
+            4.0 * u_unit, worst_cols);
+  }
+  polarkit_optimizer_free(p);
+}
+
+static void test_row_major_muon(void) {
+  int single;
+  for (single = 0; single < 2; ++single) {
+    check_muon_matches_torch(single, 12, 7);
+    check_muon_matches_torch(single, 7, 12);
+  }
+}
+
+/* "layout" and "device": defaults, round trips, bad values (the handle then unchanged). */
+static void test_layout_and_device_keys(void) {
+  polarkit_options* o = polarkit_options_new();
+  polarkit_optimizer* p = polarkit_optimizer_new("polargrad");
+  char value[POLARKIT_VALUE_MAX];
+  CHECK(o != NULL && p != NULL);
+  if (o == NULL || p == NULL) return;
+  expect_option(o, "layout", "column-major");
+  CHECK_OK(polarkit_options_set(o, "layout", "row-major"));
+  expect_option(o, "layout", "row-major");
+  CHECK_FAILS(polarkit_options_set(o, "layout", "C"), POLARKIT_ERROR_INVALID_ARGUMENT,
+              "invalid value 'C' for key 'layout' (accepted: column-major, row-major)");
+  CHECK_FAILS(polarkit_options_set(o, "layout", "row_major"), POLARKIT_ERROR_INVALID_ARGUMENT,
+              "for key 'layout'");
+  expect_option(o, "layout", "row-major");
+  CHECK_OK(polarkit_options_set(o, "layout", "column-major"));
+  expect_option(o, "layout", "column-major");
+
+  expect_hyper(p, "layout", "column-major");
+  expect_hyper(p, "device", "cpu");
+  CHECK_OK(polarkit_optimizer_set(p, "layout", "row-major"));
+  expect_hyper(p, "layout", "row-major");
+  CHECK_OK(polarkit_optimizer_set(p, "device", "cuda"));
+  expect_hyper(p, "device", "cuda");
+  CHECK_FAILS(polarkit_optimizer_set(p, "layout", "F"), POLARKIT_ERROR_INVALID_ARGUMENT,
+              "invalid value 'F' for key 'layout' (accepted: column-major, row-major)");
+  CHECK_FAILS(polarkit_optimizer_set(p, "device", "tpu"), POLARKIT_ERROR_INVALID_ARGUMENT,
+              "invalid value 'tpu' for key 'device' (accepted: cpu, cuda)");
+  expect_hyper(p, "layout", "row-major");
+  expect_hyper(p, "device", "cuda");
+  CHECK_OK(polarkit_optimizer_set(p, "device", "cpu"));
+  expect_hyper(p, "device", "cpu");
+  expect_hyper(p, "kind", "polargrad"); /* the other hyper-parameters are untouched */
+  expect_hyper(p, "lr", "0.02");
+  CHECK_FAILS(polarkit_optimizer_get(p, "colour", value, sizeof value),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "accepted keys: kind, lr, momentum");
+  polarkit_options_free(o);
+  polarkit_optimizer_free(p);
+}
+
+/* The keys an unknown-key message lists are exactly the keys the handle takes: each one reads
+ * back, and its value is accepted back unchanged; the list ends with the storage keys. */
+static void check_listed_keys(const char* message, int optimizer, polarkit_options* o,
+                              polarkit_optimizer* p, int expected_count) {
+  const char* list = strstr(message, "accepted keys: ");
+  char key[64], value[POLARKIT_VALUE_MAX * 4], again[POLARKIT_VALUE_MAX * 4];
+  int count = 0;
+  CHECK(list != NULL);
+  if (list == NULL) return;
+  list += strlen("accepted keys: ");
+  CHECK(strstr(list, "device, layout)") != NULL);
+  while (*list != '\0' && *list != ')') {
+    size_t length = strcspn(list, ",)");
+    if (length >= sizeof key) length = sizeof key - 1;
+    memcpy(key, list, length);
+    key[length] = '\0';
+    list += length;
+    if (*list == ',') list += 2; /* ", " */
+    ++count;
+    if (optimizer) {
+      CHECK_OK(polarkit_optimizer_get(p, key, value, sizeof value));
+      CHECK_OK(polarkit_optimizer_set(p, key, value));
+      CHECK_OK(polarkit_optimizer_get(p, key, again, sizeof again));
+    } else {
+      CHECK_OK(polarkit_options_get(o, key, value, sizeof value));
+      CHECK_OK(polarkit_options_set(o, key, value));
+      CHECK_OK(polarkit_options_get(o, key, again, sizeof again));
+    }
+    CHECK(strcmp(value, again) == 0);
+  }
+  CHECK(count == expected_count);
+}
+
+static void test_key_lists(void) {
+  polarkit_options* o = polarkit_options_new();
+  polarkit_optimizer* p = polarkit_optimizer_new("muon");
+  char message[2048];
+  if (o == NULL || p == NULL) return;
+  CHECK(polarkit_options_set(o, "colour", "red") == POLARKIT_ERROR_INVALID_ARGUMENT);
+  strncpy(message, polarkit_last_error(), sizeof message - 1);
+  message[sizeof message - 1] = '\0';
+  check_listed_keys(message, 0, o, NULL, 16);
+  CHECK(polarkit_optimizer_set(p, "beta2", "0.99") == POLARKIT_ERROR_INVALID_ARGUMENT);
+  strncpy(message, polarkit_last_error(), sizeof message - 1);
+  message[sizeof message - 1] = '\0';
+  check_listed_keys(message, 1, NULL, p, 17);
+  polarkit_options_free(o);
+  polarkit_optimizer_free(p);
+}
+
+/* The optimizer's "device": w, g and momentum in CUDA device memory. Host buffers cannot stand
+ * in for device memory where a GPU runs, so the probe is an empty solve with device "cuda":
+ * POLARKIT_ERROR_NOT_COMPILED without the CUDA backend (a step must then fail the same way, before
+ * touching any buffer), POLARKIT_ERROR_BACKEND_FAILURE without a GPU (likewise); a GPU: skipped. */
+static void test_optimizer_device(void) {
+  double w[12], g[12], mom[12], w0[12];
+  polarkit_options* o = polarkit_options_new();
+  polarkit_optimizer* p = polarkit_optimizer_new("muon");
+  int probe, i;
+  if (o == NULL || p == NULL) return;
+  CHECK_OK(polarkit_options_set(o, "device", "cuda"));
+  probe = polarkit_polar_d(0, 0, NULL, 1, NULL, 1, NULL, 1, o, NULL);
+  CHECK(probe == POLARKIT_SUCCESS || probe == POLARKIT_ERROR_NOT_COMPILED ||
+        probe == POLARKIT_ERROR_BACKEND_FAILURE);
+  for (i = 0; i < 12; ++i) {
+    w[i] = w0[i] = next_uniform();
+    g[i] = next_uniform();
+    mom[i] = 0.0;
+  }
+  CHECK_OK(polarkit_optimizer_set(p, "device", "cuda"));
+  if (probe == POLARKIT_ERROR_NOT_COMPILED) {
+    CHECK_FAILS(polarkit_optimizer_step_d(p, 4, 3, w, 4, g, 4, mom, 4, NULL),
+                POLARKIT_ERROR_NOT_COMPILED, "CUDA backend is not compiled");
+    CHECK(memcmp(w, w0, sizeof w) == 0);
+  } else if (probe == POLARKIT_ERROR_BACKEND_FAILURE) {
+    CHECK(polarkit_optimizer_step_d(p, 4, 3, w, 4, g, 4, mom, 4, NULL) ==
+          POLARKIT_ERROR_BACKEND_FAILURE);
+  }
+  polarkit_options_free(o);
+  polarkit_optimizer_free(p);
+}
+
+/* ---- bfloat16 entry points ---------------------------------------------------------------- */
+
+static float bf16_to_float(uint16_t b) {
+  const uint32_t bits = (uint32_t)b << 16;
+  float x;
+  memcpy(&x, &bits, sizeof x);
+  return x;
+}
+
+/* A bf16 test value: x with its low 16 bits dropped (exactly representable; not a rounding). */
+static uint16_t bf16_cut(float x) {
+  uint32_t bits;
+  memcpy(&bits, &x, sizeof bits);
+  return (uint16_t)(bits >> 16);
+}
+
+/* The spacing of bf16 numbers (8 significand bits) in the binade of x != 0. */
+static double bf16_ulp(double x) {
+  int e;
+  frexp(x, &e);
+  return ldexp(1.0, e - 8);
+}
+
+/* ||U^T U - I||_F / sqrt(n) of an m × n (m >= n) column-major bf16 matrix. */
+static double bf16_ortho(int64_t m, int64_t n, const uint16_t* u, int64_t ld) {
+  double sum = 0.0;
+  int64_t i, j, k;
+  for (i = 0; i < n; ++i) {
+    for (j = 0; j < n; ++j) {
+      double s = (i == j) ? -1.0 : 0.0;
+      for (k = 0; k < m; ++k) s += (double)bf16_to_float(u[k + i * ld]) * bf16_to_float(u[k + j * ld]);
+      sum += s * s;
+    }
+  }
+  return sqrt(sum / (double)n);
+}
+
+/* ||A - U H||_F / ||A||_F, column-major bf16. */
+static double bf16_backward(int64_t m, int64_t n, const uint16_t* a, const uint16_t* u,
+                            const uint16_t* h) {
+  double r = 0.0, s = 0.0;
+  int64_t i, j, k;
+  for (i = 0; i < m; ++i) {
+    for (j = 0; j < n; ++j) {
+      double uh = 0.0;
+      const double aij = bf16_to_float(a[i + j * m]);
+      for (k = 0; k < n; ++k) uh += (double)bf16_to_float(u[i + k * m]) * bf16_to_float(h[k + j * n]);
+      r += (aij - uh) * (aij - uh);
+      s += aij * aij;
+    }
+  }
+  return sqrt(r / s);
+}
+
+/* The report's step letters include a reduced-precision step ('L'). */
+static int last_steps_reduced(void) {
+  char steps[POLARKIT_VALUE_MAX * 4];
+  if (polarkit_last_report_get(0, "steps", steps, sizeof steps) != 0) return -1;
+  return strchr(steps, 'L') != NULL;
+}
+
+/* polarkit_polar_bf16 of a 24 × 12 bf16 matrix. Bars from u = 2^-8: the bf16 iteration stops at
+ * ||U^T U - I||_F/sqrt(n) <= 4u (its acceptance level, tests/test_reduced_precision.cpp);
+ * rounding U to bf16 moves each entry by at most u relative, each entry of U^T U by at most 2u,
+ * ||U^T U - I||_F/sqrt(n) by at most 2u more: 6u, bar 7u. Refined in float, only the final
+ * rounding is left: 2u, bar 3u. A = U H to the bf16 iteration's 4u plus the roundings of U and
+ * H (u each): bar 7u. A float U read as bf16 (or its bits truncated wrong, or polar(A^T)) is
+ * far outside. */
+static void test_polar_bf16(void) {
+  enum { M = 24, N = 12 };
+  uint16_t a[M * N], u[M * N], h[N * N], a_r[M * N], u_r[M * N], nan_a[M * N];
+  polarkit_options* o = polarkit_options_new();
+  polarkit_info info;
+  int64_t i, j;
+  int same = 1, untouched = 1;
+  for (i = 0; i < M; ++i) {
+    for (j = 0; j < N; ++j) a[i + j * M] = bf16_cut((float)(next_uniform() + (i == j ? 3.0 : 0.0)));
+  }
+  /* Defaults: a Newton-Schulz method, iterated in bf16 (the step letters say 'L'). */
+  CHECK_OK(polarkit_polar_bf16(M, N, a, M, u, M, h, N, NULL, &info));
+  CHECK(bf16_ortho(M, N, u, M) <= 7.0 * bf16_unit);
+  CHECK(bf16_ortho(M, N, u, M) > 0.0); /* bf16 rounding: not exactly orthonormal */
+  CHECK(bf16_backward(M, N, a, u, h) <= 7.0 * bf16_unit);
+  CHECK(info.converged == 1);
+  CHECK(last_steps_reduced() == 1);
+  /* refine: continued in float, only the final rounding is left. */
+  CHECK_OK(polarkit_options_set(o, "refine", "true"));
+  CHECK_OK(polarkit_polar_bf16(M, N, a, M, u, M, h, N, o, NULL));
+  CHECK(bf16_ortho(M, N, u, M) <= 3.0 * bf16_unit);
+  CHECK_OK(polarkit_options_set(o, "refine", "false"));
+  /* A method outside the family computes in float; asking it for bf16 is refused. */
+  CHECK_OK(polarkit_options_set(o, "method", "qdwh"));
+  CHECK_OK(polarkit_polar_bf16(M, N, a, M, u, M, NULL, 1, o, NULL));
+  CHECK(bf16_ortho(M, N, u, M) <= 3.0 * bf16_unit);
+  CHECK(last_steps_reduced() == 0);
+  CHECK_OK(polarkit_options_set(o, "precision", "bf16"));
+  CHECK_FAILS(polarkit_polar_bf16(M, N, a, M, u, M, NULL, 1, o, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "precision 'bf16'");
+  CHECK_OK(polarkit_options_set(o, "precision", "working"));
+
+  /* Row-major: the column-major result, bit for bit (the same float computation). */
+  CHECK_OK(polarkit_options_set(o, "method", "polar-express-adaptive"));
+  CHECK_OK(polarkit_polar_bf16(M, N, a, M, u, M, NULL, 1, o, NULL));
+  for (i = 0; i < M; ++i) {
+    for (j = 0; j < N; ++j) a_r[i * N + j] = a[i + j * M];
+  }
+  CHECK_OK(polarkit_options_set(o, "layout", "row-major"));
+  CHECK_OK(polarkit_polar_bf16(M, N, a_r, N, u_r, N, NULL, 1, o, NULL));
+  for (i = 0; i < M; ++i) {
+    for (j = 0; j < N; ++j) same = same && u_r[i * N + j] == u[i + j * M];
+  }
+  CHECK(same);
+  CHECK_FAILS(polarkit_polar_bf16(M, N, a_r, N - 1, u_r, N, NULL, 1, o, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "lda = 11 is below max(1, 12) = 12 (row-major");
+  CHECK_OK(polarkit_options_set(o, "layout", "column-major"));
+
+  /* Bad arguments; on failure u is untouched. */
+  CHECK_FAILS(polarkit_polar_bf16(M, N, NULL, M, u, M, NULL, 1, NULL, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "a is NULL");
+  CHECK_FAILS(polarkit_polar_bf16(M, N, a, M, NULL, M, NULL, 1, NULL, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "u is NULL");
+  CHECK_FAILS(polarkit_polar_bf16(M, N, a, M, u, M - 1, NULL, 1, NULL, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "ldu = 23 is below max(1, 24) = 24");
+  CHECK_FAILS(polarkit_polar_bf16(-1, N, a, M, u, M, NULL, 1, NULL, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "m and n must be non-negative");
+  CHECK_FAILS(polarkit_polar_bf16(M / 2, N, a, M, a + 1, M, NULL, 1, NULL, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "u and a overlap");
+  CHECK(strstr(polarkit_last_error(), "polarkit_polar_bf16") != NULL);
+  memcpy(nan_a, a, sizeof a);
+  nan_a[5] = 0x7fc0; /* NaN */
+  for (i = 0; i < M * N; ++i) u[i] = 0x1234;
+  CHECK_FAILS(polarkit_polar_bf16(M, N, nan_a, M, u, M, NULL, 1, NULL, NULL),
+              POLARKIT_ERROR_NON_FINITE_INPUT, "NaN or Inf");
+  nan_a[5] = 0xff80; /* -Inf */
+  CHECK_FAILS(polarkit_polar_bf16(M, N, nan_a, M, u, M, NULL, 1, NULL, NULL),
+              POLARKIT_ERROR_NON_FINITE_INPUT, "NaN or Inf");
+  CHECK_OK(polarkit_options_set(o, "device", "cuda"));
+  CHECK_FAILS(polarkit_polar_bf16(M, N, a, M, u, M, NULL, 1, o, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "host memory only");
+  for (i = 0; i < M * N; ++i) untouched = untouched && u[i] == 0x1234;
+  CHECK(untouched);
+  /* An empty problem: H is the zero matrix. */
+  for (i = 0; i < N * N; ++i) h[i] = 0x1234;
+  CHECK_OK(polarkit_polar_bf16(0, N, NULL, 1, NULL, 1, h, N, NULL, NULL));
+  CHECK(h[0] == 0 && h[N * N - 1] == 0);
+  polarkit_options_free(o);
+}
+
+/* polarkit_optimizer_step_bf16 is polarkit_optimizer_step_s on the widened values, rounded to
+ * bf16: within 1 bf16 ulp of the float step, the momentum too — and, as the same float step
+ * rounded to nearest, within half an ulp (truncation would not be); a failed step leaves w and
+ * the momentum untouched. Row-major 12 × 7. */
+static void test_step_bf16(void) {
+  enum { M = 12, N = 7, LDW = N + 1 };
+  uint16_t w[M * LDW], g[M * N], mom[M * N], w0[M * LDW], mom0[M * N];
+  float wf[M * LDW], gf[M * N], mf[M * N];
+  polarkit_optimizer* p = polarkit_optimizer_new("muon");
+  double nu = 0.0;
+  int i, within = 1, nearest = 1, moved = 0, untouched;
+  CHECK(p != NULL);
+  if (p == NULL) return;
+  CHECK_OK(polarkit_optimizer_set(p, "lr", "0.05"));
+  CHECK_OK(polarkit_optimizer_set(p, "layout", "row-major"));
+  for (i = 0; i < M * LDW; ++i) {
+    w[i] = w0[i] = (i % LDW == N) ? 0x1234 : bf16_cut((float)next_uniform());
+    wf[i] = bf16_to_float(w[i]);
+  }
+  for (i = 0; i < M * N; ++i) {
+    g[i] = bf16_cut((float)next_uniform());
+    mom[i] = mom0[i] = bf16_cut((float)(0.1 * next_uniform())); /* a state from earlier steps */
+    gf[i] = bf16_to_float(g[i]);
+    mf[i] = bf16_to_float(mom[i]);
+  }
+  CHECK_OK(polarkit_optimizer_step_s(p, M, N, wf, LDW, gf, N, mf, N, NULL));
+  CHECK_OK(polarkit_optimizer_step_bf16(p, M, N, w, LDW, g, N, mom, N, &nu));
+  CHECK(nu == 1.0);
+  for (i = 0; i < M * LDW; ++i) {
+    if (i % LDW == N) {
+      within = within && w[i] == 0x1234; /* the padding */
+      continue;
+    }
+    within = within && fabs((double)bf16_to_float(w[i]) - wf[i]) <= bf16_ulp(wf[i]);
+    nearest = nearest && fabs((double)bf16_to_float(w[i]) - wf[i]) <= 0.5 * bf16_ulp(wf[i]);
+    moved += w[i] != w0[i];
+  }
+  for (i = 0; i < M * N; ++i) {
+    within = within && fabs((double)bf16_to_float(mom[i]) - mf[i]) <= bf16_ulp(mf[i]);
+    nearest = nearest && fabs((double)bf16_to_float(mom[i]) - mf[i]) <= 0.5 * bf16_ulp(mf[i]);
+  }
+  CHECK(within);
+  CHECK(nearest);
+  CHECK(moved > M * N / 4); /* the update is not lost below bf16's rounding */
+
+  /* Bad arguments: w and the momentum untouched. */
+  memcpy(w0, w, sizeof w);
+  memcpy(mom0, mom, sizeof mom);
+  g[3] = 0x7f80; /* +Inf */
+  CHECK_FAILS(polarkit_optimizer_step_bf16(p, M, N, w, LDW, g, N, mom, N, &nu),
+              POLARKIT_ERROR_NON_FINITE_INPUT, "NaN or Inf");
+  CHECK(strstr(polarkit_last_error(), "polarkit_optimizer_step_bf16") != NULL);
+  CHECK(isnan(nu));
+  g[3] = 0x3f80; /* 1 */
+  CHECK_FAILS(polarkit_optimizer_step_bf16(p, M, N, w, LDW, g, N, NULL, N, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "momentum is NULL");
+  CHECK_FAILS(polarkit_optimizer_step_bf16(p, M, N, w, N - 1, g, N, mom, N, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "ldw = 6 is below max(1, 7) = 7");
+  CHECK_FAILS(polarkit_optimizer_step_bf16(p, M, N, w, LDW, w + 1, N, mom, N, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "overlap");
+  CHECK_FAILS(polarkit_optimizer_step_bf16(NULL, M, N, w, LDW, g, N, mom, N, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "opt is NULL");
+  CHECK_OK(polarkit_optimizer_set(p, "device", "cuda"));
+  CHECK_FAILS(polarkit_optimizer_step_bf16(p, M, N, w, LDW, g, N, mom, N, NULL),
+              POLARKIT_ERROR_INVALID_ARGUMENT, "host memory only");
+  untouched = memcmp(w, w0, sizeof w) == 0 && memcmp(mom, mom0, sizeof mom) == 0;
+  CHECK(untouched);
+  polarkit_optimizer_free(p);
+}
+
 int main(void) {
   test_last_error_starts_empty();
   test_options();
@@ -1137,6 +1859,14 @@ int main(void) {
   test_lmo_steps();
   test_step_errors();
   test_release_cached_device_memory();
+  test_layout_and_device_keys();
+  test_key_lists();
+  test_row_major_checks();
+  test_row_major_polar();
+  test_row_major_muon();
+  test_optimizer_device();
+  test_polar_bf16();
+  test_step_bf16();
 #ifdef POLARKIT_TEST_PTHREADS
   test_last_error_is_thread_local();
 #endif

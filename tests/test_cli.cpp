@@ -17,12 +17,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
@@ -890,6 +892,325 @@ TEST_F(cli, SweepRejectsBadArguments) {
   expect_fails({"sweep", "--n", "4294967296"}, "overflows the address space");
   expect_fails({"sweep", "--n", "8", "--csv", path("missing/s.csv")}, "does not exist");
   EXPECT_FALSE(fs::exists(path("s.csv")));
+}
+
+// --- the sweep's figure --------------------------------------------------------------------------
+
+/// One element of an SVG document: its name, its attributes and its parent's index (npos: none).
+struct SvgElement {
+  std::string name;
+  std::map<std::string, std::string> attributes;
+  std::size_t parent = std::string::npos;
+
+  [[nodiscard]] std::string attribute(const std::string& key) const {
+    const auto it = attributes.find(key);
+    return it == attributes.end() ? std::string() : it->second;
+  }
+  [[nodiscard]] double number(const std::string& key) const { return std::stod(attribute(key)); }
+};
+
+/// The elements of the SVG the plotter writes, in document order: enough of XML for it (no
+/// entities in names, attributes in double quotes). A closing tag must close the open element.
+std::vector<SvgElement> parse_svg(const std::string& text) {
+  std::vector<SvgElement> elements;
+  std::vector<std::size_t> open;
+  const auto name_end = [&](std::size_t from) {
+    return text.find_first_of(" \t\n/>", from);
+  };
+  for (std::size_t at = text.find('<'); at != std::string::npos; at = text.find('<', at)) {
+    ++at;
+    if (text[at] == '?' || text[at] == '!') continue;  // the declaration
+    if (text[at] == '/') {
+      const std::string name = text.substr(at + 1, name_end(at + 1) - at - 1);
+      EXPECT_FALSE(open.empty()) << "</" << name << "> closes nothing";
+      if (open.empty()) return elements;
+      EXPECT_EQ(elements[open.back()].name, name) << "at byte " << at;
+      open.pop_back();
+      continue;
+    }
+    SvgElement element;
+    element.parent = open.empty() ? std::string::npos : open.back();
+    std::size_t end = name_end(at);
+    element.name = text.substr(at, end - at);
+    for (at = end;;) {
+      at = text.find_first_not_of(" \t\n", at);
+      if (at == std::string::npos || text[at] == '>' || text[at] == '/') break;
+      const std::size_t equals = text.find('=', at);
+      const std::size_t close = text.find('"', equals + 2);
+      element.attributes[text.substr(at, equals - at)] =
+          text.substr(equals + 2, close - equals - 2);
+      at = close + 1;
+    }
+    const bool self_closing = at != std::string::npos && text[at] == '/';
+    elements.push_back(std::move(element));
+    if (!self_closing) open.push_back(elements.size() - 1);
+  }
+  EXPECT_TRUE(open.empty()) << open.size() << " elements left open";
+  return elements;
+}
+
+bool is_inside(const std::vector<SvgElement>& svg, std::size_t i, std::size_t ancestor) {
+  for (std::size_t p = svg[i].parent; p != std::string::npos; p = svg[p].parent) {
+    if (p == ancestor) return true;
+  }
+  return false;
+}
+
+/// The elements of class `name` (inside `within` unless npos), in document order.
+std::vector<std::size_t> of_class(const std::vector<SvgElement>& svg, const std::string& name,
+                                  std::size_t within = std::string::npos) {
+  std::vector<std::size_t> found;
+  for (std::size_t i = 0; i < svg.size(); ++i) {
+    if (svg[i].attribute("class") == name &&
+        (within == std::string::npos || is_inside(svg, i, within))) {
+      found.push_back(i);
+    }
+  }
+  return found;
+}
+
+/// The first element named `name` inside `within`; npos: none.
+std::size_t first_named(const std::vector<SvgElement>& svg, const std::string& name,
+                        std::size_t within) {
+  for (std::size_t i = within + 1; i < svg.size(); ++i) {
+    if (svg[i].name == name && is_inside(svg, i, within)) return i;
+  }
+  return std::string::npos;
+}
+
+/// The panel titled `title`; fails when there is not exactly one.
+std::size_t panel_titled(const std::vector<SvgElement>& svg, const std::string& title) {
+  std::vector<std::size_t> found;
+  for (const std::size_t p : of_class(svg, "panel")) {
+    if (svg[p].attribute("data-title") == title) found.push_back(p);
+  }
+  EXPECT_EQ(found.size(), 1U) << "panels titled '" << title << "'";
+  return found.empty() ? std::string::npos : found.front();
+}
+
+/// The series labelled `label` in a panel; npos: none.
+std::size_t series_labelled(const std::vector<SvgElement>& svg, std::size_t panel,
+                            const std::string& label) {
+  for (const std::size_t s : of_class(svg, "series", panel)) {
+    if (svg[s].attribute("data-label") == label) return s;
+  }
+  return std::string::npos;
+}
+
+struct PlottedPoint {
+  double x = 0.0;  // the values
+  double y = 0.0;
+  double px = 0.0;  // where its marker is drawn
+  double py = 0.0;
+  bool hollow = false;
+};
+
+PlottedPoint plotted_point(const SvgElement& point) {
+  PlottedPoint p;
+  p.x = point.number("data-x");
+  p.y = point.number("data-y");
+  p.hollow = point.attribute("data-hollow") == "true";
+  const std::string transform = point.attribute("transform");
+  EXPECT_EQ(std::sscanf(transform.c_str(), "translate(%lf,%lf)", &p.px, &p.py), 2) << transform;
+  return p;
+}
+
+/// On a log axis, log10 of the value is an affine function of the pixel: checked through the
+/// points of smallest and largest value. A point moved off its place (clipped to an edge) fails.
+void expect_log_affine(std::vector<std::pair<double, double>> value_and_pixel, const char* axis) {
+  if (value_and_pixel.size() < 3) return;
+  std::sort(value_and_pixel.begin(), value_and_pixel.end());
+  const auto [v0, p0] = value_and_pixel.front();
+  const auto [v1, p1] = value_and_pixel.back();
+  if (v1 <= v0 * (1 + 1e-9)) return;
+  const double slope = (p1 - p0) / (std::log10(v1) - std::log10(v0));
+  for (const auto& [v, p] : value_and_pixel) {
+    EXPECT_NEAR(p, p0 + slope * (std::log10(v) - std::log10(v0)), 0.05)
+        << axis << " value " << v << " is not where the axis puts it";
+  }
+}
+
+/// Every point of a panel is on its axes: the value within the panel's declared range, the marker
+/// inside the frame, and at the place the (log) axes give its value.
+void expect_points_on_axes(const std::vector<SvgElement>& svg, std::size_t panel) {
+  const SvgElement& p = svg[panel];
+  SCOPED_TRACE(p.attribute("data-title"));
+  const std::vector<std::size_t> frames = of_class(svg, "frame", panel);
+  ASSERT_EQ(frames.size(), 1U);
+  const SvgElement& frame = svg[frames[0]];
+  const double left = frame.number("x");
+  const double top = frame.number("y");
+  const double right = left + frame.number("width");
+  const double bottom = top + frame.number("height");
+  std::vector<std::pair<double, double>> xs;
+  std::vector<std::pair<double, double>> ys;
+  const std::vector<std::size_t> points = of_class(svg, "point", panel);
+  EXPECT_FALSE(points.empty());
+  for (const std::size_t i : points) {
+    const PlottedPoint q = plotted_point(svg[i]);
+    EXPECT_TRUE(std::isfinite(q.y));
+    EXPECT_GE(q.y, p.number("data-y-min") * (1 - 1e-12)) << "y " << q.y;
+    EXPECT_LE(q.y, p.number("data-y-max") * (1 + 1e-12)) << "y " << q.y;
+    EXPECT_GE(q.x, p.number("data-x-min") * (1 - 1e-12)) << "x " << q.x;
+    EXPECT_LE(q.x, p.number("data-x-max") * (1 + 1e-12)) << "x " << q.x;
+    EXPECT_TRUE(q.px > left && q.px < right) << "x " << q.x << " at pixel " << q.px;
+    EXPECT_TRUE(q.py > top && q.py < bottom) << "y " << q.y << " at pixel " << q.py;
+    xs.emplace_back(q.x, q.px);
+    ys.emplace_back(q.y, q.py);
+  }
+  expect_log_affine(xs, "x");
+  expect_log_affine(ys, "y");
+}
+
+/// How a legend entry is drawn: the stroke and dash pattern of its line sample (dash "none" when
+/// it has no line) and its marker.
+struct DrawnStyle {
+  std::string colour;
+  std::string marker;
+  std::string dash;
+};
+
+DrawnStyle legend_style(const std::vector<SvgElement>& svg, std::size_t entry) {
+  DrawnStyle style;
+  const std::size_t line = first_named(svg, "line", entry);
+  const std::vector<std::size_t> markers = of_class(svg, "marker", entry);
+  EXPECT_EQ(markers.size(), 1U);
+  if (!markers.empty()) {
+    style.marker = svg[markers[0]].attribute("data-marker");
+    style.colour = svg[first_named(svg, "g", markers[0])].attribute("stroke");
+  }
+  style.dash = "none";
+  if (line != std::string::npos) {
+    EXPECT_EQ(svg[line].attribute("stroke"), style.colour);
+    style.dash = svg[line].attribute("stroke-dasharray");  // empty: solid
+  }
+  return style;
+}
+
+const std::vector<std::string>& sweep_panel_kinds() {
+  static const std::vector<std::string> kinds{"orthogonality", "backward error", "forward error",
+                                              "iterations", "time"};
+  return kinds;
+}
+
+// Every method (muon too) is told apart by colour, marker and dash pattern each, in the legend
+// and in every panel alike; auto, named first, is a marker-only overlay drawn over the others;
+// every panel (the forward-error and time panels too) holds one point per (κ, method); every
+// point lies on its panel's axes; 1/u is marked.
+TEST_F(cli, SweepPlotTellsEveryMethodApart) {
+  const std::vector<double> kappas{1, 1e8, 1e16};
+  std::vector<std::string> methods{"auto"};
+  for (const std::string& method : default_sweep_methods()) {
+    if (method != "auto") methods.push_back(method);
+  }
+  methods.emplace_back("muon");
+  std::string method_list;
+  for (const std::string& method : methods) {
+    method_list += (method_list.empty() ? "" : ",") + method;
+  }
+  const Outcome r = run({"sweep", "--n", "12", "--kappa", "1,1e8,1e16", "--spectrum", "geometric",
+                         "--methods", method_list, "--plot", path("p.svg")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::vector<SvgElement> svg = parse_svg(read_file(path("p.svg")));
+
+  const std::vector<std::size_t> legend = of_class(svg, "legend-entry");
+  ASSERT_EQ(legend.size(), methods.size());
+  std::vector<DrawnStyle> styles;
+  for (std::size_t i = 0; i < legend.size(); ++i) {
+    EXPECT_EQ(svg[legend[i]].attribute("data-label"), methods[i]);
+    styles.push_back(legend_style(svg, legend[i]));
+    SCOPED_TRACE(methods[i]);
+    EXPECT_FALSE(styles[i].colour.empty());
+    EXPECT_FALSE(styles[i].marker.empty());
+    EXPECT_EQ(styles[i].dash == "none", methods[i] == "auto") << "only auto has no line";
+  }
+  for (std::size_t i = 0; i < styles.size(); ++i) {
+    for (std::size_t j = i + 1; j < styles.size(); ++j) {
+      SCOPED_TRACE(methods[i] + " and " + methods[j]);
+      EXPECT_NE(styles[i].colour, styles[j].colour);
+      EXPECT_NE(styles[i].marker, styles[j].marker);
+      EXPECT_NE(styles[i].dash, styles[j].dash);
+    }
+  }
+
+  const double inverse_u = 2.0 / std::numeric_limits<double>::epsilon();
+  ASSERT_EQ(of_class(svg, "panel").size(), sweep_panel_kinds().size());
+  for (const std::string& kind : sweep_panel_kinds()) {
+    const std::size_t panel = panel_titled(svg, "geometric: " + kind);
+    ASSERT_NE(panel, std::string::npos);
+    SCOPED_TRACE(kind);
+    expect_points_on_axes(svg, panel);
+    const std::vector<std::size_t> verticals = of_class(svg, "vertical", panel);
+    ASSERT_EQ(verticals.size(), 1U) << "1/u";
+    EXPECT_NEAR(svg[verticals[0]].number("data-x"), inverse_u, 1e-6 * inverse_u);
+
+    const std::vector<std::size_t> series = of_class(svg, "series", panel);
+    ASSERT_FALSE(series.empty());
+    EXPECT_EQ(svg[series.back()].attribute("data-label"), "auto") << "auto is drawn on top";
+    for (std::size_t m = 0; m < methods.size(); ++m) {
+      const std::size_t s = series_labelled(svg, panel, methods[m]);
+      // svd is the forward error's reference (zero) and does not iterate.
+      const bool drawn = methods[m] != "svd" || (kind != "forward error" && kind != "iterations");
+      ASSERT_EQ(s != std::string::npos, drawn) << methods[m];
+      if (!drawn) continue;
+      SCOPED_TRACE(methods[m]);
+      const std::size_t line = first_named(svg, "polyline", s);
+      EXPECT_EQ(line == std::string::npos, methods[m] == "auto") << "a line unless auto";
+      if (line != std::string::npos) {
+        EXPECT_EQ(svg[line].attribute("stroke"), styles[m].colour);
+        EXPECT_EQ(svg[line].attribute("stroke-dasharray"), styles[m].dash);
+      }
+      EXPECT_EQ(svg[s].attribute("data-marker"), styles[m].marker);
+      std::vector<double> xs;
+      for (const std::size_t point : of_class(svg, "point", s)) {
+        xs.push_back(plotted_point(svg[point]).x);
+        EXPECT_EQ(svg[first_named(svg, "g", point)].attribute("stroke"), styles[m].colour);
+      }
+      EXPECT_EQ(xs, kappas) << "one point per kappa";
+    }
+  }
+  EXPECT_NE(read_file(path("p.svg")).find(">1/u</text>"), std::string::npos);
+}
+
+// A run that did not converge has values far above the bars (here ‖UᵀU − I‖ ≈ 1): its points are
+// drawn on the axes, which reach them, rather than clipped to an edge.
+TEST_F(cli, SweepPlotDrawsNonConvergedPointsOnTheAxes) {
+  const Outcome r = run({"sweep", "--n", "12", "--kappa", "1,1e4,1e8", "--spectrum", "geometric",
+                         "--methods", "newton-schulz,qdwh", "--max-iter", "3", "--plot",
+                         path("p.svg")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::vector<SvgElement> svg = parse_svg(read_file(path("p.svg")));
+  for (const std::string& kind : sweep_panel_kinds()) {
+    SCOPED_TRACE(kind);
+    const std::size_t panel = panel_titled(svg, "geometric: " + kind);
+    ASSERT_NE(panel, std::string::npos);
+    expect_points_on_axes(svg, panel);
+    const std::size_t ns = series_labelled(svg, panel, "newton-schulz");
+    ASSERT_NE(ns, std::string::npos);
+    const std::vector<std::size_t> points = of_class(svg, "point", ns);
+    ASSERT_EQ(points.size(), 3U);
+    const PlottedPoint worst = plotted_point(svg[points.back()]);
+    EXPECT_EQ(worst.x, 1e8);
+    EXPECT_TRUE(worst.hollow) << "not converged: an open marker";
+    if (kind == "orthogonality") {
+      EXPECT_GT(worst.y, 1e10) << "the case this test is for: far above the bars";
+    }
+  }
+}
+
+// Only SVG is written: any other name is refused before any work, exit 2, nothing written.
+TEST_F(cli, SweepPlotNameMustEndInSvg) {
+  const std::vector<std::string> before = entries();
+  for (const char* name : {"x.png", "x.PNG.txt", "x.svgz", "svg"}) {
+    SCOPED_TRACE(name);
+    expect_fails({"sweep", "--n", "8", "--plot", path(name), "--csv", path("x.csv")},
+                 "--plot: only SVG is written (name the file .svg");
+    EXPECT_EQ(entries(), before) << "a file was created";
+  }
+  const Outcome r = run({"sweep", "--n", "8", "--kappa", "1", "--spectrum", "linear", "--methods",
+                         "qdwh", "--plot", path("x.SVG")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(read_file(path("x.SVG")).rfind("<?xml", 0), 0U);
 }
 
 // --- bounded time -----------------------------------------------------------------------------

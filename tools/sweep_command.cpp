@@ -1,11 +1,13 @@
-// sweep_command.cpp — `polarkit sweep`: accuracy and iterations vs κ for several methods on
-// generated matrices A = P·diag(σ)·Qᵀ, as a table on stdout, a CSV file and an SVG plot.
+// sweep_command.cpp — `polarkit sweep`: accuracy, iterations and time vs κ for several methods
+// on generated matrices A = P·diag(σ)·Qᵀ, as a table on stdout, a CSV file and an SVG plot.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "accuracy.hpp"
@@ -58,7 +60,29 @@ std::string format(const char* spec, double x) {
   return s;
 }
 
+// The unit roundoff u = ε/2 of the working precision: κ·u bounds the forward error that the
+// conditioning allows, and beyond κ = 1/u the generated A is numerically singular.
+double unit_roundoff(const std::string& dtype) {
+  return dtype == "f32" ? std::numeric_limits<float>::epsilon() / 2.0
+                        : std::numeric_limits<double>::epsilon() / 2.0;
+}
+
+// Only SVG is written: a .png name would get SVG text under a PNG name.
+void check_plot_name(const std::string& path) {
+  const std::string suffix = ".svg";
+  const bool svg = path.size() >= suffix.size() &&
+                   std::equal(suffix.rbegin(), suffix.rend(), path.rbegin(), [](char s, char c) {
+                     return s == std::tolower(static_cast<unsigned char>(c));
+                   });
+  if (!svg) {
+    throw Error(ErrorCode::invalid_argument,
+                "--plot: only SVG is written (name the file .svg, got '" + path +
+                    "'); convert with rsvg-convert if you need PNG");
+  }
+}
+
 Setup validate(const SweepArgs& args) {
+  if (!args.plot_path.empty()) check_plot_name(args.plot_path);
   Setup setup;
   for (const std::string& name : args.methods) {
     const Method method = parse_method(name);
@@ -113,8 +137,7 @@ Setup validate(const SweepArgs& args) {
   check_distinct({{"--csv", args.csv_path}, {"--plot", args.plot_path}});
   // Beyond 1/u the generated A is numerically singular in the working precision: its smallest
   // singular values are rounding noise, so its polar factor is not determined to any accuracy.
-  const double inverse_u = args.dtype == "f32" ? 2.0 / std::numeric_limits<float>::epsilon()
-                                               : 2.0 / std::numeric_limits<double>::epsilon();
+  const double inverse_u = 1.0 / unit_roundoff(args.dtype);
   for (const double kappa : args.kappas) {  // those asked for; the default list ends near 1/u
     if (kappa > inverse_u) {
       std::fprintf(stderr,
@@ -277,65 +300,98 @@ std::string csv_text(const std::vector<SweepRow>& rows, const Setup& setup,
   return csv.str();
 }
 
-std::string plot_svg(const std::vector<SweepRow>& rows, const Setup& setup, const SweepArgs& args) {
-  Figure figure;
-  figure.title = "polarkit sweep: orthogonality, backward error and iterations vs \u03ba";
-  figure.note = "A = P\u00b7diag(\u03c3)\u00b7Q\u1d40, " + std::to_string(setup.m) + " \u00d7 " +
-                std::to_string(setup.n) + ", " + setup.dtype + ", seed " + std::to_string(args.seed) +
-                ", max " + std::to_string(args.max_iter) + " iterations; dashed: 13\u03b5 (the JAX/SLATE "
-                "bar) and 3\u221an\u00b7\u03b5";
-  figure.columns = 3;
-  figure.hollow_meaning = "not converged (\u2191 off scale)";
-  for (std::size_t i = 0; i < setup.methods.size(); ++i) {
-    figure.legend.push_back({std::string(method_name(setup.methods[i])), static_cast<int>(i)});
-  }
+// --- the figure --------------------------------------------------------------------------------
+
+// A method looks the same in every figure: its style is its place in enum Method. auto is an
+// overlay (a ring, no line) so that the method it ran, drawn under it, stays visible.
+SeriesStyle method_style(Method method) {
+  return method == Method::automatic ? overlay_style() : series_style(static_cast<int>(method));
+}
+
+// One kind of panel: a measure of the rows against κ.
+struct PanelKind {
+  std::string name;  // the panel's title after the spectrum
+  std::string y_label;
+  double (*value)(const SweepRow&);
+  bool with_svd = true;  // false where svd is the reference (forward error) or does not iterate
+  bool plain_log_labels = false;
+  std::vector<ReferenceLine> references;
+};
+
+// Accuracy first, then cost: across a row, whether a method is accurate enough at a κ and what
+// it costs there.
+std::vector<PanelKind> panel_kinds(const Setup& setup) {
   const double k = static_cast<double>(std::min(setup.m, setup.n));
+  const double scaled = 3.0 * std::sqrt(k);
   const std::vector<ReferenceLine> bars{
-      {13.0, "13\u03b5"}, {3.0 * std::sqrt(k), "3\u221an\u00b7\u03b5 = " + format("%.0f", 3.0 * std::sqrt(k)) + "\u03b5"}};
+      {13.0, "13\u03b5", 0.0},
+      {scaled, "3\u221an\u00b7\u03b5 = " + format("%.0f", scaled) + "\u03b5", 0.0}};
+  return {
+      {"orthogonality", "\u2016U\u1d40U \u2212 I\u2016_F / (\u221an \u00b7 \u03b5)",
+       [](const SweepRow& r) { return r.ortho_eps; }, true, false, bars},
+      {"backward error", "\u2016A \u2212 UH\u2016_F / (\u2016A\u2016_F \u00b7 \u03b5)",
+       [](const SweepRow& r) { return r.backward_eps; }, true, false, bars},
+      {"forward error", "\u2016U \u2212 U_svd\u2016_F / \u2016U_svd\u2016_F",
+       [](const SweepRow& r) { return r.forward; }, false, false,
+       {{unit_roundoff(setup.dtype), "\u03ba\u00b7u", 1.0}}},
+      // 1–6 for the rational methods, up to ~100 for cubic Newton–Schulz: a log axis.
+      {"iterations", "iterations",
+       [](const SweepRow& r) { return static_cast<double>(r.iterations); }, false, true, {}},
+      {"time", "seconds (one polar() call)", [](const SweepRow& r) { return r.seconds; }, true,
+       false, {}},
+  };
+}
+
+PlotSeries method_series(const std::vector<SweepRow>& rows, const std::string& spectrum_name,
+                         Method method, const PanelKind& kind) {
+  PlotSeries series;
+  series.label = std::string(method_name(method));
+  series.style = method_style(method);
+  for (const SweepRow& r : rows) {
+    if (r.spectrum != spectrum_name || r.method != method) continue;
+    series.x.push_back(r.kappa);
+    series.y.push_back(kind.value(r));
+    series.hollow.push_back(!r.converged);
+  }
+  return series;
+}
+
+std::string plot_svg(const std::vector<SweepRow>& rows, const Setup& setup, const SweepArgs& args) {
+  const double u = unit_roundoff(setup.dtype);
+  Figure figure;
+  figure.title = "polarkit sweep: accuracy, iterations and time vs \u03ba";
+  figure.note = "A = P\u00b7diag(\u03c3)\u00b7Q\u1d40, " + std::to_string(setup.m) + " \u00d7 " +
+                std::to_string(setup.n) + ", " + setup.dtype + ", seed " +
+                std::to_string(args.seed) + ", max " + std::to_string(args.max_iter) +
+                " iterations, " + args.device + "; dashed: 13\u03b5 (the JAX/SLATE bar), "
+                "3\u221an\u00b7\u03b5, \u03ba\u00b7u; dotted: \u03ba = 1/u = " +
+                format("%.2g", 1.0 / u) + " (A numerically singular beyond)";
+  figure.columns = 5;  // one row per spectrum
+  figure.panel_width = 400.0;
+  figure.panel_height = 320.0;
+  figure.hollow_meaning = "open marker: not converged";
+  for (const Method method : setup.methods) {
+    figure.legend.push_back({std::string(method_name(method)), method_style(method),
+                             method == Method::automatic ? "ring over the method it ran" : ""});
+  }
+  const std::vector<PanelKind> kinds = panel_kinds(setup);
   for (const std::string& spectrum_name : setup.spectra) {
-    PlotPanel ortho;
-    ortho.title = spectrum_name + ": orthogonality";
-    ortho.x_label = "\u03ba(A)";
-    ortho.y_label = "\u2016U\u1d40U \u2212 I\u2016_F / (\u221an \u00b7 \u03b5)";
-    ortho.log_x = true;
-    ortho.log_y = true;
-    ortho.references = bars;
-    ortho.clip_hollow = true;
-    PlotPanel backward = ortho;
-    backward.title = spectrum_name + ": backward error";
-    backward.y_label = "\u2016A \u2212 UH\u2016_F / (\u2016A\u2016_F \u00b7 \u03b5)";
-    PlotPanel iters;
-    iters.title = spectrum_name + ": iterations";
-    iters.x_label = "\u03ba(A)";
-    iters.y_label = "iterations";
-    iters.log_x = true;
-    iters.log_y = true;  // 1–6 for the rational methods, up to ~100 for cubic Newton–Schulz
-    iters.plain_log_labels = true;
-    for (std::size_t i = 0; i < setup.methods.size(); ++i) {
-      PlotSeries o;
-      o.label = std::string(method_name(setup.methods[i]));
-      o.style = static_cast<int>(i);
-      PlotSeries b = o;
-      PlotSeries it = o;
-      for (const SweepRow& r : rows) {
-        if (r.spectrum != spectrum_name || r.method != setup.methods[i]) continue;
-        o.x.push_back(r.kappa);
-        o.y.push_back(r.ortho_eps);
-        o.hollow.push_back(!r.converged);
-        b.x.push_back(r.kappa);
-        b.y.push_back(r.backward_eps);
-        b.hollow.push_back(!r.converged);
-        it.x.push_back(r.kappa);
-        it.y.push_back(static_cast<double>(r.iterations));
-        it.hollow.push_back(!r.converged);
+    for (const PanelKind& kind : kinds) {
+      PlotPanel panel;
+      panel.title = spectrum_name + ": " + kind.name;
+      panel.x_label = "\u03ba(A)";
+      panel.y_label = kind.y_label;
+      panel.log_x = true;
+      panel.log_y = true;
+      panel.plain_log_labels = kind.plain_log_labels;
+      panel.references = kind.references;
+      panel.verticals = {{1.0 / u, "1/u"}};
+      for (const Method method : setup.methods) {
+        if (method == Method::svd && !kind.with_svd) continue;
+        panel.series.push_back(method_series(rows, spectrum_name, method, kind));
       }
-      ortho.series.push_back(o);
-      backward.series.push_back(b);
-      if (setup.methods[i] != Method::svd) iters.series.push_back(it);  // svd does not iterate
+      figure.panels.push_back(std::move(panel));
     }
-    figure.panels.push_back(ortho);
-    figure.panels.push_back(backward);
-    figure.panels.push_back(iters);
   }
   return render_svg(figure);
 }
@@ -382,7 +438,7 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args) {
                 "terminal a progress line with an estimate of the time left is always shown)");
   cmd->add_option("--csv", args.csv_path, "Write the results as CSV to this file")
       ->check(non_empty_file_name());
-  cmd->add_option("--plot", args.plot_path, "Write an SVG plot to this file")
+  cmd->add_option("--plot", args.plot_path, "Write an SVG plot to this file (its name must end in .svg)")
       ->check(non_empty_file_name());
   return cmd;
 }

@@ -3,6 +3,12 @@
  * For PyTorch/JAX extensions, Rust, Julia and plain C. Conventions:
  *   - Matrices are column-major with an explicit leading dimension: element (i, j) of an m × n
  *     matrix X with leading dimension ldx is X[i + j * ldx], and ldx >= max(1, m).
+ *   - Or row-major, the C order of numpy and torch buffers, with the key "layout" set to
+ *     "row-major" (polarkit_options_set, polarkit_optimizer_set): every matrix of the call is
+ *     then row-major, element (i, j) is X[i * ldx + j] and ldx >= max(1, n) is the distance
+ *     between rows. The buffers are used in place, never copied or transposed, and m × n is the
+ *     shape as the caller sees it (a torch weight of shape (d_out, d_in) is m = d_out,
+ *     n = d_in).
  *   - Inputs (const pointers) are never modified. Outputs must not overlap the inputs.
  *   - Handles are opaque; the caller owns every buffer and all optimizer state (functional, like
  *     optax). Handles may be shared between threads for reading (polar and step calls take them
@@ -50,8 +56,9 @@ typedef enum polarkit_status {
   POLARKIT_SUCCESS = 0,
   /** An argument is not acceptable: a NULL handle or pointer that must not be NULL, a negative
    *  size (polar; the optimizer steps also reject empty parameters), a leading dimension below
-   *  max(1, rows), overlapping input and output buffers, an unknown key or value in *_set, a NULL
-   *  momentum state while momentum > 0, or a hyper-parameter out of range. */
+   *  max(1, rows) (max(1, cols) row-major), overlapping input and output buffers, an unknown key
+   *  or value in *_set, a NULL momentum state while momentum > 0, a hyper-parameter out of
+   *  range, or device "cuda" for a bf16 entry point. */
   POLARKIT_ERROR_INVALID_ARGUMENT = 1,
   /** The input matrix (a, or the gradient g) contains NaN or Inf; rejected before any work. */
   POLARKIT_ERROR_NON_FINITE_INPUT = 2,
@@ -94,7 +101,7 @@ typedef struct polarkit_options polarkit_options; /* opaque */
 
 /** New options with the defaults of polarkit::PolarOptions: method "polar-express-adaptive",
  *  tol 0, max_iter 100, steps 0, scaling "frobenius", compute_h true, precision "working",
- *  refine false, device "cpu".
+ *  refine false, device "cpu", layout "column-major".
  *  Returns NULL (and sets the last error) only if memory cannot be allocated. */
 POLARKIT_API polarkit_options* polarkit_options_new(void) POLARKIT_NOEXCEPT;
 
@@ -145,6 +152,9 @@ POLARKIT_API void polarkit_options_free(polarkit_options* opts) POLARKIT_NOEXCEP
  *    "device"    "cpu" (default: a, u and h are host memory) or "cuda" (a, u and h are CUDA
  *                device memory; polar returns POLARKIT_ERROR_NOT_COMPILED when this build has
  *                no CUDA backend)
+ *    "layout"    "column-major" (default) or "row-major": how a, u and h are stored (see the
+ *                conventions at the top); lda and ldu are then >= max(1, n), and ldh >= max(1, n)
+ *                as before
  *  Numbers are parsed in the C locale's format ("1e-12", "0.5"); the whole value must parse.
  *  Returns 0, or POLARKIT_ERROR_INVALID_ARGUMENT for a NULL argument, an unknown key (the
  *  message lists the keys) or a value that is not accepted (the message names the key and the
@@ -180,7 +190,8 @@ typedef struct polarkit_info {
   double lower_bound;    /* l0 used (lower bound on sigma_min(A/alpha))                  */
 } polarkit_info;
 
-/** Polar decomposition A = U H of the m × n column-major matrix a (leading dimension lda).
+/** Polar decomposition A = U H of the m × n matrix a (leading dimension lda; column-major, or
+ *  row-major with the option "layout", as are u and h).
  *  U (m × n, leading dimension ldu) is written to u: orthonormal columns (U^T U = I) for m >= n,
  *  orthonormal rows (U U^T = I) for m < n. H = sym(U^T A) (n × n, symmetric positive
  *  semidefinite, leading dimension ldh) is written to h when h is not NULL and the option
@@ -193,8 +204,8 @@ typedef struct polarkit_info {
  *  An empty problem (m = 0 or n = 0) is valid: U is empty, H the n × n zero matrix, info says
  *  converged with 0 iterations; its a and u (and h when n = 0) may be NULL.
  *  Requirements (else POLARKIT_ERROR_INVALID_ARGUMENT): m >= 0 and n >= 0, a and u not NULL
- *  when m, n > 0, lda >= max(1, m), ldu >= max(1, m), ldh >= max(1, n) when h is
- *  not NULL, u and h do not overlap a or each other.
+ *  when m, n > 0, lda >= max(1, m), ldu >= max(1, m) (row-major: >= max(1, n)), ldh >= max(1, n)
+ *  when h is not NULL, u and h do not overlap a or each other.
  *  Returns 0 on success (an iteration that does not meet the tolerance is a success with
  *  info->converged = 0), POLARKIT_ERROR_NON_FINITE_INPUT when a contains NaN or Inf,
  *  POLARKIT_ERROR_BACKEND_FAILURE, POLARKIT_ERROR_NOT_COMPILED (device "cuda" without CUDA),
@@ -210,8 +221,30 @@ POLARKIT_API int polarkit_polar_s(int64_t m, int64_t n, const float* a, int64_t 
                                   const polarkit_options* opts /* NULL = defaults */,
                                   polarkit_info* info) POLARKIT_NOEXCEPT;
 
-/** Polar decompositions of count matrices of one shape: U_i of the m × n column-major matrix
- *  a[i] into u[i] (and H_i into h[i] when h is not NULL), with info[i] (info may be NULL), each as
+/** polarkit_polar_d of a bfloat16 matrix: a, u and h hold the bit patterns of bfloat16 values
+ *  (the upper half of a float's bits, torch.bfloat16's storage) in uint16_t. Computed in float:
+ *  a is widened exactly into a float copy (same layout), and U and H are rounded back to
+ *  bfloat16, to nearest even, once the call has succeeded (on failure u and h are untouched).
+ *  Precision: the working precision of a bfloat16 matrix is bf16, so precision "working" (the
+ *  default) iterates a Newton-Schulz method (newton-schulz, quintic, muon, polar-express,
+ *  polar-express-adaptive) in bf16 storage with float accumulation, as precision "bf16" does
+ *  for polarkit_polar_s; the other methods have no 16-bit mode and compute in float. Any other
+ *  precision is used as set ("tf32", "fp16", or "bf16", which the other methods refuse as for
+ *  polarkit_polar_s), and "refine" continues in float until U is orthogonal to float precision
+ *  before it is rounded (||U^T U - I|| then comes from the final rounding alone, a relative
+ *  2^-8 per entry, instead of the bf16 iteration's few units of 2^-8). info describes the float
+ *  computation (reported in double), before U and H are rounded.
+ *  Host memory only: with device "cuda" it returns POLARKIT_ERROR_INVALID_ARGUMENT (convert on
+ *  the device and call polarkit_polar_s there). Otherwise as polarkit_polar_d, leading
+ *  dimensions counted in elements. */
+POLARKIT_API int polarkit_polar_bf16(int64_t m, int64_t n, const uint16_t* a, int64_t lda,
+                                     uint16_t* u, int64_t ldu, uint16_t* h /* n×n or NULL */,
+                                     int64_t ldh,
+                                     const polarkit_options* opts /* NULL = defaults */,
+                                     polarkit_info* info) POLARKIT_NOEXCEPT;
+
+/** Polar decompositions of count matrices of one shape: U_i of the m × n matrix a[i] (in the
+ *  options' layout) into u[i] (and H_i into h[i] when h is not NULL), with info[i] (info may be NULL), each as
  *  polarkit_polar_d reports it. All a[i] share lda, all u[i] ldu, all h[i] ldh. The
  *  Newton–Schulz methods iterate the batch together (see polar_batched in polarkit/polar.hpp;
  *  on the CPU the results equal count separate calls bit for bit); the other methods solve the
@@ -260,6 +293,7 @@ typedef struct polarkit_optimizer polarkit_optimizer; /* opaque hyper-parameters
  *                 momentum_order "momentum-first", method "qdwh", steps 0
  *    "colnorm", "rownorm", "sign", "spectral"
  *                 Scion's LMO steps W -= lr·lmo(D); the defaults of "muon" otherwise
+ *  Every kind starts with layout "column-major" and device "cpu".
  *  Returns NULL and sets the last error for a NULL or unknown kind (the message lists the
  *  accepted kinds) or when memory cannot be allocated. */
 POLARKIT_API polarkit_optimizer* polarkit_optimizer_new(const char* kind) POLARKIT_NOEXCEPT;
@@ -292,6 +326,13 @@ POLARKIT_API void polarkit_optimizer_free(polarkit_optimizer* opt) POLARKIT_NOEX
  *    "two_norm_each_iterate" "true"/"1" or "false"/"0": the oracle's 2-norm estimate at every
  *                     iterate (as polarkit_options_set's key of that name); default "false" for
  *                     muon (its fixed budget reads none between X0 and U), "true" otherwise
+ *    "layout"         "column-major" (default) or "row-major": how w, g and momentum are stored
+ *                     (see the conventions at the top); ldw, ldg, ldm are then >= max(1, n) for
+ *                     the (m, n) = (d_out, d_in) parameter, so that a torch weight is passed as
+ *                     it is and gets the shape scale of its own shape
+ *    "device"         "cpu" (default: w, g and momentum are host memory) or "cuda" (CUDA device
+ *                     memory; a step returns POLARKIT_ERROR_NOT_COMPILED when this build has no
+ *                     CUDA backend), as polarkit_options_set's "device"
  *  Returns 0, or POLARKIT_ERROR_INVALID_ARGUMENT for a NULL argument, an unknown key (the
  *  message lists the keys) or a value that is not accepted (the message names the key and the
  *  accepted values); the hyper-parameters are then unchanged. */
@@ -304,16 +345,17 @@ POLARKIT_API int polarkit_optimizer_get(const polarkit_optimizer* opt, const cha
                                         char* value, size_t size) POLARKIT_NOEXCEPT;
 
 /** One optimizer step on the m × n parameter w (m = d_out rows, n = d_in columns; column-major,
- *  leading dimension ldw), updated in place, with the gradient g (m × n, ldg; never modified)
+ *  or row-major with the hyper-parameter "layout"; leading dimension ldw), updated in place, with the gradient g (m × n, ldg; never modified)
  *  and the momentum state (m × n, ldm; zero at the first step, updated in place).
  *  momentum may be NULL only when the hyper-parameter momentum is 0 (ldm is then ignored).
  *  step_nu may be NULL; otherwise it receives nu (PolarGrad; 1 for the other kinds; NaN on
  *  failure).
  *  Requirements (else POLARKIT_ERROR_INVALID_ARGUMENT): opt, w and g not NULL, m > 0 and n > 0,
- *  ldw, ldg, ldm >= max(1, m), and w, g, momentum pairwise non-overlapping.
+ *  ldw, ldg, ldm >= max(1, m) (row-major: >= max(1, n)), and w, g, momentum pairwise
+ *  non-overlapping.
  *  Returns 0, POLARKIT_ERROR_NON_FINITE_INPUT when g contains NaN or Inf (w and momentum are then
- *  unchanged), POLARKIT_ERROR_BACKEND_FAILURE, POLARKIT_ERROR_OUT_OF_MEMORY or
- *  POLARKIT_ERROR_INTERNAL. */
+ *  unchanged), POLARKIT_ERROR_BACKEND_FAILURE, POLARKIT_ERROR_NOT_COMPILED (device "cuda"
+ *  without CUDA), POLARKIT_ERROR_OUT_OF_MEMORY or POLARKIT_ERROR_INTERNAL. */
 POLARKIT_API int polarkit_optimizer_step_d(const polarkit_optimizer* opt, int64_t m, int64_t n,
                                            double* w, int64_t ldw, const double* g, int64_t ldg,
                                            double* momentum /* m×n state or NULL */, int64_t ldm,
@@ -325,6 +367,25 @@ POLARKIT_API int polarkit_optimizer_step_s(const polarkit_optimizer* opt, int64_
                                            float* w, int64_t ldw, const float* g, int64_t ldg,
                                            float* momentum /* m×n state or NULL */, int64_t ldm,
                                            double* step_nu /* out: nu used, may be NULL */)
+    POLARKIT_NOEXCEPT;
+
+/** polarkit_optimizer_step_d on bfloat16 buffers (uint16_t bit patterns, as polarkit_polar_bf16
+ *  takes them): w, g and momentum are widened exactly to float, the step is
+ *  polarkit_optimizer_step_s's on those values, and w and momentum are rounded back to bfloat16,
+ *  to nearest even, once it has succeeded (on failure both are untouched). The momentum state
+ *  is kept in bfloat16, as torch.optim keeps its buffers in the parameter's dtype: its rounding
+ *  is part of the next step. An update below half a bfloat16 ulp of an entry of w leaves that
+ *  entry unchanged, as for a torch bf16 parameter. The oracle iterates in the hyper-parameter
+ *  "precision" (default "working" = float; "bf16" runs Newton-Schulz in bf16 storage as
+ *  torch.optim.Muon does). Host memory only: with device "cuda" it returns
+ *  POLARKIT_ERROR_INVALID_ARGUMENT. Requirements and other status codes as
+ *  polarkit_optimizer_step_d. */
+POLARKIT_API int polarkit_optimizer_step_bf16(const polarkit_optimizer* opt, int64_t m, int64_t n,
+                                              uint16_t* w, int64_t ldw, const uint16_t* g,
+                                              int64_t ldg,
+                                              uint16_t* momentum /* m×n state or NULL */,
+                                              int64_t ldm,
+                                              double* step_nu /* out: nu used, may be NULL */)
     POLARKIT_NOEXCEPT;
 
 /** One step on each of count parameters of one shape (a parameter group): w[i], g[i] and

@@ -2,16 +2,10 @@
 
 #include <algorithm>
 
-#include "polarkit/error.hpp"
-
 namespace py = pybind11;
 
 namespace polarkit::python {
 namespace {
-
-[[noreturn]] void invalid(const std::string& message) {
-  throw Error(ErrorCode::invalid_argument, message);
-}
 
 // The stride-(1, ld) or stride-(ld, 1) form of an m × n matrix with element strides (s0, s1):
 // a dimension of extent 1 may carry any stride, so either form may fit it.

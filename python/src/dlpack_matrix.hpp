@@ -10,9 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "polarkit/error.hpp"
 #include "polarkit/matrix.hpp"
 
 namespace polarkit::python {
+
+/// Throws Error(invalid_argument): the package's InvalidArgumentError.
+[[noreturn]] inline void invalid(const std::string& message) {
+  throw Error(ErrorCode::invalid_argument, message);
+}
 
 namespace dl {
 struct Device {

@@ -1,4 +1,5 @@
 #include "c_api/common.hpp"
+#include "core/names.hpp"
 
 #include <array>
 #include <charconv>
@@ -7,7 +8,10 @@
 #include <exception>
 #include <limits>
 #include <new>
+#include <type_traits>
+#include <utility>
 
+#include "core/half.hpp"
 #include "polarkit/device.hpp"
 #include "polarkit/options.hpp"
 
@@ -62,17 +66,34 @@ void require_sizes(std::int64_t m, std::int64_t n) {
   }
 }
 
+namespace {
+
+// The elements along a line of storage (a column, or a row of a row-major matrix) and the
+// number of lines.
+std::int64_t line_length(std::int64_t rows, std::int64_t cols, Layout layout) {
+  return layout == Layout::col_major ? rows : cols;
+}
+std::int64_t lines(std::int64_t rows, std::int64_t cols, Layout layout) {
+  return layout == Layout::col_major ? cols : rows;
+}
+
+}  // namespace
+
 void require_ld(const char* name, std::int64_t ld, std::int64_t rows, std::int64_t cols,
-                std::size_t element_size) {
-  const std::int64_t min_ld = rows > 1 ? rows : 1;
+                Layout layout, std::size_t element_size) {
+  const std::int64_t length = line_length(rows, cols, layout);
+  const std::int64_t count = lines(rows, cols, layout);
+  const std::int64_t min_ld = length > 1 ? length : 1;
   if (ld < min_ld) {
     invalid(std::string(name) + " = " + std::to_string(ld) + " is below max(1, " +
-            std::to_string(rows) + ") = " + std::to_string(min_ld));
+            std::to_string(length) + ") = " + std::to_string(min_ld) +
+            (layout == Layout::row_major ? " (row-major: the distance between rows, >= the columns)"
+                                         : ""));
   }
-  // ld·(cols − 1) + rows elements of element_size bytes must be addressable.
+  // ld·(lines − 1) + length elements of element_size bytes must be addressable.
   constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
   const std::int64_t max_elements = max / static_cast<std::int64_t>(element_size);
-  if (cols > 1 && (cols - 1) > (max_elements - rows) / ld) {
+  if (count > 1 && (count - 1) > (max_elements - length) / ld) {
     invalid(std::string(name) + " = " + std::to_string(ld) + ": a " + std::to_string(rows) + "x" +
             std::to_string(cols) + " matrix with this leading dimension overflows the address space");
   }
@@ -80,13 +101,14 @@ void require_ld(const char* name, std::int64_t ld, std::int64_t rows, std::int64
 
 void require_disjoint(const Extent& x, const Extent& y) {
   if (x.data == nullptr || y.data == nullptr) return;
-  // An empty matrix occupies no memory. (ld·(cols − 1) + rows would span n − 1 columns of a
+  // An empty matrix occupies no memory. (ld·(lines − 1) + length would span n − 1 columns of a
   // 0 × n matrix, and be negative for a 0 × 0 one, so that the valid pointers of an empty
   // problem were refused as overlapping, depending on where they happened to lie.)
   if (x.rows == 0 || x.cols == 0 || y.rows == 0 || y.cols == 0) return;
   auto range = [](const Extent& e) {
     const auto begin = reinterpret_cast<std::uintptr_t>(e.data);
-    const auto elements = static_cast<std::uintptr_t>(e.ld * (e.cols - 1) + e.rows);
+    const auto elements = static_cast<std::uintptr_t>(
+        e.ld * (lines(e.rows, e.cols, e.layout) - 1) + line_length(e.rows, e.cols, e.layout));
     return std::array<std::uintptr_t, 2>{begin, begin + elements * e.element_size};
   };
   const auto rx = range(x);
@@ -173,13 +195,23 @@ std::string method_names() {
   return names;
 }
 
+std::string key_list(std::span<const std::string_view> keys) {
+  std::string list;
+  for (const std::string_view key : keys) {
+    if (!list.empty()) list += ", ";
+    list += key;
+  }
+  return list;
+}
+
 bool set_polar_option(PolarOptions& o, std::string_view key, std::string_view value) {
   if (key == "method") {
     const std::string accepted = method_names();
     try {
       o.method = parse_method(value);
     } catch (const Error&) {
-      bad_value(key, value, accepted);
+      invalid("invalid value '" + std::string(value) + "' for key 'method'" +
+              detail::method_suggestion(value) + " (accepted: " + accepted + ")");
     }
   } else if (key == "tol") {
     constexpr std::string_view accepted = "a number in [0, 1); 0 = to working precision";
@@ -291,6 +323,118 @@ std::optional<std::string> get_polar_option(const PolarOptions& o, std::string_v
   if (key == "scale_floor") return format_number(o.scale_floor);
   return std::nullopt;
 }
+
+namespace {
+
+constexpr std::array<std::pair<MemorySpace, std::string_view>, 2> devices{{
+    {MemorySpace::host, "cpu"},
+    {MemorySpace::cuda, "cuda"},
+}};
+constexpr std::array<std::pair<Layout, std::string_view>, 2> layouts{{
+    {Layout::col_major, "column-major"},
+    {Layout::row_major, "row-major"},
+}};
+
+}  // namespace
+
+bool set_storage_option(Storage& s, std::string_view key, std::string_view value) {
+  if (key == "device") {
+    s.space = parse_enum(devices, key, value);
+  } else if (key == "layout") {
+    s.layout = parse_enum(layouts, key, value);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::optional<std::string> get_storage_option(const Storage& s, std::string_view key) {
+  if (key == "device") return enum_name(devices, s.space);
+  if (key == "layout") return enum_name(layouts, s.layout);
+  return std::nullopt;
+}
+
+// The one bfloat16 conversion of the library (core/half.hpp), as the C ABI's bit patterns.
+float widen_bf16(bf16_bits x) {
+  detail::bfloat16 b{};
+  b.bits = x;
+  return static_cast<float>(b);
+}
+
+bf16_bits round_to_bf16(float x) { return detail::bfloat16(x).bits; }
+
+namespace {
+
+template <class S>
+compute_of_t<S> widen(S x) {
+  if constexpr (std::is_same_v<S, bf16_bits>) {
+    return widen_bf16(x);
+  } else {
+    return x;
+  }
+}
+
+template <class S>
+S narrow(compute_of_t<S> x) {
+  if constexpr (std::is_same_v<S, bf16_bits>) {
+    return round_to_bf16(x);
+  } else {
+    return x;
+  }
+}
+
+// Calls f(stored, tight) for every element of a rows × cols matrix in layout: its offset
+// line·ld + k in storage with leading dimension ld, and in a tight copy (ld = the line length).
+template <class F>
+void for_each_element(std::int64_t rows, std::int64_t cols, Layout layout, std::int64_t ld, F f) {
+  const std::int64_t length = line_length(rows, cols, layout);
+  for (std::int64_t line = 0; line < lines(rows, cols, layout); ++line) {
+    for (std::int64_t k = 0; k < length; ++k) {
+      f(static_cast<std::size_t>(line * ld + k), static_cast<std::size_t>(line * length + k));
+    }
+  }
+}
+
+}  // namespace
+
+template <class S>
+Staging<S>::Staging(const Storage& storage) : storage_(storage) {
+  if (copies && storage.space != MemorySpace::host) {
+    invalid("the bf16 entry points take host memory only (device is 'cuda'): convert on the "
+            "device and call the float entry point there");
+  }
+}
+
+template <class S>
+MatrixView<compute_of_t<S>> Staging<S>::fresh(std::int64_t rows, std::int64_t cols) {
+  const std::int64_t length = line_length(rows, cols, storage_.layout);
+  std::vector<T>& buffer = buffers_.emplace_back(static_cast<std::size_t>(rows * cols));
+  return MatrixView<T>(buffer.data(), rows, cols, length > 1 ? length : 1, storage_.layout,
+                       MemorySpace::host);
+}
+
+template <class S>
+MatrixView<compute_of_t<S>> Staging<S>::widened(const S* data, std::int64_t rows,
+                                                std::int64_t cols, std::int64_t ld) {
+  const MatrixView<T> copy = fresh(rows, cols);
+  for_each_element(rows, cols, storage_.layout, ld,
+                   [&](std::size_t from, std::size_t to) { copy.data()[to] = widen(data[from]); });
+  return copy;
+}
+
+template <class S>
+void Staging<S>::commit() const {
+  for (const Target& t : outputs_) {
+    for_each_element(t.copy.rows(), t.copy.cols(), storage_.layout, t.ld,
+                     [&](std::size_t to, std::size_t from) {
+                       t.data[to] = narrow<S>(t.copy.data()[from]);
+                     });
+  }
+}
+
+template class Staging<float>;
+template class Staging<double>;
+template class Staging<bf16_bits>;
 
 }  // namespace polarkit::c_api
 

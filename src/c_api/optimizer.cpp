@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,7 @@
 
 struct polarkit_optimizer {
   polarkit::optim::Config config;
+  polarkit::c_api::Storage storage;
 };
 
 namespace polarkit::c_api {
@@ -57,28 +59,10 @@ bool is_oracle_key(std::string_view key) {
   return std::find(oracle_keys.begin(), oracle_keys.end(), key) != oracle_keys.end();
 }
 
-constexpr std::string_view optimizer_keys =
-    "lr, momentum, nesterov, weight_decay, eps, scale, nu, momentum_order, method, steps, "
-    "ns_coefficients, tol, precision, batch_group, two_norm_each_iterate";
-
-template <class E, std::size_t N>
-E parse_enum(const std::array<std::pair<E, std::string_view>, N>& table, std::string_view key,
-             std::string_view value) {
-  std::string accepted;
-  for (const auto& [e, name] : table) {
-    if (name == value) return e;
-    accepted += accepted.empty() ? "" : ", ";
-    accepted += name;
-  }
-  bad_value(key, value, accepted);
-}
-
-template <class E, std::size_t N>
-std::string enum_name(const std::array<std::pair<E, std::string_view>, N>& table, E e) {
-  for (const auto& [known, name] : table) {
-    if (known == e) return std::string(name);
-  }
-  return "unknown";
+// Every key of polarkit_optimizer_set, as the message of an unknown key lists them (the getter
+// also takes "kind").
+std::string hyper_keys() {
+  return key_list(optimizer_option_keys) + ", " + key_list(storage_keys);
 }
 
 }  // namespace
@@ -91,7 +75,7 @@ Config optimizer_config(std::string_view kind) {
   return config;
 }
 
-void set_optimizer_option(Config& c, std::string_view key, std::string_view value) {
+bool set_optimizer_option(Config& c, std::string_view key, std::string_view value) {
   if (key == "lr") {
     constexpr std::string_view accepted = "a finite number >= 0";
     const double lr = parse_number(key, value, accepted);
@@ -122,12 +106,13 @@ void set_optimizer_option(Config& c, std::string_view key, std::string_view valu
     c.nu = parse_enum(nus, key, value);
   } else if (key == "momentum_order") {
     c.order = parse_enum(orders, key, value);
-  } else if (!is_oracle_key(key) || !set_polar_option(c.oracle, key, value)) {
-    bad_key("optimizer", key, optimizer_keys);
+  } else {
+    return is_oracle_key(key) && set_polar_option(c.oracle, key, value);
   }
+  return true;
 }
 
-std::string get_optimizer_option(const Config& c, std::string_view key) {
+std::optional<std::string> get_optimizer_option(const Config& c, std::string_view key) {
   if (key == "kind") return enum_name(kinds, c.kind);
   if (key == "lr") return format_number(c.lr);
   if (key == "momentum") return format_number(c.momentum);
@@ -138,18 +123,64 @@ std::string get_optimizer_option(const Config& c, std::string_view key) {
   if (key == "scale") return enum_name(scales, c.scale);
   if (key == "nu") return enum_name(nus, c.nu);
   if (key == "momentum_order") return enum_name(orders, c.order);
-  if (is_oracle_key(key)) return *get_polar_option(c.oracle, key);
-  bad_key("optimizer", key, "kind, " + std::string(optimizer_keys));
+  if (is_oracle_key(key)) return get_polar_option(c.oracle, key);
+  return std::nullopt;
 }
 
 namespace {
 
-// polarkit_optimizer_step_{d,s} are batches of one (optim::step, whose messages name no item);
-// the batched entry points go through optim::step_batched.
-template <class T>
+void set_hyper(polarkit_optimizer& o, std::string_view key, std::string_view value) {
+  if (!set_storage_option(o.storage, key, value) && !set_optimizer_option(o.config, key, value)) {
+    bad_key("optimizer", key, hyper_keys());
+  }
+}
+
+std::string get_hyper(const polarkit_optimizer& o, std::string_view key) {
+  std::optional<std::string> text = get_storage_option(o.storage, key);
+  if (!text) text = get_optimizer_option(o.config, key);
+  if (!text) bad_key("optimizer", key, "kind, " + hyper_keys());
+  return *text;
+}
+
+// Every argument check of a step that the C ABI owes its caller before optim sees views: sizes,
+// pointers, leading dimensions (in the handle's layout) and the overlaps within each item. (optim
+// checks the overlaps between items, and the gradients for NaN/Inf.)
+template <class S>
+void check_arguments(const Config& config, std::int64_t count, std::int64_t m, std::int64_t n,
+                     S* const* w, std::int64_t ldw, const S* const* g, std::int64_t ldg,
+                     S* const* momentum, std::int64_t ldm, Layout layout) {
+  require_dims(m, n);
+  require_pointer(w, "w");
+  require_pointer(g, "g");
+  if (momentum == nullptr && config.momentum != 0.0) {
+    invalid("momentum is NULL but the hyper-parameter momentum is " +
+            format_number(config.momentum) +
+            " (pass an m x n momentum state, zero at the first step, or set momentum to 0)");
+  }
+  require_ld("ldw", ldw, m, n, layout, sizeof(S));
+  require_ld("ldg", ldg, m, n, layout, sizeof(S));
+  if (momentum != nullptr) require_ld("ldm", ldm, m, n, layout, sizeof(S));
+  for (std::int64_t i = 0; i < count; ++i) {
+    require_pointer(w[i], count == 1 ? "w" : "w[i]");
+    require_pointer(g[i], count == 1 ? "g" : "g[i]");
+    if (momentum != nullptr) require_pointer(momentum[i], count == 1 ? "momentum" : "momentum[i]");
+    const Extent ew{w[i], m, n, ldw, layout, sizeof(S), "w"};
+    const Extent eg{g[i], m, n, ldg, layout, sizeof(S), "g"};
+    const Extent em{momentum != nullptr ? momentum[i] : nullptr, m, n, ldm, layout, sizeof(S),
+                    "momentum"};
+    require_disjoint(eg, ew);
+    require_disjoint(eg, em);
+    require_disjoint(em, ew);
+  }
+}
+
+// polarkit_optimizer_step_{d,s,bf16} are batches of one (optim::step, whose messages name no
+// item); the batched entry points go through optim::step_batched.
+template <class S>
 int step(const char* function, const polarkit_optimizer* opt, std::int64_t count, std::int64_t m,
-         std::int64_t n, T* const* w, std::int64_t ldw, const T* const* g, std::int64_t ldg,
-         T* const* momentum, std::int64_t ldm, double* step_nu) noexcept {
+         std::int64_t n, S* const* w, std::int64_t ldw, const S* const* g, std::int64_t ldg,
+         S* const* momentum, std::int64_t ldm, double* step_nu) noexcept {
+  using T = compute_of_t<S>;
   for (std::int64_t i = 0; step_nu != nullptr && i < count; ++i) {
     step_nu[i] = std::numeric_limits<double>::quiet_NaN();
   }
@@ -157,56 +188,37 @@ int step(const char* function, const polarkit_optimizer* opt, std::int64_t count
     require_pointer(opt, "opt");
     if (count < 0) invalid("count must be non-negative");
     if (count == 0) return;
-    require_dims(m, n);
-    require_pointer(w, "w");
-    require_pointer(g, "g");
     const Config& config = opt->config;
-    if (momentum == nullptr && config.momentum != 0.0) {
-      invalid("momentum is NULL but the hyper-parameter momentum is " +
-              format_number(config.momentum) +
-              " (pass an m x n momentum state, zero at the first step, or set momentum to 0)");
-    }
-    require_ld("ldw", ldw, m, n, sizeof(T));
-    require_ld("ldg", ldg, m, n, sizeof(T));
-    if (momentum != nullptr) require_ld("ldm", ldm, m, n, sizeof(T));
+    check_arguments<S>(config, count, m, n, w, ldw, g, ldg, momentum, ldm, opt->storage.layout);
+    Staging<S> staging(opt->storage);
     std::vector<MatrixView<T>> W;
     std::vector<MatrixView<const T>> G;
     std::vector<MatrixView<T>> M;
     for (std::int64_t i = 0; i < count; ++i) {
-      require_pointer(w[i], count == 1 ? "w" : "w[i]");
-      require_pointer(g[i], count == 1 ? "g" : "g[i]");
-      if (momentum != nullptr) require_pointer(momentum[i], count == 1 ? "momentum" : "momentum[i]");
-      const Extent ew{w[i], m, n, ldw, sizeof(T), "w"};
-      const Extent eg{g[i], m, n, ldg, sizeof(T), "g"};
-      const Extent em{momentum != nullptr ? momentum[i] : nullptr, m, n, ldm, sizeof(T),
-                      "momentum"};
-      require_disjoint(eg, ew);
-      require_disjoint(eg, em);
-      require_disjoint(em, ew);
-      W.emplace_back(w[i], m, n, ldw);
-      G.emplace_back(g[i], m, n, ldg);
-      if (momentum != nullptr) M.emplace_back(momentum[i], m, n, ldm);
+      W.push_back(staging.output(w[i], m, n, ldw, true));
+      G.push_back(staging.input(g[i], m, n, ldg));
+      if (momentum != nullptr) M.push_back(staging.output(momentum[i], m, n, ldm, true));
     }
     // optim rejects a NaN/Inf gradient, and overlaps between items, before any work: w and
-    // momentum stay unchanged.
+    // momentum stay unchanged (and staged copies are written back only after a success).
+    std::vector<optim::StepReport> reports;
     if (count == 1) {
-      const optim::StepReport report =
-          optim::step<T>(config, W[0], G[0], M.empty() ? MatrixView<T>() : M[0]);
-      if (step_nu != nullptr) step_nu[0] = report.nu;
-      return;
+      reports.push_back(optim::step<T>(config, W[0], G[0], M.empty() ? MatrixView<T>() : M[0]));
+    } else {
+      reports = optim::step_batched<T>(config, W, G, M);
     }
-    const std::vector<optim::StepReport> reports = optim::step_batched<T>(config, W, G, M);
+    staging.commit();
     for (std::size_t i = 0; step_nu != nullptr && i < reports.size(); ++i) {
       step_nu[i] = reports[i].nu;
     }
   });
 }
 
-template <class T>
+template <class S>
 int step(const char* function, const polarkit_optimizer* opt, std::int64_t m, std::int64_t n,
-         T* w, std::int64_t ldw, const T* g, std::int64_t ldg, T* momentum, std::int64_t ldm,
+         S* w, std::int64_t ldw, const S* g, std::int64_t ldg, S* momentum, std::int64_t ldm,
          double* step_nu) noexcept {
-  return step<T>(function, opt, 1, m, n, &w, ldw, &g, ldg, momentum != nullptr ? &momentum : nullptr,
+  return step<S>(function, opt, 1, m, n, &w, ldw, &g, ldg, momentum != nullptr ? &momentum : nullptr,
                  ldm, step_nu);
 }
 
@@ -222,7 +234,7 @@ polarkit_optimizer* polarkit_optimizer_new(const char* kind) noexcept {
   polarkit_optimizer* opt = nullptr;
   guarded("polarkit_optimizer_new", [&] {
     require_pointer(kind, "kind");
-    opt = new polarkit_optimizer{polarkit::c_api::optimizer_config(kind)};
+    opt = new polarkit_optimizer{polarkit::c_api::optimizer_config(kind), {}};
   });
   return opt;
 }
@@ -234,9 +246,9 @@ int polarkit_optimizer_set(polarkit_optimizer* opt, const char* key, const char*
     require_pointer(opt, "opt");
     require_pointer(key, "key");
     require_pointer(value, "value");
-    polarkit::optim::Config updated = opt->config;  // unchanged on failure
-    polarkit::c_api::set_optimizer_option(updated, key, value);
-    opt->config = updated;
+    polarkit_optimizer updated = *opt;  // unchanged on failure
+    polarkit::c_api::set_hyper(updated, key, value);
+    *opt = updated;
   });
 }
 
@@ -246,7 +258,7 @@ int polarkit_optimizer_get(const polarkit_optimizer* opt, const char* key, char*
     require_pointer(opt, "opt");
     require_pointer(key, "key");
     require_pointer(value, "value");
-    polarkit::c_api::write_value(polarkit::c_api::get_optimizer_option(opt->config, key), value, size);
+    polarkit::c_api::write_value(polarkit::c_api::get_hyper(*opt, key), value, size);
   });
 }
 
@@ -262,6 +274,14 @@ int polarkit_optimizer_step_s(const polarkit_optimizer* opt, int64_t m, int64_t 
                               int64_t ldm, double* step_nu) noexcept {
   return polarkit::c_api::step<float>("polarkit_optimizer_step_s", opt, m, n, w, ldw, g, ldg,
                                       momentum, ldm, step_nu);
+}
+
+int polarkit_optimizer_step_bf16(const polarkit_optimizer* opt, int64_t m, int64_t n, uint16_t* w,
+                                 int64_t ldw, const uint16_t* g, int64_t ldg, uint16_t* momentum,
+                                 int64_t ldm, double* step_nu) noexcept {
+  return polarkit::c_api::step<polarkit::c_api::bf16_bits>("polarkit_optimizer_step_bf16", opt, m,
+                                                           n, w, ldw, g, ldg, momentum, ldm,
+                                                           step_nu);
 }
 
 int polarkit_optimizer_step_batched_d(const polarkit_optimizer* opt, int64_t count, int64_t m,

@@ -1,4 +1,4 @@
-// The C ABI of the polar decomposition: polarkit_options_* and polarkit_polar_{d,s}.
+// The C ABI of the polar decomposition: polarkit_options_* and polarkit_polar_{d,s,bf16}.
 #include <cmath>
 #include <limits>
 #include <new>
@@ -16,35 +16,40 @@
 
 struct polarkit_options {
   polarkit::PolarOptions polar;
-  polarkit::MemorySpace space = polarkit::MemorySpace::host;
+  polarkit::c_api::Storage storage;
 };
 
 namespace polarkit::c_api {
 namespace {
 
-constexpr std::string_view option_keys =
-    "method, tol, max_iter, steps, scaling, compute_h, backward_error, precision, refine, "
-    "batch_group, two_norm_each_iterate, measure_result, coefficients, scale_floor, device";
+// Every key of polarkit_options_set/get, as the message of an unknown key lists them.
+std::string option_keys() {
+  return key_list(polar_option_keys) + ", " + key_list(storage_keys);
+}
 
 void set_option(polarkit_options& o, std::string_view key, std::string_view value) {
-  if (key == "device") {
-    if (value == "cpu") {
-      o.space = MemorySpace::host;
-    } else if (value == "cuda") {
-      o.space = MemorySpace::cuda;
-    } else {
-      bad_value(key, value, "cpu, cuda");
-    }
-  } else if (!set_polar_option(o.polar, key, value)) {
-    bad_key("option", key, option_keys);
+  if (!set_storage_option(o.storage, key, value) && !set_polar_option(o.polar, key, value)) {
+    bad_key("option", key, option_keys());
   }
 }
 
 std::string get_option(const polarkit_options& o, std::string_view key) {
-  if (key == "device") return o.space == MemorySpace::cuda ? "cuda" : "cpu";
-  std::optional<std::string> text = get_polar_option(o.polar, key);
-  if (!text) bad_key("option", key, option_keys);
+  std::optional<std::string> text = get_storage_option(o.storage, key);
+  if (!text) text = get_polar_option(o.polar, key);
+  if (!text) bad_key("option", key, option_keys());
   return *text;
+}
+
+// The working precision of a bf16 matrix is bf16: "working" iterates a Newton–Schulz method in
+// bf16 storage, as a float matrix iterates in float. The other methods have no 16-bit mode and
+// compute in float; any other precision is the caller's choice and stands.
+template <class S>
+PolarOptions working_precision(PolarOptions o) {
+  if (std::is_same_v<S, bf16_bits> && o.precision == Precision::working &&
+      is_newton_schulz(o.method)) {
+    o.precision = Precision::bf16;
+  }
+  return o;
 }
 
 // The full reports of this thread's last polarkit_polar_* call, for polarkit_last_report_get
@@ -96,17 +101,17 @@ void report(const PolarInfo& result, polarkit_info& info) {
   info.lower_bound = result.lower_bound;
 }
 
-// polarkit_polar_{d,s} are batches of one: one set of checks and one call for both.
-template <class T>
-void solve(std::int64_t count, std::int64_t m, std::int64_t n, const T* const* a,
-           std::int64_t lda, T* const* u, std::int64_t ldu, T* const* h, std::int64_t ldh,
-           const polarkit_options* opts, polarkit_info* info) {
-  if (count < 0) throw Error(ErrorCode::invalid_argument, "count must be non-negative");
-  if (count == 0) return;
+// Every argument check of a polar call, before anything is computed: sizes, leading dimensions
+// (in the options' layout), NULL pointers and overlaps between any output and any input or other
+// output.
+template <class S>
+void check_arguments(std::int64_t count, std::int64_t m, std::int64_t n, const S* const* a,
+                     std::int64_t lda, S* const* u, std::int64_t ldu, S* const* h,
+                     std::int64_t ldh, Layout layout) {
   require_sizes(m, n);
-  require_ld("lda", lda, m, n, sizeof(T));
-  require_ld("ldu", ldu, m, n, sizeof(T));
-  if (h != nullptr) require_ld("ldh", ldh, n, n, sizeof(T));
+  require_ld("lda", lda, m, n, layout, sizeof(S));
+  require_ld("ldu", ldu, m, n, layout, sizeof(S));
+  if (h != nullptr) require_ld("ldh", ldh, n, n, layout, sizeof(S));
   const auto items = static_cast<std::size_t>(count);
   std::vector<Extent> inputs;
   std::vector<Extent> outputs;
@@ -117,45 +122,59 @@ void solve(std::int64_t count, std::int64_t m, std::int64_t n, const T* const* a
       require_pointer(u[i], "u[i]");
     }
     if (h != nullptr && n > 0) require_pointer(h[i], "h[i]");
-    inputs.push_back({a[i], m, n, lda, sizeof(T), "a"});
-    outputs.push_back({u[i], m, n, ldu, sizeof(T), "u"});
-    outputs.push_back({h != nullptr ? h[i] : nullptr, n, n, ldh, sizeof(T), "h"});
+    inputs.push_back({a[i], m, n, lda, layout, sizeof(S), "a"});
+    outputs.push_back({u[i], m, n, ldu, layout, sizeof(S), "u"});
+    outputs.push_back({h != nullptr ? h[i] : nullptr, n, n, ldh, layout, sizeof(S), "h"});
   }
   for (std::size_t j = 0; j < outputs.size(); ++j) {
     for (const Extent& input : inputs) require_disjoint(outputs[j], input);
     for (std::size_t k = 0; k < j; ++k) require_disjoint(outputs[j], outputs[k]);
   }
+}
 
-  const PolarOptions options = opts != nullptr ? opts->polar : PolarOptions{};
-  const MemorySpace space = opts != nullptr ? opts->space : MemorySpace::host;
+// polarkit_polar_{d,s,bf16} are batches of one: one set of checks and one call for all.
+template <class S>
+void solve(std::int64_t count, std::int64_t m, std::int64_t n, const S* const* a,
+           std::int64_t lda, S* const* u, std::int64_t ldu, S* const* h, std::int64_t ldh,
+           const polarkit_options* opts, polarkit_info* info) {
+  using T = compute_of_t<S>;
+  if (count < 0) throw Error(ErrorCode::invalid_argument, "count must be non-negative");
+  if (count == 0) return;
+  const Storage storage = opts != nullptr ? opts->storage : Storage{};
+  check_arguments<S>(count, m, n, a, lda, u, ldu, h, ldh, storage.layout);
+
+  const PolarOptions options = working_precision<S>(opts != nullptr ? opts->polar : PolarOptions{});
   // Before the scratch H below is placed on the options' device: bad options are the same
   // error whether or not info (which asks for the scratch H) was passed.
   detail::validate_polar_options<T>(options);
+  Staging<S> staging(storage);
   std::vector<MatrixView<const T>> A;
   std::vector<MatrixView<T>> U;
   std::vector<MatrixView<T>> H;
   std::vector<Matrix<T>> scratch;
+  const auto items = static_cast<std::size_t>(count);
   for (std::size_t i = 0; i < items; ++i) {
-    A.emplace_back(a[i], m, n, lda, Layout::col_major, space);
-    U.emplace_back(u[i], m, n, ldu, Layout::col_major, space);
-    if (h != nullptr) {
-      H.emplace_back(h[i], n, n, ldh, Layout::col_major, space);
+    A.push_back(staging.input(a[i], m, n, lda));
+    U.push_back(staging.output(u[i], m, n, ldu, false));
+    if (h != nullptr && options.compute_h) {
+      H.push_back(staging.output(h[i], n, n, ldh, false));
     } else if (options.compute_h && info != nullptr) {
       // Only the info's backward error and nuclear norm need H: form it in scratch memory.
-      scratch.push_back(space == MemorySpace::host
+      scratch.push_back(storage.space == MemorySpace::host
                             ? Matrix<T>(n, n)
-                            : detail::backend_for<T>(space).allocate(n, n));
+                            : detail::backend_for<T>(storage.space).allocate(n, n));
       H.push_back(scratch.back().view());
     }
   }
   std::vector<PolarInfo> results = polarkit::polar_batched<T>(A, U, H, options);
+  staging.commit();
   for (std::size_t i = 0; info != nullptr && i < items; ++i) report(results[i], info[i]);
   last_reports = std::move(results);
 }
 
-template <class T>
+template <class S>
 int polar(const char* function, std::int64_t count, std::int64_t m, std::int64_t n,
-          const T* const* a, std::int64_t lda, T* const* u, std::int64_t ldu, T* const* h,
+          const S* const* a, std::int64_t lda, S* const* u, std::int64_t ldu, S* const* h,
           std::int64_t ldh, const polarkit_options* opts, polarkit_info* info) noexcept {
   last_reports.clear();
   for (std::int64_t i = 0; info != nullptr && i < count; ++i) reset(info[i]);
@@ -164,13 +183,13 @@ int polar(const char* function, std::int64_t count, std::int64_t m, std::int64_t
       require_pointer(a, "a");
       require_pointer(u, "u");
     }
-    solve<T>(count, m, n, a, lda, u, ldu, h, ldh, opts, info);
+    solve<S>(count, m, n, a, lda, u, ldu, h, ldh, opts, info);
   });
 }
 
-template <class T>
-int polar(const char* function, std::int64_t m, std::int64_t n, const T* a, std::int64_t lda,
-          T* u, std::int64_t ldu, T* h, std::int64_t ldh, const polarkit_options* opts,
+template <class S>
+int polar(const char* function, std::int64_t m, std::int64_t n, const S* a, std::int64_t lda,
+          S* u, std::int64_t ldu, S* h, std::int64_t ldh, const polarkit_options* opts,
           polarkit_info* info) noexcept {
   last_reports.clear();
   if (info != nullptr) reset(*info);
@@ -179,7 +198,7 @@ int polar(const char* function, std::int64_t m, std::int64_t n, const T* a, std:
       require_pointer(a, "a");
       require_pointer(u, "u");
     }
-    solve<T>(1, m, n, &a, lda, &u, ldu, h != nullptr ? &h : nullptr, ldh, opts, info);
+    solve<S>(1, m, n, &a, lda, &u, ldu, h != nullptr ? &h : nullptr, ldh, opts, info);
   });
 }
 
@@ -248,6 +267,13 @@ int polarkit_polar_s(int64_t m, int64_t n, const float* a, int64_t lda, float* u
                      polarkit_info* info) noexcept {
   return polarkit::c_api::polar<float>("polarkit_polar_s", m, n, a, lda, u, ldu, h, ldh, opts,
                                        info);
+}
+
+int polarkit_polar_bf16(int64_t m, int64_t n, const uint16_t* a, int64_t lda, uint16_t* u,
+                        int64_t ldu, uint16_t* h, int64_t ldh, const polarkit_options* opts,
+                        polarkit_info* info) noexcept {
+  return polarkit::c_api::polar<polarkit::c_api::bf16_bits>("polarkit_polar_bf16", m, n, a, lda, u,
+                                                            ldu, h, ldh, opts, info);
 }
 
 int polarkit_polar_batched_d(int64_t count, int64_t m, int64_t n, const double* const* a,

@@ -39,15 +39,18 @@ namespace {
 using polarkit::fuzz::finding;
 using polarkit::fuzz::require;
 
-// The keys of src/c_api/polar.cpp (option_keys) and src/c_api/optimizer.cpp (optimizer_keys,
-// plus "kind", which only the getter takes).
-constexpr std::array<const char*, 13> option_keys{
+// The keys of the C ABI (src/c_api: polar_option_keys and storage_keys for the options;
+// optimizer_option_keys and storage_keys for the optimizer, plus "kind", which only the getter
+// takes), less the coefficient tables ("coefficients", "ns_coefficients"), whose text may exceed
+// POLARKIT_VALUE_MAX, the buffer every snapshot reads with.
+constexpr std::array<const char*, 15> option_keys{
     "method",    "tol",    "max_iter",    "steps",          "scaling",
     "compute_h", "backward_error", "precision", "refine", "batch_group",
-    "two_norm_each_iterate", "measure_result", "device"};
-constexpr std::array<const char*, 12> optimizer_keys{
-    "kind",  "lr",     "momentum", "nesterov", "weight_decay",          "scale",
-    "nu",    "momentum_order", "method", "steps", "batch_group", "two_norm_each_iterate"};
+    "two_norm_each_iterate", "measure_result", "scale_floor", "device", "layout"};
+constexpr std::array<const char*, 17> optimizer_keys{
+    "kind",  "lr",     "momentum", "nesterov", "weight_decay",          "eps",
+    "scale", "nu",     "momentum_order", "method", "steps", "tol", "precision",
+    "batch_group", "two_norm_each_iterate", "device", "layout"};
 
 constexpr int max_runs = 4;        // solve and step lines that run, per input
 constexpr std::int64_t sizes = 13;  // m and n are taken mod this
