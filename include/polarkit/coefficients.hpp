@@ -14,9 +14,9 @@ namespace polarkit {
 /// commutes with the SVD: p(X) = W·p(Σ)·Vᵀ, so a matrix step acts on each singular value alone,
 /// and exact zeros (rank deficiency) stay zero.
 struct Quintic {
-  double a;
-  double b;
-  double c;
+  double a;  ///< coefficient of x
+  double b;  ///< coefficient of x³
+  double c;  ///< coefficient of x⁵
 
   /// Horner in x² is both the cheapest form and the one the matrix step mirrors
   /// (X·(a·I + G·(b·I + c·G)) with G = XᵀX), so scalar models round like the real iteration.
@@ -61,7 +61,7 @@ struct Quintic {
 
 /// One step of the Polar Express composition, and the interval the step maps [lo, hi] into.
 struct PolarExpressStep {
-  Quintic p;
+  Quintic p;  ///< the step's polynomial
   double lo_next;  ///< guaranteed lower bound on p(σ) for σ in [lo, hi]
   double hi_next;  ///< guaranteed upper bound on p(σ) for σ in [lo, hi]
 };

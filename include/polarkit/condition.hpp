@@ -5,6 +5,7 @@
 
 namespace polarkit {
 
+/// What estimate_condition() found: κ₂(A) from above and the values it came from.
 struct ConditionEstimate {
   /// Lanczos estimate of σ_max(A): from below, typically within a few per cent.
   double sigma_max = 0.0;

@@ -40,10 +40,11 @@ namespace polarkit {
 /// `auto [U, H, info] = polarkit::polar(A);`.
 template <class Scalar, int StorageOrder>
 struct EigenPolarResult {
+  /// The Eigen matrix type of U and H: the input's scalar and storage order.
   using MatrixType = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, StorageOrder>;
-  MatrixType U;
-  MatrixType H;
-  PolarInfo info;
+  MatrixType U;    ///< the polar factor (m × n)
+  MatrixType H;    ///< the Hermitian factor (n × n; empty when not computed)
+  PolarInfo info;  ///< what the solve did
 };
 
 namespace eigen {

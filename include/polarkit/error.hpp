@@ -20,7 +20,9 @@ enum class ErrorCode : int {
 /// an error: it is reported by PolarInfo::converged.
 class Error : public std::runtime_error {
  public:
+  /// An error of the given kind with a one-line message.
   Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  /// The kind of error (the C ABI returns it as the status).
   [[nodiscard]] ErrorCode code() const noexcept { return code_; }
 
  private:

@@ -31,8 +31,8 @@ struct PhaseTime {
 
 /// What a polar solve did and how good its result is. Quantities that were not computed are NaN.
 struct PolarInfo {
-  Method method = Method::svd;
-  int iterations = 0;
+  Method method = Method::svd;  ///< the method asked for
+  int iterations = 0;  ///< iterations taken (0 for svd and zero or empty input)
   /// True when the final orthogonality error meets the tolerance. A fixed budget that falls
   /// short reports false; it is a result, not an error.
   bool converged = false;
@@ -41,7 +41,7 @@ struct PolarInfo {
 
   /// The method that ran (differs from `method` for auto) and the kind of each iteration.
   Method method_used = Method::svd;
-  std::vector<StepKind> steps;
+  std::vector<StepKind> steps;  ///< the kind of every iteration (step_letters() spells them)
 
   /// e_j = ‖XⱼᵀXⱼ − I‖_F for j = 0..iterations: a guaranteed upper bound on the 2-norm.
   std::vector<double> ortho_error_history;
@@ -50,7 +50,7 @@ struct PolarInfo {
   std::vector<double> ortho_error_2_history;
   /// Final ‖UᵀU − I‖₂ (Lanczos estimate) and ‖UᵀU − I‖_F.
   double ortho_error = 0.0;
-  double ortho_error_fro = 0.0;
+  double ortho_error_fro = 0.0;  ///< ‖UᵀU − I‖_F of the result (NaN where not measured)
 
   /// α: X₀ = A/α.
   double scale = 0.0;
@@ -72,7 +72,7 @@ struct PolarInfo {
   /// Floating-point operations performed (GEMM counted as 2mnk, SYRK as mnk) and the number of
   /// matrix–matrix products (GEMM or SYRK calls) among them.
   double flops = 0.0;
-  std::int64_t products = 0;
+  std::int64_t products = 0;  ///< matrix–matrix products (GEMM, SYRK, TRSM, …) made
   /// The phases of the solve in the order they first ran; their times add up to nearly the whole
   /// call. GFLOP/s of a phase = flops / seconds / 1e9. For matrices a batch iterated together
   /// (polar_batched, a Newton–Schulz group), the phases of the shared iteration are the group's.

@@ -58,8 +58,8 @@ enum class DType { f32, f64 };
 /// A matrix read from disk. values is column-major host memory, always double (f32 → f64 is
 /// exact); dtype records what the file held (Matrix Market files are always f64).
 struct DenseFile {
-  DType dtype = DType::f64;
-  Matrix<double> values;
+  DType dtype = DType::f64;  ///< the element type the file stores
+  Matrix<double> values;     ///< its values, widened to double
 };
 
 /// Default cap on rows·cols of a matrix being read: 2^31 elements (16 GiB of doubles).

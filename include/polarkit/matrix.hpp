@@ -56,6 +56,8 @@ inline void require_host_memory(const char* who, index_t rows, index_t cols, std
 
 }  // namespace detail
 
+/// An owning column-major rows × cols matrix in host or device memory (leading dimension
+/// max(1, rows)); view() gives the MatrixView the algorithms take.
 template <class T>
 class Matrix {
  public:
@@ -75,23 +77,27 @@ class Matrix {
   Matrix(T* storage, index_t rows, index_t cols, MemorySpace space, Deleter deleter)
       : data_(storage, deleter), rows_(rows), cols_(cols), space_(space) {}
 
-  [[nodiscard]] index_t rows() const noexcept { return rows_; }
-  [[nodiscard]] index_t cols() const noexcept { return cols_; }
+  [[nodiscard]] index_t rows() const noexcept { return rows_; }  ///< number of rows
+  [[nodiscard]] index_t cols() const noexcept { return cols_; }  ///< number of columns
+  /// Leading dimension: max(1, rows) (the storage is contiguous).
   [[nodiscard]] index_t ld() const noexcept { return rows_ > 1 ? rows_ : 1; }
-  [[nodiscard]] MemorySpace space() const noexcept { return space_; }
-  [[nodiscard]] bool empty() const noexcept { return rows_ == 0 || cols_ == 0; }
-  [[nodiscard]] T* data() noexcept { return data_.get(); }
-  [[nodiscard]] const T* data() const noexcept { return data_.get(); }
+  [[nodiscard]] MemorySpace space() const noexcept { return space_; }  ///< host or device memory
+  [[nodiscard]] bool empty() const noexcept { return rows_ == 0 || cols_ == 0; }  ///< no element
+  [[nodiscard]] T* data() noexcept { return data_.get(); }  ///< the first element (NULL if empty)
+  [[nodiscard]] const T* data() const noexcept { return data_.get(); }  ///< as data()
 
+  /// A mutable view of the whole matrix (column-major, same memory space).
   [[nodiscard]] MatrixView<T> view() noexcept {
     return MatrixView<T>(data_.get(), rows_, cols_, ld(), Layout::col_major, space_);
   }
+  /// A read-only view of the whole matrix.
   [[nodiscard]] MatrixView<const T> view() const noexcept {
     return MatrixView<const T>(data_.get(), rows_, cols_, ld(), Layout::col_major, space_);
   }
 
   /// Element access for host matrices.
   T& operator()(index_t i, index_t j) noexcept { return data_.get()[i + j * ld()]; }
+  /// Element access for host matrices (read-only).
   const T& operator()(index_t i, index_t j) const noexcept { return data_.get()[i + j * ld()]; }
 
  private:

@@ -20,10 +20,12 @@ enum class MemorySpace { host, cuda };
 
 enum class Layout { col_major, row_major };
 
+/// A non-owning view of a rows × cols matrix: column- or row-major with a leading dimension,
+/// in host or device memory. Cheap to copy; the caller keeps the memory alive.
 template <class T>
 class MatrixView {
  public:
-  using value_type = T;
+  using value_type = T;  ///< the element type (const T for a read-only view)
 
   MatrixView() = default;
 
@@ -59,13 +61,15 @@ class MatrixView {
     return MatrixView<const T>(data_, rows_, cols_, ld_, layout_, space_);
   }
 
-  [[nodiscard]] T* data() const noexcept { return data_; }
-  [[nodiscard]] index_t rows() const noexcept { return rows_; }
-  [[nodiscard]] index_t cols() const noexcept { return cols_; }
+  [[nodiscard]] T* data() const noexcept { return data_; }  ///< the element (0, 0)
+  [[nodiscard]] index_t rows() const noexcept { return rows_; }  ///< number of rows
+  [[nodiscard]] index_t cols() const noexcept { return cols_; }  ///< number of columns
+  /// Distance between columns (column-major) or rows (row-major), in elements.
   [[nodiscard]] index_t ld() const noexcept { return ld_; }
-  [[nodiscard]] Layout layout() const noexcept { return layout_; }
-  [[nodiscard]] MemorySpace space() const noexcept { return space_; }
-  [[nodiscard]] bool empty() const noexcept { return rows_ == 0 || cols_ == 0; }
+  [[nodiscard]] Layout layout() const noexcept { return layout_; }  ///< column- or row-major
+  [[nodiscard]] MemorySpace space() const noexcept { return space_; }  ///< host or device memory
+  [[nodiscard]] bool empty() const noexcept { return rows_ == 0 || cols_ == 0; }  ///< no element
+  /// Whether the layout is column-major.
   [[nodiscard]] bool is_col_major() const noexcept { return layout_ == Layout::col_major; }
 
   /// Element (i, j). Host views only; no bounds check.

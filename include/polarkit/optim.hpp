@@ -58,8 +58,8 @@ enum class MomentumOrder { momentum_first, polar_first };
 /// Nesterov, weight decay 0.1, 5 Jordan steps, scale "original"). For PolarGrad use
 /// Config::polargrad(): lr 0.02, momentum 0.95, QDWH oracle, ν = ⟨U, D⟩, no weight decay.
 struct Config {
-  Kind kind = Kind::muon;
-  double lr = 1e-3;
+  Kind kind = Kind::muon;  ///< which step
+  double lr = 1e-3;        ///< learning rate
   double momentum = 0.95;  ///< β; 0 disables momentum (M may then be empty)
   bool nesterov = true;  ///< see the conventions above
   double weight_decay = 0.1;  ///< decoupled, multiplied by the unadjusted lr
@@ -68,14 +68,15 @@ struct Config {
   /// PolarOptions::scale_floor of the oracle; a gradient smaller than eps then gives a shorter
   /// step instead of a full one. Finite and ≥ 0; 0 turns the floor off.
   double eps = 1e-7;
-  Nu nu = Nu::inner;
-  MomentumOrder order = MomentumOrder::momentum_first;
+  Nu nu = Nu::inner;  ///< PolarGrad: how ν is computed
+  MomentumOrder order = MomentumOrder::momentum_first;  ///< PolarGrad: momentum before or after the polar step
   /// The polar oracle (method, steps, tol); muon uses Method::muon with 5 steps by default,
   /// with the 2-norm estimated only at X₀ and U (two_norm_each_iterate = false: nothing in a
   /// fixed Muon budget reads it in between). Its compute_h is ignored: H is formed only where
   /// ν = tr(H) needs it.
   PolarOptions oracle = muon_oracle();
 
+  /// Muon's oracle: Method::muon, 5 steps, no H, the 2-norm estimated at X₀ and U only.
   static PolarOptions muon_oracle() {
     PolarOptions o;
     o.method = Method::muon;
@@ -84,6 +85,7 @@ struct Config {
     o.two_norm_each_iterate = false;
     return o;
   }
+  /// PolarGrad's defaults (see the Config comment).
   static Config polargrad() {
     Config c;
     c.kind = Kind::polargrad;

@@ -44,8 +44,10 @@ enum class Precision {
 /// budget is refused at once instead of running for hours.
 inline constexpr int max_iterations_limit = 1000;
 
+/// What polar() and msign() are asked to do: the method and its stopping rule, scaling,
+/// precision and what else to compute. The defaults iterate to working precision.
 struct PolarOptions {
-  Method method = Method::polar_express_adaptive;
+  Method method = Method::polar_express_adaptive;  ///< the solver (see Method)
   /// Stop once ‖XⱼᵀXⱼ − I‖_F ≤ tol. 0 means "to working precision": iterate until one more step
   /// cannot improve the result (see docs/algorithms.md).
   double tol = 0.0;
@@ -55,7 +57,7 @@ struct PolarOptions {
   /// result met the tolerance. 0: iterate to tolerance (muon defaults to 5 steps). At most
   /// max_iterations_limit.
   int steps = 0;
-  Scaling scaling = Scaling::frobenius;
+  Scaling scaling = Scaling::frobenius;  ///< how X₀ is normalised (Newton–Schulz family)
   /// Also form H = sym(UᵀA) and ‖A‖_* = tr(H) (one m×n×n product).
   bool compute_h = true;
   /// With compute_h, also measure the backward error ‖A − UH‖_F/‖A‖_F for the report (one more

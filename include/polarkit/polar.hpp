@@ -19,11 +19,12 @@
 
 namespace polarkit {
 
+/// U, H and the report of polar() on an owning matrix.
 template <class T>
 struct PolarResult {
   Matrix<T> U;  ///< m × n polar factor
   Matrix<T> H;  ///< n × n symmetric PSD factor (empty unless options.compute_h)
-  PolarInfo info;
+  PolarInfo info;  ///< what the solve did
 };
 
 /// Polar decomposition of A (float or double, any layout). U and H are allocated in A's memory

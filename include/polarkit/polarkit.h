@@ -181,13 +181,13 @@ POLARKIT_API int polarkit_options_get(const polarkit_options* opts, const char* 
 
 /** What a polar solve did. On failure every double is NaN and the integers are 0. */
 typedef struct polarkit_info {
-  int32_t iterations;    /* iterations taken                                            */
-  int32_t converged;     /* 1 when the final orthogonality error met the tolerance, else 0 */
-  double ortho_error;    /* final ||U^T U - I||_2 estimate (Lanczos)                    */
-  double backward_error; /* ||A - UH||_F/||A||_F; NaN unless option backward_error (and H)  */
-  double nuclear_norm;   /* tr(H) = ||A||_*, NaN if H not made                           */
-  double scale;          /* alpha used to scale A (X0 = A/alpha); 0 for A = 0            */
-  double lower_bound;    /* l0 used (lower bound on sigma_min(A/alpha))                  */
+  int32_t iterations;    /**< iterations taken                                            */
+  int32_t converged;     /**< 1 when the final orthogonality error met the tolerance, else 0 */
+  double ortho_error;    /**< final ||U^T U - I||_2 estimate (Lanczos)                    */
+  double backward_error; /**< ||A - UH||_F/||A||_F; NaN unless option backward_error (and H)  */
+  double nuclear_norm;   /**< tr(H) = ||A||_*, NaN if H not made                           */
+  double scale;          /**< alpha used to scale A (X0 = A/alpha); 0 for A = 0            */
+  double lower_bound;    /**< l0 used (lower bound on sigma_min(A/alpha))                  */
 } polarkit_info;
 
 /** Polar decomposition A = U H of the m × n matrix a (leading dimension lda; column-major, or
