@@ -141,6 +141,12 @@ double parse_number(std::string_view key, std::string_view value, std::string_vi
   return x;
 }
 
+double parse_non_negative(std::string_view key, std::string_view value, std::string_view accepted) {
+  const double x = parse_number(key, value, accepted);
+  if (!(x >= 0.0)) bad_value(key, value, accepted);
+  return x;
+}
+
 int parse_int(std::string_view key, std::string_view value, std::string_view accepted) {
   long long x = 0;
   const char* begin = value.data();
@@ -262,9 +268,7 @@ bool set_polar_option(PolarOptions& o, std::string_view key, std::string_view va
     o.coefficients = parse_coefficients(key, value);
   } else if (key == "scale_floor") {
     constexpr std::string_view accepted = "a finite number >= 0; 0 = no floor";
-    const double floor = parse_number(key, value, accepted);
-    if (!(floor >= 0.0)) bad_value(key, value, accepted);
-    o.scale_floor = floor;
+    o.scale_floor = parse_non_negative(key, value, accepted);
   } else {
     return false;
   }

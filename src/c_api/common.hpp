@@ -68,6 +68,8 @@ void require_disjoint(const Extent& x, const Extent& y);
 
 /// Text values of *_set.
 double parse_number(std::string_view key, std::string_view value, std::string_view accepted);
+/// parse_number for the keys that take a finite number >= 0 (lr, weight_decay, eps, scale_floor).
+double parse_non_negative(std::string_view key, std::string_view value, std::string_view accepted);
 int parse_int(std::string_view key, std::string_view value, std::string_view accepted);
 bool parse_bool(std::string_view key, std::string_view value);
 [[noreturn]] void bad_value(std::string_view key, std::string_view value,

@@ -78,9 +78,7 @@ Config optimizer_config(std::string_view kind) {
 bool set_optimizer_option(Config& c, std::string_view key, std::string_view value) {
   if (key == "lr") {
     constexpr std::string_view accepted = "a finite number >= 0";
-    const double lr = parse_number(key, value, accepted);
-    if (!(lr >= 0.0)) bad_value(key, value, accepted);
-    c.lr = lr;
+    c.lr = parse_non_negative(key, value, accepted);
   } else if (key == "momentum") {
     constexpr std::string_view accepted = "a number in [0, 1); 0 disables momentum";
     const double beta = parse_number(key, value, accepted);
@@ -90,14 +88,10 @@ bool set_optimizer_option(Config& c, std::string_view key, std::string_view valu
     c.nesterov = parse_bool(key, value);
   } else if (key == "weight_decay") {
     constexpr std::string_view accepted = "a finite number >= 0";
-    const double wd = parse_number(key, value, accepted);
-    if (!(wd >= 0.0)) bad_value(key, value, accepted);
-    c.weight_decay = wd;
+    c.weight_decay = parse_non_negative(key, value, accepted);
   } else if (key == "eps") {
     constexpr std::string_view accepted = "a finite number >= 0; 0 = no floor";
-    const double eps = parse_number(key, value, accepted);
-    if (!(eps >= 0.0)) bad_value(key, value, accepted);
-    c.eps = eps;
+    c.eps = parse_non_negative(key, value, accepted);
   } else if (key == "ns_coefficients") {
     c.oracle.coefficients = parse_coefficients(key, value);
   } else if (key == "scale") {
