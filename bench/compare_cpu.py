@@ -224,7 +224,9 @@ def sweep_rows(pk, args):
     H, in args.dtype; per case, the fastest method that meets the accuracy bar and auto's time
     against it (the cost-aware goal: auto at most 10% slower)."""
     dtype = np.float32 if args.dtype == "f32" else np.float64
-    methods = ["auto", "qdwh", "zolo", "newton", "polar-express-adaptive", "svd"]
+    methods = [("auto", "auto", {}), ("qdwh", "qdwh", {}), ("zolo", "zolo", {}),
+               ("newton", "newton", {}), ("polar-express-adaptive", "polar-express-adaptive", {}),
+               ("svd", "svd", {}), ("svd-refined", "svd", {"refine": "true"})]
     cases = [(n, 1e3) for n in args.sweep_sizes] + [(args.sweep_n, k) for k in args.sweep_kappas]
     rows = []
     for n, kappa in cases:
@@ -234,8 +236,8 @@ def sweep_rows(pk, args):
         rows.append(dict(dtype=args.dtype, n=n, kappa=kappa, method="scipy-svd-polar",
                          seconds=t_sp))
         case = []
-        for m in methods:
-            t, (u, h, info) = best(lambda: pk.polar(a, m, True), args.repeat)
+        for m, method, opts in methods:
+            t, (u, h, info) = best(lambda: pk.polar(a, method, True, **opts), args.repeat)
             o, b = accuracy(a, u, h)
             case.append(dict(dtype=args.dtype, n=n, kappa=kappa, method=m, seconds=t, ortho_u=o,
                              backward_u=b, meets_bar=bool(o <= BAR_U and b <= BAR_U)))
@@ -253,19 +255,22 @@ def sweep_rows(pk, args):
 
 
 def auto_rows(pk, args):
-    """auto against the two methods it chooses between (U and H, best of --repeat, run in
+    """auto against the three methods it chooses between (U and H, best of --repeat, run in
     turns), f32 and f64, n in --auto-sizes, κ in --auto-kappas: the fastest of those meeting the
     accuracy bar and auto's time against it (the cost-aware goal: at most 10% slower)."""
-    methods = ["auto", "polar-express-adaptive", "qdwh"]
+    # (label, method, options): the SVD refined by Newton–Schulz steps is auto's third way on
+    # the CPU, where QDWH would need Householder QR steps.
+    methods = [("auto", "auto", {}), ("polar-express-adaptive", "polar-express-adaptive", {}),
+               ("qdwh", "qdwh", {}), ("svd-refined", "svd", {"refine": "true"})]
     rows = []
     for dtype in (np.float32, np.float64):
         for n in args.auto_sizes:
             for kappa in args.auto_kappas:
                 a = test_matrix(n, kappa, dtype)
-                res = best_alternating([lambda m=m: pk.polar(a, m, True) for m in methods],
-                                       args.repeat)
+                res = best_alternating([lambda m=m, o=o: pk.polar(a, m, True, **o)
+                                        for _, m, o in methods], args.repeat)
                 case = []
-                for m, (t, (u, h, info)) in zip(methods, res):
+                for (m, _, _), (t, (u, h, info)) in zip(methods, res):
                     o, b = accuracy(a, u, h)
                     case.append(dict(dtype=np.dtype(dtype).name, n=n, kappa=kappa, method=m,
                                      seconds=t, ortho_u=o, backward_u=b,
@@ -383,7 +388,7 @@ def main():
     p.add_argument("--sweep-kappas", type=float, nargs="+", default=[1e1, 1e3, 1e6, 1e12])
     p.add_argument("--dtype", choices=["f32", "f64"], default="f64", help="of the sweep")
     p.add_argument("--auto", action="store_true",
-                   help="auto against polar-express-adaptive and qdwh, f32 and f64")
+                   help="auto against polar-express-adaptive, qdwh and the refined svd, f32 and f64")
     p.add_argument("--auto-sizes", type=int, nargs="+", default=[128, 256, 512, 1024, 2048])
     p.add_argument("--auto-kappas", type=float, nargs="+", default=[1.0, 10.0, 100.0, 1e3])
     p.add_argument("--gpt", action="store_true",

@@ -499,14 +499,19 @@ TEST_F(cli, JsonReportsMethodUsedAndSteps) {
     EXPECT_EQ(r.status, 0) << r.err;
     return nlohmann::json::parse(r.out);
   };
-  const nlohmann::json hard = solve("hard.npy", 1e12, "auto");
+  const nlohmann::json hard = solve("hard.npy", 1e4, "auto");
   EXPECT_EQ(hard["method"], "auto");
   EXPECT_EQ(hard["method_used"], "qdwh");
   const std::string steps = hard["steps"].get<std::string>();
   EXPECT_EQ(steps.size(), hard["iterations"].get<std::size_t>());
   EXPECT_EQ(steps.find_first_not_of("QKC"), std::string::npos) << steps;
-  EXPECT_EQ(steps.front(), 'Q') << steps;  // κ = 1e12: QR steps while c > 100
+  EXPECT_EQ(steps.front(), 'K') << steps;  // κ = 1e4: c ≈ 5e5, a Cholesky QR step at n = 12
   EXPECT_EQ(steps.back(), 'C') << steps;
+
+  // κ = 1e12 would need Householder QR steps: the SVD, then one Newton–Schulz step.
+  const nlohmann::json harder = solve("harder.npy", 1e12, "auto");
+  EXPECT_EQ(harder["method_used"], "svd");
+  EXPECT_EQ(harder["steps"], "P");
 
   const nlohmann::json easy = solve("easy.npy", 1.0, "auto");
   EXPECT_EQ(easy["method_used"], "polar-express-adaptive");
@@ -646,6 +651,7 @@ void expect_consistent_rows(const SweepCsv& csv) {
     if (used == "qdwh") allowed = "QKC";
     if (used == "zolo") allowed = "Z";
     if (used == "newton") allowed = "NP";  // scaled Newton, then a Newton–Schulz tail
+    if (used == "svd") allowed = method == "auto" ? "P" : "";  // auto refines the SVD's U
     if (is_newton_schulz_family(used)) allowed = csv.text(i, "precision") == "working" ? "P" : "LP";
     EXPECT_EQ(steps.find_first_not_of(allowed), std::string::npos)
         << "steps '" << steps << "' of " << used;
@@ -829,8 +835,8 @@ TEST_F(cli, SweepDefaultFlagsMeetTheBars) {
   EXPECT_GE(csv.number(0, "n"), 100.0) << "the default size is meant to show √n growth";
   expect_accuracy_bars(csv, false);
 
-  // auto: a Newton–Schulz method where κ is small (κ = 1: its bound 1/ℓ₀ is ≈ 1), QDWH for
-  // κ ≥ 1e8 in double.
+  // auto: a Newton–Schulz method where κ is small (κ = 1: its bound 1/ℓ₀ is ≈ 1), for κ ≥ 1e8
+  // in double (QDWH would need Householder QR steps) the SVD refined by Newton–Schulz steps.
   for (std::size_t i = 0; i < csv.rows.size(); ++i) {
     if (csv.text(i, "method") != "auto") continue;
     const double kappa = csv.number(i, "kappa");
@@ -840,7 +846,8 @@ TEST_F(cli, SweepDefaultFlagsMeetTheBars) {
       EXPECT_TRUE(is_newton_schulz_family(used)) << used;
     }
     if (kappa >= 1e8) {
-      EXPECT_EQ(used, "qdwh");
+      EXPECT_EQ(used, "svd");
+      EXPECT_GE(csv.number(i, "iterations"), 1.0);
     }
   }
 

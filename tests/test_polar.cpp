@@ -67,6 +67,45 @@ TEST_P(PolarDouble, AdaptivePolarExpressMeets13EpsAndMatchesSvd) {
   EXPECT_EQ(r.info.ortho_error_history.size(), std::size_t(r.info.iterations) + 1);
 }
 
+// svd with refine: LAPACK's U (within the √n bar, not 13ε in general) and one or two
+// Newton–Schulz steps to rounding; the steps' history starts at the SVD's own U. Without
+// refine the SVD is untouched: no iteration, the same U as the reference call.
+template <class T>
+void refined_svd_meets_13_eps(double kappa, std::uint64_t seed) {
+  const index_t m = 260;
+  const index_t n = 200;
+  const auto A = testing::with_singular_values<T>(m, n, testing::geometric_spectrum(n, kappa), seed);
+  const auto plain = run(A, Method::svd);
+  EXPECT_EQ(plain.info.iterations, 0);
+  PolarOptions o;
+  o.method = Method::svd;
+  o.refine = true;
+  o.backward_error = true;
+  const auto r = polar(A, o);
+  EXPECT_EQ(r.info.method_used, Method::svd);
+  EXPECT_TRUE(r.info.converged);
+  EXPECT_LE(r.info.iterations, 2);
+  EXPECT_EQ(r.info.ortho_error_history.size(), std::size_t(r.info.iterations) + 1);
+  EXPECT_DOUBLE_EQ(r.info.ortho_error_history.front(), plain.info.ortho_error_history.front());
+  EXPECT_LE(ortho(r.U), 13.0 * eps<T>) << kappa;
+  // Measured 4–6u after the step against the SVD's 20–30u at this size.
+  EXPECT_GE(r.info.iterations, 1) << kappa;
+  EXPECT_LT(ortho(r.U), 0.5 * ortho(plain.U)) << kappa;
+  EXPECT_LE(testing::backward_error(A.view(), r.U.view(), r.H.view()), 13.0 * eps<T>) << kappa;
+  EXPECT_EQ(r.info.rank, plain.info.rank);
+  EXPECT_EQ(r.info.cond_estimate, plain.info.cond_estimate);
+  // The same polar factor as the SVD's, to the SVD's accuracy (its U within the √n bar).
+  EXPECT_LE(testing::relative_difference(r.U.view(), plain.U.view()),
+            10.0 * kappa * std::sqrt(double(n)) * eps<T>);
+}
+
+TEST(RefinedSvd, MeetsThe13EpsBarsInDouble) {
+  for (const double kappa : {1.0, 1e4, 1e12}) refined_svd_meets_13_eps<double>(kappa, 17);
+}
+TEST(RefinedSvd, MeetsThe13EpsBarsInFloat) {
+  for (const double kappa : {1.0, 1e3, 1e6}) refined_svd_meets_13_eps<float>(kappa, 19);
+}
+
 INSTANTIATE_TEST_SUITE_P(Kappa, PolarDouble, ::testing::Values(1.0, 1e2, 1e4, 1e6));
 
 class PolarFloat : public ::testing::TestWithParam<double> {};

@@ -5,6 +5,7 @@
 #include "polarkit/polar.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <cmath>
 #include <cstddef>
 #include <memory>
@@ -168,13 +169,22 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
   PolarInfo& info = p.info;
   const Method requested = options.method;
   info.method_used = requested;
+  const index_t rows = p.X.rows();  // A's larger dimension: the rank threshold's
+  // auto's other way: the SVD refined by Newton–Schulz steps, on X₀ or on its R factor.
+  const auto refined_svd = [&] {
+    PolarOptions o = options;
+    o.refine = true;
+    info.method_used = Method::svd;
+    const typename Ops<T>::Phase phase(ops, "svd");
+    detail::solve_svd(ops, p.X, rows, o, info);
+  };
   if (requested == Method::svd) {
     {
       const typename Ops<T>::Phase phase(ops, "normalise");
       info.scale = normalise(ops, p.tall(), p.X.view(), p.amax, Scaling::frobenius, 1.0);
     }
     const typename Ops<T>::Phase phase(ops, "svd");
-    detail::solve_svd(ops, p.X, info);
+    detail::solve_svd(ops, p.X, rows, options, info);
     return;
   }
   // The rational methods (and auto) share one QR: ℓ₀, and the square problem for a tall A.
@@ -184,19 +194,54 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
   double lambda_min0 = 0.0;
   if (requested == Method::automatic) {
     if (solve_auto_by_newton_schulz(p, options, gram0, lambda_min0)) return;
+    // The measurement's λ_min is an estimate from above, and below G's rounding floor a floor:
+    // the plan it implies has the fewest QR steps QDWH may need, so the SVD is never chosen
+    // for a cheaper QDWH than the one that would run.
+    const double ell = std::sqrt(std::max(lambda_min0, detail::gram_rounding_floor(
+                                                           p.X.cols(), ops.rounding())));
+    if (detail::refined_svd_suits<T>(ell, 1.0 / ell, rows, p.X.cols(), ops.backend().space())) {
+      refined_svd();
+      return;
+    }
   } else {
     const typename Ops<T>::Phase phase(ops, "normalise");
     info.scale = normalise(ops, p.tall(), p.X.view(), p.amax, Scaling::spectral, 1.0);
   }
-  const detail::Reduction<T> reduction = [&] {
-    const typename Ops<T>::Phase phase(ops, "reduce");
-    if (!gram0.empty() && p.X.rows() == p.X.cols()) {
-      if (auto r = detail::reduce_from_gram(ops, std::as_const(gram0).view(), lambda_min0)) {
-        return std::move(*r);
-      }
+  std::optional<detail::Reduction<T>> from_gram;
+  if (!gram0.empty() && p.X.rows() == p.X.cols()) {
+    {
+      const typename Ops<T>::Phase phase(ops, "reduce");
+      from_gram = detail::reduce_from_gram(ops, std::as_const(gram0).view(), lambda_min0);
     }
+    // Without a factor σ_min(X₀) is below the route's ceiling: in double far enough below for
+    // a Householder step (κ ≳ 5e4 at n = 1024), which the QR need not confirm.
+    const double ceiling = detail::gram_route_ceiling(ops, std::as_const(gram0).view());
+    if (!from_gram && detail::refined_svd_suits<T>(ceiling, 1.0 / ceiling, rows, p.X.cols(),
+                                                   ops.backend().space())) {
+      refined_svd();
+      return;
+    }
+  }
+  const detail::Reduction<T> reduction = [&] {
+    if (from_gram) return std::move(*from_gram);
+    const typename Ops<T>::Phase phase(ops, "reduce");
     return detail::reduce_to_square(ops, p.X);
   }();
+  // The QR's ℓ₀ may show more QR steps ahead than the Gram matrix could (float resolves
+  // κ ≈ 1/√(n·u) at most), or a numerically singular X₀ whose rank check would take an SVD.
+  if (requested == Method::automatic) {
+    // As QDWH would design (design_lower_bound) and report the κ the rank check reads.
+    const double ell = reduction.ell > 0.0 ? std::min(reduction.ell, 1.0) : detail::unit_roundoff<T>;
+    const double kappa =
+        std::isfinite(reduction.cond_estimate) ? reduction.cond_estimate : 1.0 / ell;
+    if (detail::refined_svd_suits<T>(ell, kappa, rows, p.X.cols(),
+                                     ops.backend().space())) {
+      refined_svd();
+      const typename Ops<T>::Phase phase(ops, "expand");
+      detail::expand(ops, reduction, p.X);
+      return;
+    }
+  }
   const Method method = requested == Method::automatic ? Method::qdwh : requested;
   info.method_used = method;
   switch (method) {

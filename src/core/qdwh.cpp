@@ -59,6 +59,16 @@ bool cholesky_step(Ops<T>& ops, const Halley& w, MatrixView<const T> X, MatrixVi
 
 }  // namespace
 
+int qdwh_householder_steps(double ell, index_t n, double u) {
+  int steps = 0;
+  for (int k = 0; k < max_iterations_limit && std::abs(1.0 - ell) > 5.0 * u; ++k) {
+    const Halley w = dynamic_weights(std::max(ell, u));
+    if (w.c > cholesky_limit && !cholesky_route_suits(std::sqrt(w.c), n, u)) ++steps;
+    ell = w.ell_next;
+  }
+  return steps;
+}
+
 template <class T>
 void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
                 PolarInfo& info, Matrix<T>&& gram0) {
@@ -120,7 +130,7 @@ void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
       const double alpha = (w.a - w.b / w.c) / rho;
       be.copy(w.b / w.c, Xc, Y.view());
       bool cholesky_qr = false;
-      if (stacked.cholesky_route_suits(rho, n)) {
+      if (cholesky_route_suits(rho, n, u)) {
         const typename Ops<T>::Phase phase(ops, "step:cholesky_qr");
         cholesky_qr = stacked.accumulate_by_cholesky(rho, Xc, std::as_const(meter.gram()).view(),
                                                      alpha, Y.view());

@@ -95,13 +95,30 @@ Reduction<T> reduce_to_square(Ops<T>& ops, Matrix<T>& X) {
   return out;
 }
 
+namespace {
+
+// δ = 2(n + 1)·u·tr(G): the Gram matrix's and its Cholesky factor's rounding in ‖·‖₂ (below).
+template <class T>
+double gram_rounding(Backend<T>& be, MatrixView<const T> G) {
+  return 2.0 * (static_cast<double>(G.rows()) + 1.0) * unit_roundoff<T> * be.trace(G);
+}
+
+}  // namespace
+
+template <class T>
+double gram_route_ceiling(Ops<T>& ops, MatrixView<const T> G) {
+  // Every way reduce_from_gram gives up puts σ_min(X₀)² below 100δ + δ: a Lanczos estimate
+  // (from above) under 100δ, or a failed factorisation (λ_min(G) ≲ n·u·λ_max ≤ δ).
+  return std::sqrt(101.0 * gram_rounding(ops.backend(), G));
+}
+
 template <class T>
 std::optional<Reduction<T>> reduce_from_gram(Ops<T>& ops, MatrixView<const T> G, double lambda_min) {
   Backend<T>& be = ops.backend();
   const index_t n = G.rows();
   const double dn = static_cast<double>(n);
   // δ below; Lanczos approaches λ_min from above, so a λ_min estimate under 100δ fails the test.
-  const double delta = 2.0 * (dn + 1.0) * unit_roundoff<T> * be.trace(G);
+  const double delta = gram_rounding(be, G);
   if (!(lambda_min >= 100.0 * delta)) return std::nullopt;
   Matrix<T> R = ops.allocate(n, n);
   be.copy(1.0, G, R.view());
@@ -133,6 +150,8 @@ void expand(Ops<T>& ops, const Reduction<T>& reduction, Matrix<T>& X) {
   X = std::move(U);
 }
 
+template double gram_route_ceiling<float>(Ops<float>&, MatrixView<const float>);
+template double gram_route_ceiling<double>(Ops<double>&, MatrixView<const double>);
 template Reduction<float> reduce_to_square<float>(Ops<float>&, Matrix<float>&);
 template Reduction<double> reduce_to_square<double>(Ops<double>&, Matrix<double>&);
 template std::optional<Reduction<float>> reduce_from_gram<float>(Ops<float>&, MatrixView<const float>,

@@ -51,6 +51,11 @@ Reduction<T> reduce_to_square(Ops<T>& ops, Matrix<T>& X);
 template <class T>
 std::optional<Reduction<T>> reduce_from_gram(Ops<T>& ops, MatrixView<const T> G, double lambda_min);
 
+/// Where reduce_from_gram(ops, G, ·) gives nothing, σ_min(X₀) is below this (√(101·δ), δ the
+/// rounding of G and its factor).
+template <class T>
+double gram_route_ceiling(Ops<T>& ops, MatrixView<const T> G);
+
 /// X ← Q·X when the reduction was a real one (the polar factor of the original X₀).
 template <class T>
 void expand(Ops<T>& ops, const Reduction<T>& reduction, Matrix<T>& X);

@@ -1,5 +1,7 @@
-// auto: adaptive Polar Express or QDWH, from the spectrum of X₀ that a Newton–Schulz run
-// measures first anyway (its Gram matrix G and a Lanczos run: κ̂ = √(λ_max/λ_min)). Where Polar
+// auto: adaptive Polar Express, QDWH or (on the CPU) the SVD refined by Newton–Schulz steps,
+// from the spectrum of X₀ that a Newton–Schulz run measures first anyway (its Gram matrix G and
+// a Lanczos run: κ̂ = √(λ_max/λ_min)), and where that cannot tell, from the ℓ₀ that QDWH's
+// reduction finds (refined_svd_suits below). Where Polar
 // Express is chosen the choice cost at most one Cholesky factorisation (n³/3; O(n) where the
 // spectrum is tight); where QDWH is, one Gram matrix (n³ of its 20–30n³). Lanczos approaches λ_min from above, and an isolated small
 // singular value (one near-zero σ among well-spread ones) can stay unseen for more steps than it
@@ -37,6 +39,29 @@ double newton_schulz_kappa_limit(index_t n, MemorySpace space) {
 }
 
 template <class T>
+bool refined_svd_suits(double ell, double kappa, index_t m, index_t n, MemorySpace space) {
+  // Measured on the CPU only (a GPU's SVD is slow next to its products).
+  if (space != MemorySpace::host) return false;
+  // κ ≥ 1/(max(m, n)·ε): numerically singular, and the rank check after QDWH would take an SVD
+  // of A on top (settle_rank); the SVD route gets the rank from its own singular values.
+  // Its backward error grows like √n·u — measured 11–17.5u in double up to n = 2048, in float
+  // 11–22u up to n = 1024 and 21–27u at 2048 — against QDWH's 10–17u: it is taken only where it
+  // stays within the 13ε (26u) bar that auto is held to.
+  constexpr index_t largest = std::is_same_v<T, float> ? 1024 : 2048;
+  if (std::max(m, n) > largest) return false;
+  const double epsilon = 2.0 * unit_roundoff<T>;
+  if (kappa >= 1.0 / (static_cast<double>(std::max(m, n)) * epsilon)) return true;
+  // A Householder QR step runs its panels at BLAS-2 speed: one costs as much as 2–3 Cholesky
+  // steps in double (0.72–0.75 s at n = 2048) and, in float, where the Cholesky QR route is
+  // closed for n ≥ 27, 0.09–0.11 s at n = 1024 against 0.02 for a Cholesky step. Measured on
+  // the CPU (docs/performance.md, "auto"): with one such step QDWH is slower than the refined
+  // SVD in double (n = 512–2048, κ = 1e4: 86/502/3698 ms against 79/425/3606) and faster in
+  // float (κ = 1e3: 59/235/1503 against 61/279/1670); with two, 2× slower in float.
+  const int allowed = std::is_same_v<T, float> ? 1 : 0;
+  return qdwh_householder_steps(ell, n, unit_roundoff<T>) > allowed;
+}
+
+template <class T>
 bool certify_condition(Ops<T>& ops, MatrixView<const T> G, double e_fro, double lambda_max,
                        double kappa) {
   const double floor = gram_rounding_floor(G.rows(), ops.rounding());
@@ -62,6 +87,8 @@ bool certify_condition(Ops<T>& ops, MatrixView<const T> G, double e_fro, double 
 
 template double newton_schulz_kappa_limit<float>(index_t, MemorySpace);
 template double newton_schulz_kappa_limit<double>(index_t, MemorySpace);
+template bool refined_svd_suits<float>(double, double, index_t, index_t, MemorySpace);
+template bool refined_svd_suits<double>(double, double, index_t, index_t, MemorySpace);
 template bool certify_condition<float>(Ops<float>&, MatrixView<const float>, double, double,
                                       double);
 template bool certify_condition<double>(Ops<double>&, MatrixView<const double>, double, double,

@@ -12,8 +12,12 @@
 
 namespace polarkit::detail {
 
+/// U = W·Vᵀ from LAPACK's SVD; with options.refine, Newton–Schulz steps in working precision
+/// until U is orthogonal to rounding (the SVD's own U is orthogonal to O(n·u) only). rows: A's
+/// larger dimension, for the rank threshold (X may be the R factor of a tall X₀).
 template <class T>
-void solve_svd(Ops<T>& ops, Matrix<T>& X, PolarInfo& info);
+void solve_svd(Ops<T>& ops, Matrix<T>& X, index_t rows, const PolarOptions& options,
+               PolarInfo& info);
 
 /// One matrix of a batched Newton–Schulz solve: its iterate (overwritten by the result), its
 /// own schedule (adaptive ones follow each iterate's spectrum) and its report.
@@ -64,6 +68,11 @@ template <class T>
 void solve_newton(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
                   PolarInfo& info);
 
+/// How many Householder QR steps QDWH plans from a lower bound ℓ on σ_min(X) (σ_max ≤ 1) for
+/// n columns at unit roundoff u: steps whose weight c exceeds the Cholesky-step limit and the
+/// Cholesky QR route's (stacked_qr.hpp). A plan: a failed Cholesky step adds one at run time.
+int qdwh_householder_steps(double ell, index_t n, double u);
+
 template <class T>
 void solve_zolo(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
                 PolarInfo& info);
@@ -77,6 +86,13 @@ double newton_schulz_kappa_limit(index_t n, MemorySpace space);
 /// λ_max/(1.5·kappa)², or 8× G's rounding floor·λ_max where that is larger (then a smaller κ),
 /// by Weyl's bound from tr G and e_fro where the spectrum is tight, else by a Cholesky factor of
 /// G − τI.
+/// auto, where Polar Express is not taken: whether the SVD with Newton–Schulz refinement
+/// (solve_svd with refine) is the faster way to the accuracy bar than QDWH on a backend in
+/// `space`, for an m × n X₀ with σ_max ≤ 1, a lower estimate ell of σ_min and the condition
+/// estimate kappa that the rank check would read.
+template <class T>
+bool refined_svd_suits(double ell, double kappa, index_t m, index_t n, MemorySpace space);
+
 template <class T>
 bool certify_condition(Ops<T>& ops, MatrixView<const T> G, double e_fro, double lambda_max,
                        double kappa);

@@ -22,6 +22,14 @@
 
 namespace polarkit::detail {
 
+/// Whether the Cholesky route can be expected to pass its check for this ρ, n and unit roundoff
+/// u: E is about ρ²·u·√n/3 in Frobenius norm (measured for n = 500–2048), kept 8× below the
+/// √u/4 the check allows. In float ρ² ≤ 512/√n, above QDWH's Cholesky-step limit of 100 only for
+/// n < 27.
+inline bool cholesky_route_suits(double rho, index_t n, double u) {
+  return rho * rho <= 1.0 / (8.0 * std::sqrt(u * static_cast<double>(n)));
+}
+
 template <class T>
 class StackedQr {
  public:
@@ -36,14 +44,6 @@ class StackedQr {
     ops_.add_flops(2.0 * qr_flops(m + n, n));  // the QR of the stack and its explicit Q
     const MatrixView<const T> Q = std::as_const(q_).view();
     ops_.gemm(alpha, Q.block(0, 0, m, n), Q.block(m, 0, n, n).transposed(), 1.0, Y);
-  }
-
-  /// Whether the Cholesky route can be expected to pass its check for this ρ and n: E is about
-  /// ρ²·u·√n/3 in Frobenius norm (measured for n = 500–2048), kept 8× below the √u/4 the check
-  /// allows. In float ρ² ≤ 512/√n, above QDWH's Cholesky-step limit of 100 only for n < 27.
-  [[nodiscard]] bool cholesky_route_suits(double rho, index_t n) const {
-    const double u = ops_.rounding().unit_roundoff;
-    return rho * rho <= 1.0 / (8.0 * std::sqrt(u * static_cast<double>(n)));
   }
 
   /// The same product as accumulate() by the Cholesky route, given G = XᵀX. False (Y unchanged)
