@@ -9,8 +9,8 @@ cores to themselves; before each attempt the script waits (up to --max-wait seco
 CPUs to be --min-idle idle over 10 s. Groups that never get a clean run keep their best attempt
 (the one with the highest minimum cpu_util) and are listed on stderr.
 
-    python3 bench/run_quiet.py ./build/release/bench/bench_polar run.json
-    python3 bench/summarize.py run.json
+    python3 bench/run_quiet.py ./build/release/bench/bench_polar build/run.json
+    python3 bench/summarize.py build/run.json
 """
 import argparse
 import json

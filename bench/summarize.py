@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Markdown tables (one per dtype) from bench_polar's JSON output.
 
-    ./build/release/bench/bench_polar --benchmark_out=run.json --benchmark_out_format=json
-    python3 bench/summarize.py run.json
+    ./build/release/bench/bench_polar --benchmark_out=build/run.json --benchmark_out_format=json
+    python3 bench/summarize.py build/run.json
 """
 import json
 import sys
