@@ -5,10 +5,10 @@
 #include "polarkit/polar.hpp"
 
 #include <algorithm>
-#include <optional>
 #include <cmath>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <span>
 #include <limits>
 #include <string>
@@ -178,6 +178,12 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
     const typename Ops<T>::Phase phase(ops, "svd");
     detail::solve_svd(ops, p.X, rows, o, info);
   };
+  // Whether auto takes that way, for a lower estimate ell of σ_min(X₀) and the κ estimate the
+  // rank check would read.
+  const auto svd_suits = [&](double ell, double kappa) {
+    return requested == Method::automatic &&
+           detail::refined_svd_suits<T>(ell, kappa, rows, p.X.cols(), ops.backend().space());
+  };
   if (requested == Method::svd) {
     {
       const typename Ops<T>::Phase phase(ops, "normalise");
@@ -199,7 +205,7 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
     // for a cheaper QDWH than the one that would run.
     const double ell = std::sqrt(std::max(lambda_min0, detail::gram_rounding_floor(
                                                            p.X.cols(), ops.rounding())));
-    if (detail::refined_svd_suits<T>(ell, 1.0 / ell, rows, p.X.cols(), ops.backend().space())) {
+    if (svd_suits(ell, 1.0 / ell)) {
       refined_svd();
       return;
     }
@@ -216,8 +222,7 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
     // Without a factor σ_min(X₀) is below the route's ceiling: in double far enough below for
     // a Householder step (κ ≳ 5e4 at n = 1024), which the QR need not confirm.
     const double ceiling = detail::gram_route_ceiling(ops, std::as_const(gram0).view());
-    if (!from_gram && detail::refined_svd_suits<T>(ceiling, 1.0 / ceiling, rows, p.X.cols(),
-                                                   ops.backend().space())) {
+    if (!from_gram && svd_suits(ceiling, 1.0 / ceiling)) {
       refined_svd();
       return;
     }
@@ -229,13 +234,13 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
   }();
   // The QR's ℓ₀ may show more QR steps ahead than the Gram matrix could (float resolves
   // κ ≈ 1/√(n·u) at most), or a numerically singular X₀ whose rank check would take an SVD.
-  if (requested == Method::automatic) {
-    // As QDWH would design (design_lower_bound) and report the κ the rank check reads.
-    const double ell = reduction.ell > 0.0 ? std::min(reduction.ell, 1.0) : detail::unit_roundoff<T>;
+  {
+    // ℓ as QDWH would design for it (design_lower_bound), κ as it would report it.
+    const double ell =
+        reduction.ell > 0.0 ? std::min(reduction.ell, 1.0) : detail::unit_roundoff<T>;
     const double kappa =
         std::isfinite(reduction.cond_estimate) ? reduction.cond_estimate : 1.0 / ell;
-    if (detail::refined_svd_suits<T>(ell, kappa, rows, p.X.cols(),
-                                     ops.backend().space())) {
+    if (svd_suits(ell, kappa)) {
       refined_svd();
       const typename Ops<T>::Phase phase(ops, "expand");
       detail::expand(ops, reduction, p.X);
