@@ -328,6 +328,27 @@ TYPED_TEST(CpuBackendTest, SvdReconstructs) {
   EXPECT_LE(testing::relative_difference<T>(R.view(), A.view()), 20 * eps<T>);
 }
 
+// The values alone (LAPACK job 'N': another algorithm for the bidiagonal's values) agree with
+// the full SVD's to rounding, tall and square; the default of the interface (through svd())
+// gives the full SVD's exactly.
+TYPED_TEST(CpuBackendTest, SingularValuesAloneMatchTheSvd) {
+  using T = TypeParam;
+  for (const index_t m : {40, 25}) {
+    const index_t n = 25;
+    const auto sigma = testing::geometric_spectrum(n, 1e4);
+    const auto A = testing::with_singular_values<T>(m, n, sigma, 9);
+    Matrix<T> W(m, n), Vt(n, n);
+    const auto full = this->be.svd(A.view(), W.view(), Vt.view());
+    const auto values = this->be.singular_values(A.view());
+    ASSERT_EQ(values.size(), full.size());
+    for (std::size_t i = 0; i < full.size(); ++i) {
+      EXPECT_NEAR(values[i], full[i], 4.0 * double(n) * eps<T> * full[0]) << m << " " << i;
+    }
+    const auto by_default = this->be.Backend<T>::singular_values(A.view());
+    EXPECT_EQ(by_default, full) << m;
+  }
+}
+
 TYPED_TEST(CpuBackendTest, ShapeMismatchesThrow) {
   using T = TypeParam;
   Matrix<T> A(3, 2), B(3, 2), C(3, 3);

@@ -254,6 +254,14 @@ class Backend : public ProductBackend<T> {
   /// Thin SVD of a tall A (m ≥ n): A = W · diag(σ) · Vt, σ returned in descending order.
   virtual std::vector<double> svd(MatrixView<const T> A, MatrixView<T> W, MatrixView<T> Vt) = 0;
 
+  /// The singular values of a tall A alone, descending. The default runs svd() into scratch
+  /// matrices; the CPU backend asks LAPACK for the values only (2–2.5× less time).
+  virtual std::vector<double> singular_values(MatrixView<const T> A) {
+    Matrix<T> W = this->allocate(A.rows(), A.cols());
+    Matrix<T> Vt = this->allocate(A.cols(), A.cols());
+    return svd(A, W.view(), Vt.view());
+  }
+
   // ---- kernels of the optimizer layer (src/optim/) -------------------------------------------
 
   /// ‖a_j‖₂ of every column j, without overflow or harmful underflow (as norm_fro).

@@ -3,7 +3,8 @@
 // of A an orthonormal completion, which is not unique, while H = sym(UᵀA) is. The iterations
 // leave exactly zero singular values of X₀ at zero (odd polynomials and QDWH's rational map
 // fix 0), so for a rank-deficient A they end with a partial isometry, 1 from orthonormal; the
-// SVD completes it. Rank-deficient inputs are rare and the SVD is paid only for them.
+// SVD completes it. Rank-deficient inputs are rare and the SVD is paid only for them — and where
+// U is orthonormal already, only its singular values (LAPACK's job 'N', 2–2.5× cheaper).
 #include <algorithm>
 #include <cmath>
 
@@ -64,14 +65,19 @@ void settle_rank(Ops<T>& ops, MatrixView<const T> A, Matrix<T>& X, const PolarOp
     }
   }
   const typename Ops<T>::Phase phase(ops, "rank");
+  const double dm = static_cast<double>(m);
+  const double dn = static_cast<double>(n);
+  if (orthonormal) {  // U stays: the count needs the singular values only
+    info.rank = numerical_rank(be.singular_values(A), m, n, epsilon);
+    ops.add_flops(4.0 * dm * dn * dn - 4.0 * dn * dn * dn / 3.0);  // the bidiagonalisation
+    return;
+  }
   Matrix<T> W = ops.allocate(m, n);
   Matrix<T> Vt = ops.allocate(n, n);
   const std::vector<double> sigma = be.svd(A, W.view(), Vt.view());
-  const double dm = static_cast<double>(m);
-  const double dn = static_cast<double>(n);
   ops.add_flops(6.0 * dm * dn * dn + 20.0 * dn * dn * dn);
   info.rank = numerical_rank(sigma, m, n, epsilon);
-  const bool replace = !orthonormal && (info.rank < n || info.method == Method::automatic);
+  const bool replace = info.rank < n || info.method == Method::automatic;
   if (replace) {
     ops.gemm(1.0, std::as_const(W).view(), std::as_const(Vt).view(), 0.0, X.view());
     info.method_used = Method::svd;

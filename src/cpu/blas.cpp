@@ -172,10 +172,21 @@ int with_workspace(Call&& call) {
   return info;
 }
 
+// Null u and vt ask for the singular values alone: LAPACK's job 'N', which still wants leading
+// dimensions ≥ 1 and valid pointers.
+template <class T>
+char vectors_job(T*& u, int& ldu, T*& vt, int& ldvt, T& dummy) {
+  if (u != nullptr && vt != nullptr) return 'S';
+  u = vt = &dummy;
+  ldu = ldvt = 1;
+  return 'N';
+}
+
 template <class T, class Driver>
 int gesdd_impl(Driver driver, int m, int n, T* a, int lda, T* s, T* u, int ldu, T* vt, int ldvt) {
   std::vector<int> iwork(static_cast<std::size_t>(8 * (m < n ? m : n)));
-  const char jobz = 'S';
+  T dummy{};
+  const char jobz = vectors_job(u, ldu, vt, ldvt, dummy);
   return with_workspace<T>([&](T* work, int lwork, int& info) {
     driver(&jobz, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, work, &lwork, iwork.data(), &info, 1);
   });
@@ -183,7 +194,8 @@ int gesdd_impl(Driver driver, int m, int n, T* a, int lda, T* s, T* u, int ldu, 
 
 template <class T, class Driver>
 int gesvd_impl(Driver driver, int m, int n, T* a, int lda, T* s, T* u, int ldu, T* vt, int ldvt) {
-  const char job = 'S';
+  T dummy{};
+  const char job = vectors_job(u, ldu, vt, ldvt, dummy);
   return with_workspace<T>([&](T* work, int lwork, int& info) {
     driver(&job, &job, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, work, &lwork, &info, 1, 1);
   });

@@ -26,11 +26,13 @@ void syrk(char uplo, char trans, int n, int k, double alpha, const double* a, in
 void syrk(char uplo, char trans, int n, int k, float alpha, const float* a, int lda, float beta,
           float* c, int ldc);
 
-/// Thin SVD (jobz = 'S'); a is overwritten. Returns LAPACK's info.
+/// Thin SVD (jobz = 'S'); a is overwritten. Returns LAPACK's info. u and vt null: the singular
+/// values only (jobz = 'N'; about 2–2.5× less time at n = 1024–2048).
 int gesdd(int m, int n, double* a, int lda, double* s, double* u, int ldu, double* vt, int ldvt);
 int gesdd(int m, int n, float* a, int lda, float* s, float* u, int ldu, float* vt, int ldvt);
 
-/// Thin SVD by QR iteration (jobu = jobvt = 'S'), the fallback when gesdd fails.
+/// Thin SVD by QR iteration (jobu = jobvt = 'S', or 'N' for null u and vt), the fallback when
+/// gesdd fails.
 int gesvd(int m, int n, double* a, int lda, double* s, double* u, int ldu, double* vt, int ldvt);
 int gesvd(int m, int n, float* a, int lda, float* s, float* u, int ldu, float* vt, int ldvt);
 

@@ -485,17 +485,28 @@ class CpuBackend final : public Backend<T> {
   }
 
   std::vector<double> svd(MatrixView<const T> A, MatrixView<T> W, MatrixView<T> Vt) override {
+    require<T>(W.is_col_major() && W.rows() == A.rows() && W.cols() == A.cols() &&
+                   Vt.is_col_major() && Vt.rows() == A.cols() && Vt.cols() == A.cols(),
+               "svd: needs an m x n W and an n x n Vt, column-major");
+    return lapack_svd(A, W.data(), cpu::blas_int(W.ld()), Vt.data(), cpu::blas_int(Vt.ld()));
+  }
+
+  std::vector<double> singular_values(MatrixView<const T> A) override {
+    return lapack_svd(A, nullptr, 1, nullptr, 1);
+  }
+
+ private:
+  // gesdd, and gesvd where divide and conquer fails; null W and Vt: the singular values only.
+  std::vector<double> lapack_svd(MatrixView<const T> A, T* W, int ldw, T* Vt, int ldvt) {
     const index_t m = A.rows();
     const index_t n = A.cols();
-    require<T>(m >= n && W.is_col_major() && W.rows() == m && W.cols() == n &&
-                   Vt.is_col_major() && Vt.rows() == n && Vt.cols() == n,
-               "svd: needs a tall A, an m x n W and an n x n Vt, column-major");
+    require<T>(m >= n, "svd: needs a tall A");
     std::vector<T> s(static_cast<std::size_t>(n));
     Matrix<T> work(m, n);
     const auto run = [&](auto driver) {
       copy(1.0, A, work.view());
       return driver(cpu::blas_int(m), cpu::blas_int(n), work.data(), cpu::blas_int(work.ld()),
-                    s.data(), W.data(), cpu::blas_int(W.ld()), Vt.data(), cpu::blas_int(Vt.ld()));
+                    s.data(), W, ldw, Vt, ldvt);
     };
     int info = run([](auto... args) { return cpu::gesdd(args...); });
     if (info > 0) {  // divide and conquer failed to converge: QR iteration is slower but sturdier
@@ -508,6 +519,7 @@ class CpuBackend final : public Backend<T> {
     return {s.begin(), s.end()};
   }
 
+ public:
   std::vector<double> column_norms(MatrixView<const T> A) override {
     std::vector<double> norms(static_cast<std::size_t>(A.cols()), 0.0);
     for (index_t j = 0; j < A.cols(); ++j) norms[static_cast<std::size_t>(j)] = norm_fro(A.col(j));
