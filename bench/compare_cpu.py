@@ -219,14 +219,23 @@ def print_row(r):
 BAR_U = 26.0
 
 
+# The timed variants by label: a method name of the C ABI and its options. svd-refined (the SVD
+# and Newton–Schulz steps) is auto's way on the CPU where QDWH would take Householder QR steps.
+VARIANTS = {"svd-refined": ("svd", {"refine": "true"})}
+
+
+def run_variant(pk, a, label):
+    """polar() of a with U and H for a method name or a VARIANTS label."""
+    method, options = VARIANTS.get(label, (label, {}))
+    return pk.polar(a, method, True, **options)
+
+
 def sweep_rows(pk, args):
     """Time vs n (κ = 1e3) and vs κ (n = args.sweep_n) of each method and SciPy's polar, U and
     H, in args.dtype; per case, the fastest method that meets the accuracy bar and auto's time
     against it (the cost-aware goal: auto at most 10% slower)."""
     dtype = np.float32 if args.dtype == "f32" else np.float64
-    methods = [("auto", "auto", {}), ("qdwh", "qdwh", {}), ("zolo", "zolo", {}),
-               ("newton", "newton", {}), ("polar-express-adaptive", "polar-express-adaptive", {}),
-               ("svd", "svd", {}), ("svd-refined", "svd", {"refine": "true"})]
+    methods = ["auto", "qdwh", "zolo", "newton", "polar-express-adaptive", "svd", "svd-refined"]
     cases = [(n, 1e3) for n in args.sweep_sizes] + [(args.sweep_n, k) for k in args.sweep_kappas]
     rows = []
     for n, kappa in cases:
@@ -236,8 +245,8 @@ def sweep_rows(pk, args):
         rows.append(dict(dtype=args.dtype, n=n, kappa=kappa, method="scipy-svd-polar",
                          seconds=t_sp))
         case = []
-        for m, method, opts in methods:
-            t, (u, h, info) = best(lambda: pk.polar(a, method, True, **opts), args.repeat)
+        for m in methods:
+            t, (u, h, info) = best(lambda: run_variant(pk, a, m), args.repeat)
             o, b = accuracy(a, u, h)
             case.append(dict(dtype=args.dtype, n=n, kappa=kappa, method=m, seconds=t, ortho_u=o,
                              backward_u=b, meets_bar=bool(o <= BAR_U and b <= BAR_U)))
@@ -258,19 +267,16 @@ def auto_rows(pk, args):
     """auto against the three methods it chooses between (U and H, best of --repeat, run in
     turns), f32 and f64, n in --auto-sizes, κ in --auto-kappas: the fastest of those meeting the
     accuracy bar and auto's time against it (the cost-aware goal: at most 10% slower)."""
-    # (label, method, options): the SVD refined by Newton–Schulz steps is auto's third way on
-    # the CPU, where QDWH would need Householder QR steps.
-    methods = [("auto", "auto", {}), ("polar-express-adaptive", "polar-express-adaptive", {}),
-               ("qdwh", "qdwh", {}), ("svd-refined", "svd", {"refine": "true"})]
+    methods = ["auto", "polar-express-adaptive", "qdwh", "svd-refined"]
     rows = []
     for dtype in (np.float32, np.float64):
         for n in args.auto_sizes:
             for kappa in args.auto_kappas:
                 a = test_matrix(n, kappa, dtype)
-                res = best_alternating([lambda m=m, o=o: pk.polar(a, m, True, **o)
-                                        for _, m, o in methods], args.repeat)
+                res = best_alternating([lambda m=m: run_variant(pk, a, m) for m in methods],
+                                       args.repeat)
                 case = []
-                for (m, _, _), (t, (u, h, info)) in zip(methods, res):
+                for m, (t, (u, h, info)) in zip(methods, res):
                     o, b = accuracy(a, u, h)
                     case.append(dict(dtype=np.dtype(dtype).name, n=n, kappa=kappa, method=m,
                                      seconds=t, ortho_u=o, backward_u=b,
