@@ -70,11 +70,7 @@ py::list polar_entry(const py::handle& a_obj, const py::handle& u_obj, const py:
   const Exports a(a_obj, "a");
   const Exports u(u_obj, "out (U)");
   a.require_like(u, "out (U)", "a");
-  std::optional<Exports> h;
-  if (!h_obj.is_none()) {
-    h.emplace(h_obj, "out (H)");
-    a.require_like(*h, "out (H)", "a");
-  }
+  const std::optional<Exports> h = a.optional_like(h_obj, "out (H)", "a");
   const std::vector<PolarInfo> infos =
       a.first().dtype() == Dtype::f32 ? solve<float>(a, u, h ? &*h : nullptr, options)
                               : solve<double>(a, u, h ? &*h : nullptr, options);

@@ -32,6 +32,14 @@ Exports::Exports(const py::handle& obj, const char* what) {
   }
 }
 
+std::optional<Exports> Exports::optional_like(const pybind11::handle& obj, const char* what,
+                                              const char* mine) const {
+  if (obj.is_none()) return std::nullopt;
+  std::optional<Exports> e(std::in_place, obj, what);
+  require_like(*e, what, mine);
+  return e;
+}
+
 void Exports::require_like(const Exports& other, const char* what, const char* mine) const {
   const std::string name(what);
   if (other.first().dtype() != first().dtype()) {

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ class Exports {
   [[nodiscard]] std::size_t count() const { return count_; }
   /// Throws invalid_argument unless `other` has this argument's dtype, device and count.
   void require_like(const Exports& other, const char* what, const char* mine) const;
+  /// An optional argument (None: empty) that must be like this one (`mine` names this one).
+  [[nodiscard]] std::optional<Exports> optional_like(const pybind11::handle& obj, const char* what,
+                                                     const char* mine) const;
 
  private:
   std::vector<std::unique_ptr<DlpackMatrices>> parts_;

@@ -80,11 +80,7 @@ py::list step_entry(const std::string& kind, const Hyper& hyper, const py::handl
   const Exports w(w_obj, "w");
   const Exports g(g_obj, "g");
   w.require_like(g, "g", "w");
-  std::optional<Exports> m;
-  if (!m_obj.is_none()) {
-    m.emplace(m_obj, "m");
-    w.require_like(*m, "m", "w");
-  }
+  const std::optional<Exports> m = w.optional_like(m_obj, "m", "w");
   const Exports* state = m ? &*m : nullptr;
   const std::vector<optim::StepReport> reports =
       w.first().dtype() == Dtype::f32 ? steps<float>(config, w, g, state)

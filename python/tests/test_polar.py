@@ -97,6 +97,26 @@ def test_zero_copy_for_c_and_f_order_and_out_written_in_place():
     assert polarkit._polar._copies() == before + 1
 
 
+def test_optional_outputs_and_states_must_match_their_argument():
+    # An H output, or an optimizer's momentum, of another dtype or count is refused before
+    # anything is written.
+    a = matrix(10, 8, 10.0, np.float64, 5)
+    u = np.full((10, 8), 7.0)
+    h = np.full((8, 8), 7.0, dtype=np.float32)
+    with pytest.raises(polarkit.InvalidArgumentError, match=r"out \(H\): dtype differs from a's"):
+        polarkit.polar(a, out=(u, h))
+    assert np.all(u == 7.0) and np.all(h == 7.0)
+    from polarkit import _optim
+    hyper = {k: v for k, v in _optim.check("muon", {}).items() if k != "kind"}
+    w = np.zeros((6, 4), np.float32)
+    g = np.ones((6, 4), np.float32)
+    with pytest.raises(polarkit.InvalidArgumentError, match="m: dtype differs from w's"):
+        _optim.step_group("muon", hyper, [w], [g], [np.zeros((6, 4), np.float64)])
+    with pytest.raises(polarkit.InvalidArgumentError, match="m: 2 matrices, w has 1"):
+        _optim.step_group("muon", hyper, [w], [g], [np.zeros((6, 4), np.float32)] * 2)
+    assert np.all(w == 0.0)
+
+
 def test_polar_batched_equals_a_loop():
     stack = np.stack([matrix(20, 15, k, np.float64, 5 + i) for i, k in enumerate([1.0, 10.0, 1e3])])
     for method in ["polar-express-adaptive", "qdwh"]:

@@ -53,9 +53,7 @@ void iterate_with_tf32(Ops<T>& ops, std::span<const NsItem<T>> batch,
 // the same iterate in the history, which keeps one entry per iterate.
 template <class T>
 void refine(Ops<T>& ops, std::span<const NsItem<T>> batch, const PolarOptions& options) {
-  PolarOptions o = options;
-  o.steps = 0;
-  o.lower_bound = 0.0;  // the caller's bound was for X₀; Lanczos sees the current spectrum
+  const PolarOptions o = refinement_options(options);
   std::vector<std::unique_ptr<Schedule>> schedules;
   std::vector<NsItem<T>> refined;
   std::vector<std::size_t> all;

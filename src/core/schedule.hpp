@@ -54,4 +54,14 @@ class Schedule {
 /// The schedule of a Newton–Schulz-family method. Throws for methods outside the family.
 std::unique_ptr<Schedule> make_schedule(Method method, const PolarOptions& options);
 
+/// The options of a refinement in working precision (after a reduced-precision iteration or
+/// LAPACK's SVD): adaptive Polar Express to tolerance from the current iterate — no fixed budget,
+/// and no caller's lower bound, which was for X₀ (Lanczos sees the current spectrum).
+inline PolarOptions refinement_options(const PolarOptions& options) {
+  PolarOptions o = options;
+  o.steps = 0;
+  o.lower_bound = 0.0;
+  return o;
+}
+
 }  // namespace polarkit::detail

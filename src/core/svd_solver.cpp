@@ -39,9 +39,7 @@ void solve_svd(Ops<T>& ops, Matrix<T>& X, index_t rows, const PolarOptions& opti
   if (!options.refine) return;
   // Adaptive Polar Express from the measured spectrum: it takes the cubic where that lands below
   // rounding, and its stopping rule takes no step where U is orthogonal to rounding already.
-  PolarOptions o = options;
-  o.steps = 0;
-  o.lower_bound = 0.0;
+  const PolarOptions o = refinement_options(options);
   const auto schedule = make_schedule(Method::polar_express_adaptive, o);
   continue_newton_schulz(ops, X, *schedule, o, info, meter, s);
 }
