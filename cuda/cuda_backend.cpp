@@ -22,7 +22,7 @@
 
 #include "check.hpp"
 #include "context.hpp"
-#include "core/backends.hpp"
+#include "core/kernels/backends.hpp"
 #include "cpu/blas.hpp"
 #include "cublas.hpp"
 #include "products.hpp"

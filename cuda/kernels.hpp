@@ -1,11 +1,11 @@
 // The backend's own kernels (elementwise.cu, reductions.cu), as host functions that queue them
 // on a stream. Shared by nvcc and the host compiler: no polarkit types beyond a strided matrix and
-// the 16-bit storage formats (core/half.hpp), which the kernels widen to float.
+// the 16-bit storage formats (core/kernels/half.hpp), which the kernels widen to float.
 #pragma once
 
 #include <cuda_runtime_api.h>
 
-#include "core/half.hpp"
+#include "core/kernels/half.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -14,7 +14,7 @@
 
 #include "check.hpp"
 #include "context.hpp"
-#include "core/backend.hpp"
+#include "core/kernels/backend.hpp"
 #include "cpu/blas.hpp"
 #include "cublas.hpp"
 #include "kernels.hpp"

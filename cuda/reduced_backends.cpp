@@ -1,7 +1,7 @@
 // The CUDA backends of the reduced precisions: 16-bit storage multiplied by cublasGemmEx with
 // float accumulation, and float storage multiplied with TF32 inputs (tensor cores). The
 // elementwise kernels and reductions are the shared ones, which widen 16-bit values to float.
-#include "core/backends.hpp"
+#include "core/kernels/backends.hpp"
 #include "products.hpp"
 
 namespace polarkit::detail {

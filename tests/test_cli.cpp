@@ -777,7 +777,7 @@ void expect_accuracy_bars(const SweepCsv& csv, bool single) {
       EXPECT_LE(backward, 13.0);
       if (method == "zolo") {
         // A third step only where A is numerically singular (κ·n·u ≥ 1): the QR's ℓ₀ may not
-        // bound σ_min there (src/core/zolo.cpp).
+        // bound σ_min there (src/core/solvers/zolo_pd.cpp).
         const double u = (csv.text(i, "dtype") == "f32" ? 0x1p-24 : 0x1p-53);
         EXPECT_LE(iterations, kappa * n * u >= 1.0 ? 3 : 2);
       } else {

@@ -15,7 +15,7 @@
 #include <vector>
 #include <cstring>
 
-#include "core/backend.hpp"
+#include "core/kernels/backend.hpp"
 #include "cpu/blas.hpp"
 #include "cpu/host_cache.hpp"
 #include "cpu/parallel_passes.hpp"

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/backend.hpp"
+#include "core/kernels/backend.hpp"
 #include "libraries.hpp"  // cuda/
 #include "polarkit/device.hpp"
 #include "polarkit/polar.hpp"

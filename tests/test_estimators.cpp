@@ -4,8 +4,8 @@
 #include <cmath>
 #include <numbers>
 
-#include "core/lanczos.hpp"
-#include "core/orthogonality.hpp"
+#include "core/linalg/lanczos.hpp"
+#include "core/linalg/orthogonality.hpp"
 #include "support/matrices.hpp"
 
 namespace polarkit::detail {

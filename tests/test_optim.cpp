@@ -8,7 +8,7 @@
 #include <numeric>
 #include <vector>
 
-#include "core/backend.hpp"
+#include "core/kernels/backend.hpp"
 #include "polarkit/optim.hpp"
 #include "polarkit/polar.hpp"
 #include "support/matrices.hpp"

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/solvers.hpp"
+#include "core/solvers/solvers.hpp"
 #include "polarkit/condition.hpp"
 #include "polarkit/polar.hpp"
 #include "support/matrices.hpp"

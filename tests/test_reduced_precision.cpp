@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "core/backend.hpp"
+#include "core/kernels/backend.hpp"
 #include "polarkit/coefficients.hpp"
 #include "polarkit/polar.hpp"
 #include "support/matrices.hpp"

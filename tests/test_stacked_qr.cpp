@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/backends.hpp"
-#include "core/stacked_qr.hpp"
+#include "core/kernels/backends.hpp"
+#include "core/linalg/stacked_qr.hpp"
 #include "support/matrices.hpp"
 
 namespace polarkit::detail {

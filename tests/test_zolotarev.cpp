@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "core/zolotarev.hpp"
+#include "core/design/zolotarev.hpp"
 #include "polarkit/error.hpp"
 
 namespace polarkit::detail {

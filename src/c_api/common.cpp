@@ -1,5 +1,5 @@
 #include "c_api/common.hpp"
-#include "core/names.hpp"
+#include "core/api/names.hpp"
 
 #include <array>
 #include <charconv>
@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "core/half.hpp"
+#include "core/kernels/half.hpp"
 #include "polarkit/device.hpp"
 #include "polarkit/options.hpp"
 
@@ -358,7 +358,7 @@ std::optional<std::string> get_storage_option(const Storage& s, std::string_view
   return std::nullopt;
 }
 
-// The one bfloat16 conversion of the library (core/half.hpp), as the C ABI's bit patterns.
+// The one bfloat16 conversion of the library (core/kernels/half.hpp), as the C ABI's bit patterns.
 float widen_bf16(bf16_bits x) {
   detail::bfloat16 b{};
   b.bits = x;

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "c_api/common.hpp"
-#include "core/backend.hpp"
-#include "core/solvers.hpp"
+#include "core/kernels/backend.hpp"
+#include "core/solvers/solvers.hpp"
 #include "polarkit/polar.hpp"
 #include "polarkit/polarkit.h"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/backends.hpp"
+#include "core/kernels/backends.hpp"
 #include "cpu/blas.hpp"
 #include "cpu/host_cache.hpp"
 #include "cpu/parallel_passes.hpp"

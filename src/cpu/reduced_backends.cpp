@@ -5,7 +5,7 @@
 //   - TF32: float storage, and gemm/gram round copies of their inputs to TF32 first.
 #include <string>
 
-#include "core/backends.hpp"
+#include "core/kernels/backends.hpp"
 
 namespace polarkit::detail {
 namespace {

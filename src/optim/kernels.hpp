@@ -3,7 +3,7 @@
 // wrappers flip every operand instead (no copies).
 #pragma once
 
-#include "core/backend.hpp"
+#include "core/kernels/backend.hpp"
 
 namespace polarkit::optim::detail {
 

@@ -1,5 +1,5 @@
 // The one place that maps a memory space to its backends, and tells which devices exist.
-#include "core/backends.hpp"
+#include "core/kernels/backends.hpp"
 #include "cpu/host_cache.hpp"
 #include "polarkit/device.hpp"
 

@@ -10,9 +10,9 @@
 #include <numeric>
 #include <utility>
 
-#include "core/orthogonality.hpp"
-#include "core/schedule.hpp"
-#include "core/solvers.hpp"
+#include "core/linalg/orthogonality.hpp"
+#include "core/design/schedule.hpp"
+#include "core/solvers/solvers.hpp"
 
 namespace polarkit::detail {
 namespace {

@@ -1,10 +1,10 @@
-#include "core/normalise.hpp"
+#include "core/linalg/normalise.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <utility>
 
-#include "core/lanczos.hpp"
+#include "core/linalg/lanczos.hpp"
 
 namespace polarkit::detail {
 namespace {

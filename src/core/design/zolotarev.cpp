@@ -20,7 +20,7 @@
 // The differences c_{2j−1} − c_{2k} in a_j are of long double numbers whose ratios stay away
 // from 1 (the c's grow by a factor ≥ 1.2 per index for r ≤ 16), so a_j loses no more than a few
 // long double digits. Everything is rounded to double at the end.
-#include "core/zolotarev.hpp"
+#include "core/design/zolotarev.hpp"
 
 #include <cmath>
 #include <cstddef>

@@ -7,10 +7,10 @@
 #include <limits>
 #include <utility>
 
-#include "core/orthogonality.hpp"
-#include "core/reduction.hpp"
-#include "core/solvers.hpp"
-#include "core/stacked_qr.hpp"
+#include "core/linalg/orthogonality.hpp"
+#include "core/linalg/reduction.hpp"
+#include "core/solvers/solvers.hpp"
+#include "core/linalg/stacked_qr.hpp"
 
 namespace polarkit::detail {
 namespace {

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <optional>
 
-#include "core/ops.hpp"
+#include "core/kernels/ops.hpp"
 #include "polarkit/info.hpp"
 
 namespace polarkit::detail {

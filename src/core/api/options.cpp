@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/names.hpp"
+#include "core/api/names.hpp"
 #include "polarkit/error.hpp"
 #include "polarkit/options.hpp"
 

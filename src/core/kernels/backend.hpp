@@ -11,7 +11,7 @@
 #include <span>
 #include <vector>
 
-#include "core/half.hpp"
+#include "core/kernels/half.hpp"
 #include "polarkit/coefficients.hpp"
 #include "polarkit/matrix.hpp"
 

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/backend.hpp"
+#include "core/kernels/backend.hpp"
 #include "polarkit/info.hpp"
 
 namespace polarkit::detail {

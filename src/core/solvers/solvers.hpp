@@ -6,7 +6,7 @@
 #include <span>
 #include <vector>
 
-#include "core/orthogonality.hpp"
+#include "core/linalg/orthogonality.hpp"
 #include "polarkit/info.hpp"
 #include "polarkit/options.hpp"
 
@@ -33,7 +33,7 @@ struct NsItem {
 /// (the stopping rule on its own e_j) or all together (a fixed budget). The items' schedules are
 /// of one method: the same order and fixed budget. Ops counts each item's work apart
 /// (ops.items() ≥ batch.size()).
-/// Be: Backend<T>, or ProductBackend<T> for the reduced-precision formats (reduced_precision.hpp).
+/// Be: Backend<T>, or ProductBackend<T> for the reduced-precision formats (precision.hpp).
 template <class T, class Be>
 void solve_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
                          const PolarOptions& options);
@@ -77,7 +77,7 @@ template <class T>
 void solve_zolo(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
                 PolarInfo& info);
 
-/// auto (src/core/select_method.cpp): the largest κ(X₀) of an n-column X₀ for which adaptive
+/// auto (src/core/solvers/select_method.cpp): the largest κ(X₀) of an n-column X₀ for which adaptive
 /// Polar Express is both accurate (13ε) and the faster choice on a backend in `space`.
 template <class T>
 double newton_schulz_kappa_limit(index_t n, MemorySpace space);

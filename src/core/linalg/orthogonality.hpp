@@ -8,8 +8,8 @@
 #include <limits>
 #include <vector>
 
-#include "core/lanczos.hpp"
-#include "core/schedule.hpp"
+#include "core/linalg/lanczos.hpp"
+#include "core/design/schedule.hpp"
 #include "polarkit/info.hpp"
 
 namespace polarkit::detail {

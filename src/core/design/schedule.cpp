@@ -1,4 +1,4 @@
-#include "core/schedule.hpp"
+#include "core/design/schedule.hpp"
 
 #include <algorithm>
 #include <cmath>

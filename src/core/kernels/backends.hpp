@@ -1,9 +1,9 @@
-// The backends backend_for() chooses from (src/core/backend_for.cpp), each defined beside its
+// The backends backend_for() chooses from (src/core/api/backend_for.cpp), each defined beside its
 // implementation: the CPU backend in src/cpu/, the CUDA backend in cuda/ when the build has it
 // (POLARKIT_HAVE_CUDA).
 #pragma once
 
-#include "core/backend.hpp"
+#include "core/kernels/backend.hpp"
 
 namespace polarkit::detail {
 

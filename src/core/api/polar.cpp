@@ -16,12 +16,12 @@
 #include <utility>
 #include <vector>
 
-#include "core/normalise.hpp"
-#include "core/orthogonality.hpp"
-#include "core/reduced_precision.hpp"
-#include "core/reduction.hpp"
-#include "core/schedule.hpp"
-#include "core/solvers.hpp"
+#include "core/linalg/normalise.hpp"
+#include "core/linalg/orthogonality.hpp"
+#include "core/solvers/precision.hpp"
+#include "core/linalg/reduction.hpp"
+#include "core/design/schedule.hpp"
+#include "core/solvers/solvers.hpp"
 
 namespace polarkit {
 namespace {
@@ -316,7 +316,7 @@ void solve_newton_schulz_batch(Backend<T>& be, std::span<Problem<T>*> batch,
       items.push_back({&p->X, schedules.back().get(), &p->info});
     }
     Ops<T> ops(be, group.size());
-    detail::solve_reduced_precision(ops, std::span<const detail::NsItem<T>>(items), options);
+    detail::solve_newton_schulz_in_precision(ops, std::span<const detail::NsItem<T>>(items), options);
     for (std::size_t i = 0; i < group.size(); ++i) {
       group[i]->ops.add_work(ops, i);
       finish(be, *group[i], options);

@@ -18,7 +18,7 @@
 #include <cmath>
 #include <utility>
 
-#include "core/ops.hpp"
+#include "core/kernels/ops.hpp"
 
 namespace polarkit::detail {
 

@@ -24,8 +24,8 @@
 #include <limits>
 #include <type_traits>
 
-#include "core/orthogonality.hpp"
-#include "core/solvers.hpp"
+#include "core/linalg/orthogonality.hpp"
+#include "core/solvers/solvers.hpp"
 
 namespace polarkit::detail {
 

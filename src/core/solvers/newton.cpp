@@ -7,10 +7,10 @@
 #include <limits>
 #include <utility>
 
-#include "core/schedule.hpp"
-#include "core/normalise.hpp"
-#include "core/reduction.hpp"
-#include "core/solvers.hpp"
+#include "core/design/schedule.hpp"
+#include "core/linalg/normalise.hpp"
+#include "core/linalg/reduction.hpp"
+#include "core/solvers/solvers.hpp"
 
 namespace polarkit::detail {
 namespace {

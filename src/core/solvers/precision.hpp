@@ -3,8 +3,8 @@
 
 #include <span>
 
-#include "core/schedule.hpp"
-#include "core/solvers.hpp"
+#include "core/design/schedule.hpp"
+#include "core/solvers/solvers.hpp"
 
 namespace polarkit::detail {
 
@@ -14,7 +14,7 @@ namespace polarkit::detail {
 /// precision. The reduced steps are reported as StepKind::reduced. Precision::working runs the
 /// plain iteration in T. The items iterate as one batch (solve_newton_schulz).
 template <class T>
-void solve_reduced_precision(Ops<T>& ops, std::span<const NsItem<T>> batch,
+void solve_newton_schulz_in_precision(Ops<T>& ops, std::span<const NsItem<T>> batch,
                              const PolarOptions& options);
 
 }  // namespace polarkit::detail

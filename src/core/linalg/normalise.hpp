@@ -1,7 +1,7 @@
 // X₀ = A/α: the scaling every iterative solver starts from, safe for any magnitude of A.
 #pragma once
 
-#include "core/ops.hpp"
+#include "core/kernels/ops.hpp"
 #include "polarkit/options.hpp"
 
 namespace polarkit::detail {

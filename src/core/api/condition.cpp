@@ -4,8 +4,8 @@
 #include <limits>
 #include <utility>
 
-#include "core/normalise.hpp"
-#include "core/reduction.hpp"
+#include "core/linalg/normalise.hpp"
+#include "core/linalg/reduction.hpp"
 
 namespace polarkit {
 namespace detail {

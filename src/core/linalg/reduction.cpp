@@ -1,6 +1,6 @@
-#include "core/reduction.hpp"
+#include "core/linalg/reduction.hpp"
 
-#include "core/lanczos.hpp"
+#include "core/linalg/lanczos.hpp"
 
 #include <algorithm>
 #include <cmath>

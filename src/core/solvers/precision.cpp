@@ -1,6 +1,6 @@
 // The reduced-precision phase reuses the one Newton–Schulz loop on a ProductBackend of the
 // storage format; only the conversions at its ends and the refinement are specific to it.
-#include "core/reduced_precision.hpp"
+#include "core/solvers/precision.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -78,7 +78,7 @@ void refine(Ops<T>& ops, std::span<const NsItem<T>> batch, const PolarOptions& o
 }  // namespace
 
 template <class T>
-void solve_reduced_precision(Ops<T>& ops, std::span<const NsItem<T>> batch,
+void solve_newton_schulz_in_precision(Ops<T>& ops, std::span<const NsItem<T>> batch,
                              const PolarOptions& options) {
   std::vector<std::size_t> first;
   for (const NsItem<T>& item : batch) first.push_back(item.info->steps.size());
@@ -104,9 +104,9 @@ void solve_reduced_precision(Ops<T>& ops, std::span<const NsItem<T>> batch,
   if (options.refine) refine(ops, batch, options);
 }
 
-template void solve_reduced_precision<float>(Ops<float>&, std::span<const NsItem<float>>,
+template void solve_newton_schulz_in_precision<float>(Ops<float>&, std::span<const NsItem<float>>,
                                              const PolarOptions&);
-template void solve_reduced_precision<double>(Ops<double>&, std::span<const NsItem<double>>,
+template void solve_newton_schulz_in_precision<double>(Ops<double>&, std::span<const NsItem<double>>,
                                               const PolarOptions&);
 
 }  // namespace polarkit::detail

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/reduction.hpp"
-#include "core/solvers.hpp"
+#include "core/linalg/reduction.hpp"
+#include "core/solvers/solvers.hpp"
 
 namespace polarkit::detail {
 

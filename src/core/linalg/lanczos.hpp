@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/ops.hpp"
-#include "core/tridiagonal.hpp"
+#include "core/kernels/ops.hpp"
+#include "core/linalg/tridiagonal.hpp"
 
 namespace polarkit::detail {
 

@@ -6,10 +6,10 @@
 #include <cmath>
 #include <utility>
 
-#include "core/reduction.hpp"
-#include "core/solvers.hpp"
-#include "core/stacked_qr.hpp"
-#include "core/zolotarev.hpp"
+#include "core/linalg/reduction.hpp"
+#include "core/solvers/solvers.hpp"
+#include "core/linalg/stacked_qr.hpp"
+#include "core/design/zolotarev.hpp"
 
 namespace polarkit::detail {
 
