@@ -1,6 +1,7 @@
 // Accuracy and behaviour of polar() on the CPU: identities with tolerances in units of ε and n.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cmath>
 #include <set>
 #include <string>
@@ -592,6 +593,40 @@ TEST(Errors, ShapesAndOptionsAreChecked) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("polar-express-adaptive"), std::string::npos);
   }
+}
+
+// The one method table: every method's name parses back to it (in any case, '_' for '-'), the
+// list is in enumerator order, the family and the fixed budget are what the solvers do, and a
+// value outside the enumeration is refused rather than read past the table.
+TEST(MethodTable, NamesFamiliesAndBudgetsAgree) {
+  const auto methods = all_methods();
+  ASSERT_EQ(methods.size(), 10U);
+  for (std::size_t i = 0; i < methods.size(); ++i) {
+    const Method m = methods[i];
+    EXPECT_EQ(static_cast<std::size_t>(m), i);
+    const std::string name(method_name(m));
+    EXPECT_EQ(parse_method(name), m) << name;
+    std::string upper = name;
+    for (char& c : upper) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
+    EXPECT_EQ(parse_method(upper), m) << upper;
+    EXPECT_EQ(default_steps(m), m == Method::muon ? 5 : 0) << name;
+  }
+  for (const Method m : {Method::newton_schulz, Method::quintic, Method::muon,
+                         Method::polar_express, Method::polar_express_adaptive}) {
+    EXPECT_TRUE(is_newton_schulz(m)) << method_name(m);
+  }
+  for (const Method m : {Method::svd, Method::newton, Method::qdwh, Method::zolo, Method::automatic}) {
+    EXPECT_FALSE(is_newton_schulz(m)) << method_name(m);
+  }
+  // Muon's budget is what a solve with steps = 0 runs.
+  PolarOptions o;
+  o.method = Method::muon;
+  const auto r = polar(testing::gaussian<double>(12, 8, 3), o);
+  EXPECT_EQ(r.info.iterations, default_steps(Method::muon));
+  const auto outside = static_cast<Method>(methods.size());
+  EXPECT_FALSE(is_newton_schulz(outside));
+  EXPECT_EQ(method_name(outside), "unknown");
+  EXPECT_THROW((void)default_steps(outside), Error);
 }
 
 // Empty inputs, as SciPy and JAX return them (and the C ABI and the CLI now agree): U empty of

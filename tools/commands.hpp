@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "polarkit/options.hpp"
 
 namespace polarkit::cli {
 
@@ -39,12 +40,20 @@ struct PolarArgs {
   int repeat = 1;  ///< run polar this many times and report the fastest run (warm caches, threads)
 };
 
+// The names of every method that iterates to tolerance (default_steps 0), in the library's order.
+inline std::vector<std::string> methods_to_tolerance() {
+  std::vector<std::string> names;
+  for (const Method m : all_methods()) {
+    if (default_steps(m) == 0) names.emplace_back(method_name(m));
+  }
+  return names;
+}
+
 // The defaults make `polarkit sweep` (no flags) the run docs/accuracy.md reports on: every
 // method that iterates to tolerance (muon, a fixed 5-step budget, only when asked), the three
 // spectra, n = 200: about 7 s on 2 cores (release build), well under a minute.
 struct SweepArgs {
-  std::vector<std::string> methods{"svd",  "newton-schulz", "quintic", "polar-express",
-                                   "polar-express-adaptive", "newton", "qdwh", "zolo", "auto"};
+  std::vector<std::string> methods = methods_to_tolerance();
   std::int64_t n = 200;
   std::int64_t m = 0;        // 0: m = n
   std::vector<double> kappas;  // empty: the dtype's default list

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -119,6 +120,14 @@ Method parse_method(std::string_view name);
 /// True for the Newton–Schulz family (newton-schulz, quintic, muon, polar-express,
 /// polar-express-adaptive): matrix products only, the methods PolarOptions::precision applies to.
 bool is_newton_schulz(Method method);
+
+/// Every method, in the order of Method's enumerators (the names the CLI and the C ABI list).
+std::span<const Method> all_methods();
+
+/// The step budget a method runs when PolarOptions::steps is 0: 5 for muon, whose fixed quintic
+/// is not meant to converge; 0 for the methods that iterate to tolerance. Throws
+/// Error(invalid_argument) for a value outside the enumeration.
+int default_steps(Method method);
 
 /// Canonical name of a precision ("working", "tf32", "bf16", "fp16").
 std::string_view precision_name(Precision precision);

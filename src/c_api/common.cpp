@@ -188,13 +188,8 @@ void write_value(const std::string& text, char* value, std::size_t size) {
 }
 
 std::string method_names() {
-  constexpr std::array methods{Method::svd,           Method::newton_schulz,
-                               Method::quintic,       Method::muon,
-                               Method::polar_express, Method::polar_express_adaptive,
-                               Method::newton,        Method::qdwh,
-                               Method::zolo,          Method::automatic};
   std::string names;
-  for (const Method m : methods) {
+  for (const Method m : all_methods()) {
     if (!names.empty()) names += ", ";
     names += method_name(m);
   }

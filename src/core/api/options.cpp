@@ -2,29 +2,31 @@
 #include <array>
 #include <initializer_list>
 #include <cstddef>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/api/names.hpp"
+#include "core/solvers/methods.hpp"
 #include "polarkit/error.hpp"
 #include "polarkit/options.hpp"
 
 namespace polarkit {
 namespace {
 
-constexpr std::array<std::pair<Method, std::string_view>, 10> method_names{{
-    {Method::svd, "svd"},
-    {Method::newton_schulz, "newton-schulz"},
-    {Method::quintic, "quintic"},
-    {Method::muon, "muon"},
-    {Method::polar_express, "polar-express"},
-    {Method::polar_express_adaptive, "polar-express-adaptive"},
-    {Method::newton, "newton"},
-    {Method::qdwh, "qdwh"},
-    {Method::zolo, "zolo"},
-    {Method::automatic, "auto"},
-}};
+template <class Enum>
+using Names = std::span<const std::pair<Enum, std::string_view>>;
+
+// The method table's names, in its order.
+Names<Method> method_name_pairs() {
+  static const std::vector<std::pair<Method, std::string_view>> names = [] {
+    std::vector<std::pair<Method, std::string_view>> out;
+    for (const detail::MethodRow& row : detail::method_table()) out.emplace_back(row.method, row.name);
+    return out;
+  }();
+  return names;
+}
 
 constexpr std::array<std::pair<Precision, std::string_view>, 4> precision_names{{
     {Precision::working, "working"},
@@ -33,8 +35,8 @@ constexpr std::array<std::pair<Precision, std::string_view>, 4> precision_names{
     {Precision::fp16, "fp16"},
 }};
 
-template <class Enum, std::size_t N>
-std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& names, Enum value) {
+template <class Enum>
+std::string_view name_of(Names<Enum> names, Enum value) {
   for (const auto& [v, name] : names) {
     if (v == value) return name;
   }
@@ -70,9 +72,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 // " (did you mean 'x'?)" for the known name nearest to a near miss (at most 2 edits, or a third
 // of the name for long ones: "polar-expres"), else "".
-template <class Enum, std::size_t N>
-std::string suggestion(const std::array<std::pair<Enum, std::string_view>, N>& names,
-                       std::string_view name) {
+template <class Enum>
+std::string suggestion(Names<Enum> names, std::string_view name) {
   const std::string key = folded(name);
   std::string_view nearest;
   std::size_t nearest_distance = key.size();
@@ -89,8 +90,8 @@ std::string suggestion(const std::array<std::pair<Enum, std::string_view>, N>& n
 
 // Parses a name in any case, with '_' for '-', or one of the aliases; an unknown name is an
 // error that lists the accepted names and suggests the nearest one when it is a near miss.
-template <class Enum, std::size_t N>
-Enum parse(const std::array<std::pair<Enum, std::string_view>, N>& names, std::string_view name,
+template <class Enum>
+Enum parse(Names<Enum> names, std::string_view name,
            const char* what,
            std::initializer_list<std::pair<std::string_view, Enum>> aliases = {}) {
   const std::string key = folded(name);
@@ -110,27 +111,39 @@ Enum parse(const std::array<std::pair<Enum, std::string_view>, N>& names, std::s
 
 }  // namespace
 
-std::string_view method_name(Method method) { return name_of(method_names, method); }
+std::string_view method_name(Method method) { return name_of(method_name_pairs(), method); }
 
 Method parse_method(std::string_view name) {
-  return parse(method_names, name, "method", {{"automatic", Method::automatic}});
+  return parse(method_name_pairs(), name, "method", {{"automatic", Method::automatic}});
 }
 
 namespace detail {
-std::string method_suggestion(std::string_view name) { return suggestion(method_names, name); }
+std::string method_suggestion(std::string_view name) { return suggestion(method_name_pairs(), name); }
 }  // namespace detail
 
 bool is_newton_schulz(Method m) {
-  return m == Method::newton_schulz || m == Method::quintic || m == Method::muon ||
-         m == Method::polar_express || m == Method::polar_express_adaptive;
+  const auto rows = detail::method_table();
+  const auto i = static_cast<std::size_t>(m);
+  return i < rows.size() && rows[i].family == detail::Family::newton_schulz;
 }
 
+std::span<const Method> all_methods() {
+  static const std::vector<Method> methods = [] {
+    std::vector<Method> out;
+    for (const detail::MethodRow& row : detail::method_table()) out.push_back(row.method);
+    return out;
+  }();
+  return methods;
+}
+
+int default_steps(Method method) { return detail::method_row(method).default_steps; }
+
 std::string_view precision_name(Precision precision) {
-  return name_of(precision_names, precision);
+  return name_of(Names<Precision>(precision_names), precision);
 }
 
 Precision parse_precision(std::string_view name) {
-  return parse(precision_names, name, "precision");
+  return parse(Names<Precision>(precision_names), name, "precision");
 }
 
 }  // namespace polarkit

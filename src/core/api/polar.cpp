@@ -5,6 +5,7 @@
 #include "polarkit/polar.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <memory>
@@ -16,11 +17,12 @@
 #include <utility>
 #include <vector>
 
+#include "core/design/schedule.hpp"
 #include "core/linalg/normalise.hpp"
 #include "core/linalg/orthogonality.hpp"
-#include "core/solvers/precision.hpp"
 #include "core/linalg/reduction.hpp"
-#include "core/design/schedule.hpp"
+#include "core/solvers/methods.hpp"
+#include "core/solvers/precision.hpp"
 #include "core/solvers/solvers.hpp"
 
 namespace polarkit {
@@ -249,21 +251,12 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
   }
   const Method method = requested == Method::automatic ? Method::qdwh : requested;
   info.method_used = method;
-  switch (method) {
-    case Method::qdwh:
-      // A tall X₀ = QR leaves R with the same Gram matrix (to rounding) for QDWH to start from.
-      detail::solve_qdwh(ops, p.X, reduction.ell, options, info, std::move(gram0));
-      if (std::isfinite(reduction.cond_estimate)) info.cond_estimate = reduction.cond_estimate;
-      break;
-    case Method::newton:
-      detail::solve_newton(ops, p.X, reduction.ell0, options, info);
-      break;
-    case Method::zolo:
-      detail::solve_zolo(ops, p.X, reduction.ell0, options, info);
-      break;
-    default:
-      invalid("polar: no single-matrix solver for method " + std::string(method_name(method)));
+  const detail::MethodRow& row = detail::method_row(method);
+  if (row.family != detail::Family::rational) {
+    invalid("polar: no single-matrix solver for method " + std::string(row.name));
   }
+  detail::RationalCall<T> call{ops, p.X, reduction, std::move(gram0), options, info};
+  detail::rational_solver<T>(row)(call);
   const typename Ops<T>::Phase phase(ops, "expand");
   detail::expand(ops, reduction, p.X);
 }
@@ -366,10 +359,9 @@ void validate_polar_options(const PolarOptions& o) {
   if (o.precision != Precision::working) {
     const std::string precision(precision_name(o.precision));
     if (!is_newton_schulz(o.method)) {
-      invalid("polar: precision '" + precision +
-              "' applies to the Newton-Schulz methods (newton-schulz, quintic, muon, "
-              "polar-express, polar-express-adaptive), not to '" +
-              std::string(method_name(o.method)) + "'");
+      constexpr std::array family{Family::newton_schulz};
+      invalid("polar: precision '" + precision + "' applies to the Newton-Schulz methods (" +
+              method_names(family) + "), not to '" + std::string(method_name(o.method)) + "'");
     }
     if (o.precision == Precision::tf32 && !std::is_same_v<T, float>) {
       invalid("polar: precision 'tf32' needs float input");

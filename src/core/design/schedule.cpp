@@ -106,31 +106,31 @@ std::vector<Quintic> polar_express_with_safety() {
 
 }  // namespace
 
-std::unique_ptr<Schedule> make_schedule(Method method, const PolarOptions& options) {
-  switch (method) {
-    case Method::newton_schulz:
-      return std::make_unique<TableSchedule>(std::vector<Quintic>{{1.5, -0.5, 0.0}}, 2, 1.0, nan);
-    case Method::quintic:
-      return std::make_unique<TableSchedule>(std::vector<Quintic>{{15.0 / 8, -10.0 / 8, 3.0 / 8}},
-                                             3, 1.0, nan);
-    case Method::muon: {
-      if (options.coefficients.empty()) {
-        return std::make_unique<TableSchedule>(std::vector<Quintic>{{3.4445, -4.7750, 2.0315}},
-                                               0, 1.0, nan, 5);
-      }
-      const auto size = static_cast<int>(options.coefficients.size());
-      return std::make_unique<TableSchedule>(options.coefficients, 0, 1.0, nan,
-                                             size == 1 ? 5 : size);
-    }
-    case Method::polar_express:
-      return std::make_unique<TableSchedule>(polar_express_with_safety(), 3, 1.01, 1e-3);
-    case Method::polar_express_adaptive:
-      return std::make_unique<AdaptiveSchedule>(options.lower_bound);
-    default:
-      break;
+std::unique_ptr<Schedule> newton_schulz_schedule(const PolarOptions& /*options*/, int /*steps*/) {
+  return std::make_unique<TableSchedule>(std::vector<Quintic>{{1.5, -0.5, 0.0}}, 2, 1.0, nan);
+}
+
+std::unique_ptr<Schedule> quintic_schedule(const PolarOptions& /*options*/, int /*steps*/) {
+  return std::make_unique<TableSchedule>(std::vector<Quintic>{{15.0 / 8, -10.0 / 8, 3.0 / 8}}, 3,
+                                         1.0, nan);
+}
+
+std::unique_ptr<Schedule> muon_schedule(const PolarOptions& options, int default_steps) {
+  if (options.coefficients.empty()) {
+    return std::make_unique<TableSchedule>(std::vector<Quintic>{{3.4445, -4.7750, 2.0315}}, 0, 1.0,
+                                           nan, default_steps);
   }
-  throw Error(ErrorCode::invalid_argument,
-              "method '" + std::string(method_name(method)) + "' is not a Newton-Schulz method");
+  const auto size = static_cast<int>(options.coefficients.size());
+  return std::make_unique<TableSchedule>(options.coefficients, 0, 1.0, nan,
+                                         size == 1 ? default_steps : size);
+}
+
+std::unique_ptr<Schedule> polar_express_schedule(const PolarOptions& /*options*/, int /*steps*/) {
+  return std::make_unique<TableSchedule>(polar_express_with_safety(), 3, 1.01, 1e-3);
+}
+
+std::unique_ptr<Schedule> adaptive_schedule(const PolarOptions& options, int /*steps*/) {
+  return std::make_unique<AdaptiveSchedule>(options.lower_bound);
 }
 
 }  // namespace polarkit::detail

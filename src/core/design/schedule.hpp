@@ -51,8 +51,16 @@ class Schedule {
   [[nodiscard]] virtual bool steers_by_spectrum() const = 0;
 };
 
-/// The schedule of a Newton–Schulz-family method. Throws for methods outside the family.
-std::unique_ptr<Schedule> make_schedule(Method method, const PolarOptions& options);
+/// The schedules of the Newton–Schulz family, one per method (the method table,
+/// core/solvers/methods.hpp, says which is whose; make_schedule there picks by Method).
+/// default_steps: the fixed budget where the caller sets none (Muon's), from the same table.
+std::unique_ptr<Schedule> newton_schulz_schedule(const PolarOptions& options, int default_steps);
+std::unique_ptr<Schedule> quintic_schedule(const PolarOptions& options, int default_steps);
+/// Jordan's quintic, or the caller's coefficient table (one row: repeated for the default budget).
+std::unique_ptr<Schedule> muon_schedule(const PolarOptions& options, int default_steps);
+std::unique_ptr<Schedule> polar_express_schedule(const PolarOptions& options, int default_steps);
+/// Adaptive Polar Express from options.lower_bound (0: Lanczos's estimate of the first iterate).
+std::unique_ptr<Schedule> adaptive_schedule(const PolarOptions& options, int default_steps);
 
 /// The options of a refinement in working precision (after a reduced-precision iteration or
 /// LAPACK's SVD): adaptive Polar Express to tolerance from the current iterate — no fixed budget,

@@ -7,6 +7,7 @@
 #include <limits>
 #include <utility>
 
+#include "core/solvers/methods.hpp"
 #include "core/design/schedule.hpp"
 #include "core/linalg/normalise.hpp"
 #include "core/linalg/reduction.hpp"

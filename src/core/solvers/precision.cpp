@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/solvers/methods.hpp"
+
 namespace polarkit::detail {
 namespace {
 

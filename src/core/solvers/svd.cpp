@@ -8,6 +8,7 @@
 #include <limits>
 #include <utility>
 
+#include "core/solvers/methods.hpp"
 #include "core/linalg/orthogonality.hpp"
 #include "core/design/schedule.hpp"
 #include "core/solvers/solvers.hpp"
