@@ -272,7 +272,11 @@ TEST(Batched, RejectsBadBatchesBeforeWritingAnyOutput) {
   const V A1_as_output(A1.data(), 12, 8, 12, Layout::col_major, MemorySpace::host);
   EXPECT_EQ(code_of(run({A0.view(), A1.view()}, {U0.view(), A1_as_output}, {}), &message),
             ErrorCode::invalid_argument);
-  EXPECT_NE(message.find("item 1"), std::string::npos) << message;
+  EXPECT_NE(message.find("U[1] and A[1] overlap"), std::string::npos) << message;
+  // Across items too: item 0's U may not be item 1's A.
+  EXPECT_EQ(code_of(run({A0.view(), A1.view()}, {A1_as_output, U1.view()}, {}), &message),
+            ErrorCode::invalid_argument);
+  EXPECT_NE(message.find("U[0] and A[1] overlap"), std::string::npos) << message;
   A1(3, 2) = std::numeric_limits<double>::infinity();
   EXPECT_EQ(code_of(run({A0.view(), A1.view()}, {U0.view(), U1.view()}, {}), &message),
             ErrorCode::non_finite_input);

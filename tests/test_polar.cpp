@@ -576,6 +576,41 @@ TEST(Errors, NonFiniteInputIsRejectedBeforeAnyWork) {
   EXPECT_THROW((void)polar(A), Error);
 }
 
+// The overlap rule every entry point shares (the C ABI's tests hold it to the same words): no
+// output may share memory with A or with the other output, at any offset — polar() compared the
+// data pointers only and accepted a U that overlapped A one element in.
+TEST(Errors, OutputsMayNotOverlapAnyOperand) {
+  const index_t m = 6;
+  const index_t n = 4;
+  std::vector<double> buffer(static_cast<std::size_t>(3 * m * n), 0.5);
+  for (std::size_t i = 0; i < buffer.size(); ++i) buffer[i] += 0.01 * static_cast<double>(i % 7);
+  using V = MatrixView<double>;
+  const MatrixView<const double> A(buffer.data(), m, n, m, Layout::col_major, MemorySpace::host);
+  const V shifted(buffer.data() + 1, m, n, m, Layout::col_major, MemorySpace::host);
+  const V after(buffer.data() + m * n, m, n, m, Layout::col_major, MemorySpace::host);
+  const V h_in_a(buffer.data() + 2, n, n, n, Layout::col_major, MemorySpace::host);
+  const V h_in_u(buffer.data() + m * n + 3, n, n, n, Layout::col_major, MemorySpace::host);
+  const V h_apart(buffer.data() + 2 * m * n, n, n, n, Layout::col_major, MemorySpace::host);
+  const auto message_of = [](const auto& call) {
+    try {
+      call();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+      return std::string(e.what());
+    }
+    return std::string("no exception");
+  };
+  const auto before = buffer;
+  EXPECT_EQ(message_of([&] { (void)polar(A, shifted, V()); }),
+            "polar: U and A overlap in memory (U must not alias A)");
+  EXPECT_EQ(message_of([&] { (void)polar(A, after, h_in_a); }),
+            "polar: H and A overlap in memory (H must not alias A)");
+  EXPECT_EQ(message_of([&] { (void)polar(A, after, h_in_u); }),
+            "polar: H and U overlap in memory (H must not alias U)");
+  EXPECT_EQ(buffer, before);  // nothing was written by the refused calls
+  EXPECT_NO_THROW((void)polar(A, after, h_apart));  // adjacent, not overlapping
+}
+
 TEST(Errors, ShapesAndOptionsAreChecked) {
   const auto A = testing::gaussian<double>(5, 4, 1);
   Matrix<double> U(4, 5);

@@ -109,7 +109,8 @@ struct StepReport {
   PolarInfo oracle;  ///< the polar call's report (Muon, PolarGrad, Spectral); default otherwise
 };
 
-/// Throws Error(invalid_argument) for shape mismatches, aliasing of G with W or M, a missing
+/// Throws Error(invalid_argument) for shape mismatches, W or M sharing memory with any other
+/// operand (the rule of polar(); gradients may share with each other), a missing
 /// momentum state when momentum > 0, or hyper-parameters out of range; Error(non_finite_input)
 /// for NaN/Inf in G.
 /// (T is deduced from W alone, so G may be passed as a mutable view or an owning matrix's view.)

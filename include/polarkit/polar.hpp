@@ -35,7 +35,9 @@ template <class T>
 PolarResult<T> polar(MatrixView<const T> A, const PolarOptions& options = {});
 
 /// Writes U into the caller's m × n view and, when H is not empty and options.compute_h is set,
-/// H into the caller's n × n view. U and H may have any layout; neither may alias A.
+/// H into the caller's n × n view. U and H may have any layout; neither may share memory with A
+/// or with the other (blocks of one array may, where they share no element). Throws
+/// Error(invalid_argument) "polar: U and A overlap in memory (...)" otherwise.
 template <class T>
 PolarInfo polar(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H,
                 const PolarOptions& options = {});

@@ -9,7 +9,10 @@
  *     between rows. The buffers are used in place, never copied or transposed, and m × n is the
  *     shape as the caller sees it (a torch weight of shape (d_out, d_in) is m = d_out,
  *     n = d_in).
- *   - Inputs (const pointers) are never modified. Outputs must not overlap the inputs.
+ *   - Inputs (const pointers) are never modified. Outputs must not overlap the inputs or each
+ *     other: two blocks of one array (the same leading dimension and layout) overlap where they
+ *     share an element, other buffers where their address ranges meet. The C++ API applies the
+ *     same rule.
  *   - Handles are opaque; the caller owns every buffer and all optimizer state (functional, like
  *     optax). Handles may be shared between threads for reading (polar and step calls take them
  *     as const); *_set on a handle must not race with other calls using that handle.

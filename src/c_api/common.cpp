@@ -46,8 +46,6 @@ int fail_current(const char* function) noexcept {
   }
 }
 
-void invalid(const std::string& message) { throw Error(ErrorCode::invalid_argument, message); }
-
 void require_pointer(const void* pointer, const char* name) {
   if (pointer == nullptr) invalid(std::string(name) + " is NULL");
 }
@@ -99,24 +97,13 @@ void require_ld(const char* name, std::int64_t ld, std::int64_t rows, std::int64
   }
 }
 
-void require_disjoint(const Extent& x, const Extent& y) {
-  if (x.data == nullptr || y.data == nullptr) return;
-  // An empty matrix occupies no memory. (ld·(lines − 1) + length would span n − 1 columns of a
-  // 0 × n matrix, and be negative for a 0 × 0 one, so that the valid pointers of an empty
-  // problem were refused as overlapping, depending on where they happened to lie.)
-  if (x.rows == 0 || x.cols == 0 || y.rows == 0 || y.cols == 0) return;
-  auto range = [](const Extent& e) {
-    const auto begin = reinterpret_cast<std::uintptr_t>(e.data);
-    const auto elements = static_cast<std::uintptr_t>(
-        e.ld * (lines(e.rows, e.cols, e.layout) - 1) + line_length(e.rows, e.cols, e.layout));
-    return std::array<std::uintptr_t, 2>{begin, begin + elements * e.element_size};
-  };
-  const auto rx = range(x);
-  const auto ry = range(y);
-  if (rx[0] < ry[1] && ry[0] < rx[1]) {
-    invalid(std::string(x.name) + " and " + y.name + " overlap in memory (" + x.name +
-            " must not alias " + y.name + ")");
-  }
+detail::Operand operand(const char* name, std::int64_t count, std::int64_t item, const void* data,
+                        std::int64_t rows, std::int64_t cols, std::int64_t ld, Layout layout,
+                        std::size_t element_size, bool written) {
+  std::string label(name);
+  if (count > 1) label += "[" + std::to_string(item) + "]";
+  return {detail::extent(data, rows, cols, ld, layout == Layout::col_major, element_size), written,
+          std::move(label)};
 }
 
 void bad_value(std::string_view key, std::string_view value, std::string_view accepted) {

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/api/checks.hpp"
 #include "polarkit/error.hpp"
 #include "polarkit/matrix_view.hpp"
 #include "polarkit/optim.hpp"
@@ -41,7 +42,7 @@ int guarded(const char* function, Body&& body) noexcept {
   }
 }
 
-[[noreturn]] void invalid(const std::string& message);
+using detail::invalid;
 
 void require_pointer(const void* pointer, const char* name);
 /// m > 0 and n > 0: empty problems are rejected with "m and n must be positive".
@@ -53,18 +54,12 @@ void require_sizes(std::int64_t m, std::int64_t n);
 void require_ld(const char* name, std::int64_t ld, std::int64_t rows, std::int64_t cols,
                 Layout layout, std::size_t element_size);
 
-/// A rows × cols matrix in memory, for the overlap checks.
-struct Extent {
-  const void* data;
-  std::int64_t rows, cols, ld;
-  Layout layout;
-  std::size_t element_size;
-  const char* name;
-};
-/// Throws invalid_argument when the address ranges [data, data + ld·(lines − 1) + line length)
-/// (lines: the columns, or the rows of a row-major matrix) of two (non-NULL, non-empty) matrices
-/// overlap; an empty matrix overlaps nothing.
-void require_disjoint(const Extent& x, const Extent& y);
+/// One operand of a call for the overlap rule (detail::require_disjoint), from the raw pointer
+/// and its leading dimension in the given layout: the C ABI checks before staging, whose copies
+/// would hide the caller's aliasing. count > 1 names it by item ("u[2]").
+detail::Operand operand(const char* name, std::int64_t count, std::int64_t item, const void* data,
+                        std::int64_t rows, std::int64_t cols, std::int64_t ld, Layout layout,
+                        std::size_t element_size, bool written);
 
 /// Text values of *_set.
 double parse_number(std::string_view key, std::string_view value, std::string_view accepted);

@@ -137,8 +137,9 @@ std::string get_hyper(const polarkit_optimizer& o, std::string_view key) {
 }
 
 // Every argument check of a step that the C ABI owes its caller before optim sees views: sizes,
-// pointers, leading dimensions (in the handle's layout) and the overlaps within each item. (optim
-// checks the overlaps between items, and the gradients for NaN/Inf.)
+// pointers, leading dimensions (in the handle's layout) and the overlap rule across all items, on
+// the caller's pointers (staged copies would hide their aliasing). optim checks the gradients for
+// NaN/Inf.
 template <class S>
 void check_arguments(const Config& config, std::int64_t count, std::int64_t m, std::int64_t n,
                      S* const* w, std::int64_t ldw, const S* const* g, std::int64_t ldg,
@@ -154,18 +155,17 @@ void check_arguments(const Config& config, std::int64_t count, std::int64_t m, s
   require_ld("ldw", ldw, m, n, layout, sizeof(S));
   require_ld("ldg", ldg, m, n, layout, sizeof(S));
   if (momentum != nullptr) require_ld("ldm", ldm, m, n, layout, sizeof(S));
+  std::vector<detail::Operand> operands;
   for (std::int64_t i = 0; i < count; ++i) {
     require_pointer(w[i], count == 1 ? "w" : "w[i]");
     require_pointer(g[i], count == 1 ? "g" : "g[i]");
     if (momentum != nullptr) require_pointer(momentum[i], count == 1 ? "momentum" : "momentum[i]");
-    const Extent ew{w[i], m, n, ldw, layout, sizeof(S), "w"};
-    const Extent eg{g[i], m, n, ldg, layout, sizeof(S), "g"};
-    const Extent em{momentum != nullptr ? momentum[i] : nullptr, m, n, ldm, layout, sizeof(S),
-                    "momentum"};
-    require_disjoint(eg, ew);
-    require_disjoint(eg, em);
-    require_disjoint(em, ew);
+    operands.push_back(operand("w", count, i, w[i], m, n, ldw, layout, sizeof(S), true));
+    operands.push_back(operand("momentum", count, i, momentum != nullptr ? momentum[i] : nullptr,
+                               m, n, ldm, layout, sizeof(S), true));
+    operands.push_back(operand("g", count, i, g[i], m, n, ldg, layout, sizeof(S), false));
   }
+  detail::require_disjoint("", std::move(operands));
 }
 
 // polarkit_optimizer_step_{d,s,bf16} are batches of one (optim::step, whose messages name no

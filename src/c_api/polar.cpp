@@ -113,8 +113,7 @@ void check_arguments(std::int64_t count, std::int64_t m, std::int64_t n, const S
   require_ld("ldu", ldu, m, n, layout, sizeof(S));
   if (h != nullptr) require_ld("ldh", ldh, n, n, layout, sizeof(S));
   const auto items = static_cast<std::size_t>(count);
-  std::vector<Extent> inputs;
-  std::vector<Extent> outputs;
+  std::vector<detail::Operand> operands;
   for (std::size_t i = 0; i < items; ++i) {
     // An empty problem has no element to read or write: its pointers may be NULL.
     if (m > 0 && n > 0) {
@@ -122,14 +121,13 @@ void check_arguments(std::int64_t count, std::int64_t m, std::int64_t n, const S
       require_pointer(u[i], "u[i]");
     }
     if (h != nullptr && n > 0) require_pointer(h[i], "h[i]");
-    inputs.push_back({a[i], m, n, lda, layout, sizeof(S), "a"});
-    outputs.push_back({u[i], m, n, ldu, layout, sizeof(S), "u"});
-    outputs.push_back({h != nullptr ? h[i] : nullptr, n, n, ldh, layout, sizeof(S), "h"});
+    const auto k = static_cast<std::int64_t>(i);
+    operands.push_back(operand("a", count, k, a[i], m, n, lda, layout, sizeof(S), false));
+    operands.push_back(operand("u", count, k, u[i], m, n, ldu, layout, sizeof(S), true));
+    operands.push_back(operand("h", count, k, h != nullptr ? h[i] : nullptr, n, n, ldh, layout,
+                               sizeof(S), true));
   }
-  for (std::size_t j = 0; j < outputs.size(); ++j) {
-    for (const Extent& input : inputs) require_disjoint(outputs[j], input);
-    for (std::size_t k = 0; k < j; ++k) require_disjoint(outputs[j], outputs[k]);
-  }
+  detail::require_disjoint("", std::move(operands));
 }
 
 // polarkit_polar_{d,s,bf16} are batches of one: one set of checks and one call for all.

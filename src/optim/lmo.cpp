@@ -3,7 +3,7 @@
 #include <limits>
 #include <utility>
 
-#include "optim/checks.hpp"
+#include "core/api/checks.hpp"
 #include "optim/kernels.hpp"
 #include "polarkit/optim.hpp"
 #include "polarkit/polar.hpp"
@@ -70,12 +70,12 @@ void column_normalized(Backend<T>& be, MatrixView<const T> D, MatrixView<T> out,
 template <class T>
 PolarInfo lmo(Kind kind, MatrixView<const std::type_identity_t<T>> D, MatrixView<T> out,
               const PolarOptions& oracle) {
-  detail::require_same_shape("lmo", D, "D", out, "out");
+  polarkit::detail::require_same_shape("lmo", D, "D", out, "out");
   if (kind != Kind::colnorm && kind != Kind::rownorm && kind != Kind::sign &&
       kind != Kind::spectral) {
-    detail::invalid("lmo: kind must be colnorm, rownorm, sign or spectral");
+    polarkit::detail::invalid("lmo: kind must be colnorm, rownorm, sign or spectral");
   }
-  if (detail::overlap(D, out)) detail::invalid("lmo: out must not alias D");
+  if (polarkit::detail::overlap(D, out)) polarkit::detail::invalid("lmo: out must not alias D");
   Backend<T>& be = polarkit::detail::backend_for<T>(D.space());
   if (!be.all_finite(D)) throw Error(ErrorCode::non_finite_input, "lmo: D contains NaN or Inf");
   PolarInfo info;

@@ -3,15 +3,15 @@
 #include <cmath>
 #include <limits>
 
-#include "optim/checks.hpp"
+#include "core/api/checks.hpp"
 #include "polarkit/optim.hpp"
 
 namespace polarkit::optim {
 
 double shape_scale(Scale scale, index_t rows, index_t cols) {
   if (rows < 1 || cols < 1) {
-    detail::invalid("shape_scale: rows and cols must be positive, got " +
-                    detail::shape(rows, cols));
+    polarkit::detail::invalid("shape_scale: rows and cols must be positive, got " +
+                    polarkit::detail::shape(rows, cols));
   }
   const auto r = static_cast<double>(rows);
   const auto c = static_cast<double>(cols);
@@ -25,20 +25,20 @@ double shape_scale(Scale scale, index_t rows, index_t cols) {
     case Scale::spectral:
       return std::sqrt(r / c);
   }
-  detail::invalid("shape_scale: unknown Scale value");
+  polarkit::detail::invalid("shape_scale: unknown Scale value");
 }
 
 template <class T>
 MatrixView<T> flatten_conv_weight(T* data, index_t out, index_t in, index_t kh, index_t kw) {
   if (out < 0 || in < 0 || kh < 0 || kw < 0) {
-    detail::invalid("flatten_conv_weight: negative dimension in (" + std::to_string(out) + ", " +
+    polarkit::detail::invalid("flatten_conv_weight: negative dimension in (" + std::to_string(out) + ", " +
                     std::to_string(in) + ", " + std::to_string(kh) + ", " + std::to_string(kw) +
                     ")");
   }
   constexpr index_t max = std::numeric_limits<index_t>::max();
   if ((kh > 0 && kw > max / kh) || (kh * kw > 0 && in > max / (kh * kw)) ||
       (in * kh * kw > 0 && out > max / (in * kh * kw))) {
-    detail::invalid("flatten_conv_weight: the weight's element count overflows");
+    polarkit::detail::invalid("flatten_conv_weight: the weight's element count overflows");
   }
   const index_t cols = in * kh * kw;
   // Contiguous C order (PyTorch): element (o, i, y, x) at ((o·in + i)·kh + y)·kw + x, which is

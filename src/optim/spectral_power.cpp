@@ -5,7 +5,7 @@
 #include <limits>
 #include <utility>
 
-#include "optim/checks.hpp"
+#include "core/api/checks.hpp"
 #include "optim/kernels.hpp"
 #include "polarkit/optim.hpp"
 #include "polarkit/polar.hpp"
@@ -66,10 +66,10 @@ template <class T>
 PolarInfo spectral_power(MatrixView<const std::type_identity_t<T>> A, double p, MatrixView<T> out,
                          const PolarOptions& options) {
   if (!(p >= 0.0 && p <= 1.0)) {
-    detail::invalid("spectral_power: p must be in [0, 1], got " + std::to_string(p));
+    polarkit::detail::invalid("spectral_power: p must be in [0, 1], got " + std::to_string(p));
   }
-  detail::require_same_shape("spectral_power", A, "A", out, "out");
-  if (detail::overlap(A, out)) detail::invalid("spectral_power: out must not alias A");
+  polarkit::detail::require_same_shape("spectral_power", A, "A", out, "out");
+  if (polarkit::detail::overlap(A, out)) polarkit::detail::invalid("spectral_power: out must not alias A");
   Backend<T>& be = polarkit::detail::backend_for<T>(A.space());
   if (!be.all_finite(A)) {
     throw Error(ErrorCode::non_finite_input, "spectral_power: A contains NaN or Inf");

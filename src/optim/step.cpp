@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "optim/checks.hpp"
+#include "core/api/checks.hpp"
 #include "optim/kernels.hpp"
 #include "polarkit/optim.hpp"
 #include "polarkit/polar.hpp"
@@ -16,7 +16,7 @@ namespace polarkit::optim {
 namespace {
 
 using detail::Backend;
-using detail::invalid;
+using polarkit::detail::invalid;
 
 std::string number(double x) {
   char buffer[32];
@@ -51,18 +51,30 @@ void validate(const Config& c) {
 
 template <class T>
 void validate_operands(const Config& c, MatrixView<T> W, MatrixView<const T> G, MatrixView<T> M) {
-  detail::require_same_shape("step", W, "W", G, "G");
+  polarkit::detail::require_same_shape("step", W, "W", G, "G");
   if (M.empty()) {
     if (c.momentum > 0.0 && !W.empty()) {
       invalid("step: momentum " + number(c.momentum) + " > 0 needs a momentum state M of shape " +
-              detail::shape(W.rows(), W.cols()) + " (M may be empty only with momentum = 0)");
+              polarkit::detail::shape(W.rows(), W.cols()) + " (M may be empty only with momentum = 0)");
     }
   } else {
-    detail::require_same_shape("step", W, "W", M, "M");
+    polarkit::detail::require_same_shape("step", W, "W", M, "M");
   }
-  if (detail::overlap(G, W)) invalid("step: G must not alias W (the gradient is read-only)");
-  if (detail::overlap(G, M)) invalid("step: G must not alias M (the gradient is read-only)");
-  if (detail::overlap(W, M)) invalid("step: M must not alias W");
+}
+
+// The overlap rule of the entry points, for a step: parameters and momentum states are written,
+// gradients only read (two gradients may share memory). Items are named by index in a batch.
+template <class T, class State>
+void require_disjoint(const char* who, std::span<const MatrixView<T>> W,
+                      std::span<const MatrixView<const T>> G, State state) {
+  std::vector<polarkit::detail::Operand> operands;
+  for (std::size_t i = 0; i < W.size(); ++i) {
+    const std::string index = W.size() == 1 ? "" : "[" + std::to_string(i) + "]";
+    operands.push_back({polarkit::detail::extent(W[i]), true, "W" + index});
+    operands.push_back({polarkit::detail::extent(state(i)), true, "M" + index});
+    operands.push_back({polarkit::detail::extent(G[i]), false, "G" + index});
+  }
+  polarkit::detail::require_disjoint(who, std::move(operands));
 }
 
 // Δ = coeff·direction − lr·wd·W into delta (column-major; direction may be delta itself), its
@@ -225,6 +237,8 @@ StepReport step(const Config& config, MatrixView<T> W, MatrixView<const std::typ
                 MatrixView<T> M) {
   validate(config);
   validate_operands(config, W, G, M);
+  require_disjoint("step", std::span<const MatrixView<T>>(&W, 1),
+                   std::span<const MatrixView<const T>>(&G, 1), [&](std::size_t) { return M; });
   if (!polarkit::detail::backend_for<T>(W.space()).all_finite(G)) {
     throw Error(ErrorCode::non_finite_input, "step: the gradient G contains NaN or Inf");
   }
@@ -248,49 +262,16 @@ std::vector<StepReport> step_batched(const Config& config, std::span<const Matri
   const auto state = [&](std::size_t i) { return M.empty() ? MatrixView<T>() : M[i]; };
 
   // Every check before the first update: a rejected batch leaves all parameters untouched.
-  struct Range {
-    detail::Extent extent;
-    bool writable;
-    std::string name;
-  };
-  std::vector<Range> ranges;
   for (std::size_t i = 0; i < count; ++i) {
     if (W[i].rows() != W[0].rows() || W[i].cols() != W[0].cols() || W[i].space() != W[0].space()) {
       invalid("step_batched: W[" + std::to_string(i) + "] is " +
-              detail::shape(W[i].rows(), W[i].cols()) + ", W[0] is " +
-              detail::shape(W[0].rows(), W[0].cols()) +
+              polarkit::detail::shape(W[i].rows(), W[i].cols()) + ", W[0] is " +
+              polarkit::detail::shape(W[0].rows(), W[0].cols()) +
               "; a batch holds parameters of one shape and memory space");
     }
     validate_operands(config, W[i], G[i], state(i));
-    const std::string index = "[" + std::to_string(i) + "]";
-    ranges.push_back({detail::extent(W[i]), true, "W" + index});
-    ranges.push_back({detail::extent(G[i]), false, "G" + index});
-    ranges.push_back({detail::extent(state(i)), true, "M" + index});
   }
-  // Sweep by start address: a range overlaps an earlier one iff it starts before the largest end
-  // seen so far (among the writable ranges, or among all when it is writable itself).
-  std::erase_if(ranges, [](const Range& r) { return r.extent.lo == r.extent.hi; });
-  std::sort(ranges.begin(), ranges.end(),
-            [](const Range& a, const Range& b) { return a.extent.lo < b.extent.lo; });
-  const Range* widest_any = nullptr;
-  const Range* widest_writable = nullptr;
-  for (const Range& r : ranges) {
-    const Range* hit = nullptr;
-    if (widest_writable != nullptr && r.extent.lo < widest_writable->extent.hi) {
-      hit = widest_writable;
-    } else if (r.writable && widest_any != nullptr && r.extent.lo < widest_any->extent.hi) {
-      hit = widest_any;
-    }
-    if (hit != nullptr) {
-      invalid("step_batched: " + hit->name + " and " + r.name +
-              " share memory; parameters and momentum states must not overlap each other or "
-              "any gradient");
-    }
-    if (widest_any == nullptr || r.extent.hi > widest_any->extent.hi) widest_any = &r;
-    if (r.writable && (widest_writable == nullptr || r.extent.hi > widest_writable->extent.hi)) {
-      widest_writable = &r;
-    }
-  }
+  require_disjoint("step_batched", W, G, state);
   for (std::size_t i = 0; i < count; ++i) {
     if (!polarkit::detail::backend_for<T>(G[i].space()).all_finite(G[i])) {
       throw Error(ErrorCode::non_finite_input,

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/api/checks.hpp"
 #include "core/design/schedule.hpp"
 #include "core/linalg/normalise.hpp"
 #include "core/linalg/orthogonality.hpp"
@@ -34,9 +35,8 @@ using detail::Ops;
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-std::string shape(index_t r, index_t c) { return std::to_string(r) + "x" + std::to_string(c); }
-
-void invalid(const std::string& message) { throw Error(ErrorCode::invalid_argument, message); }
+using detail::invalid;
+using detail::shape;
 
 template <class T>
 void validate_operands(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H) {
@@ -48,9 +48,6 @@ void validate_operands(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H) 
   }
   if (U.space() != A.space() || (!H.empty() && H.space() != A.space())) {
     invalid("polar: A, U and H must live in the same memory space");
-  }
-  if (!U.empty() && static_cast<const void*>(U.data()) == static_cast<const void*>(A.data())) {
-    invalid("polar: U must not alias A");
   }
 }
 
@@ -401,6 +398,19 @@ std::vector<PolarInfo> polar_batched(std::span<const MatrixView<const T>> A,
       if (count == 1) throw;
       throw Error(e.code(), "polar_batched: item " + std::to_string(i) + ": " + e.what());
     }
+  }
+  {
+    // U and H are written: neither may share memory with any A or with another output.
+    const auto named = [&](const char* name, std::size_t i) {
+      return count == 1 ? std::string(name) : std::string(name) + "[" + std::to_string(i) + "]";
+    };
+    std::vector<detail::Operand> operands;
+    for (std::size_t i = 0; i < count; ++i) {
+      operands.push_back({detail::extent(A[i]), false, named("A", i)});
+      operands.push_back({detail::extent(U[i]), true, named("U", i)});
+      operands.push_back({detail::extent(h_of(i)), true, named("H", i)});
+    }
+    detail::require_disjoint(count == 1 ? "polar" : "polar_batched", std::move(operands));
   }
   detail::validate_polar_options<T>(options);
   Backend<T>& be = detail::backend_for<T>(A[0].space());

@@ -9,9 +9,12 @@
 #include <sstream>
 #include <string>
 
+#include "core/api/checks.hpp"
 #include "polarkit/error.hpp"
 
 namespace polarkit {
+using detail::invalid;
+
 namespace {
 
 // Extended precision where the platform has it (x86: 64-bit mantissa). The formulation below
@@ -22,10 +25,6 @@ using real = long double;
 // Below this the interval is narrow enough for the closed form (the threshold of docs/algorithms.md, "The adaptive schedule").
 constexpr double narrow_ratio = 1.0 - 5e-6;
 constexpr int max_remez_iterations = 100;
-
-[[noreturn]] void invalid(const char* function, const std::string& what) {
-  throw Error(ErrorCode::invalid_argument, std::string(function) + ": " + what);
-}
 
 std::string show(const char* name, double value) {
   std::ostringstream out;

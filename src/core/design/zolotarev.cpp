@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "core/api/checks.hpp"
 #include "polarkit/error.hpp"
 
 namespace polarkit::detail {
@@ -39,10 +40,6 @@ using real = long double;
 constexpr real pi = std::numbers::pi_v<real>;
 constexpr real bottom_modulus = 1e-12L;  // k² < 1e-24: cs(w; k) = cot(w) to long double precision
 constexpr int max_levels = 64;           // the chain converges quadratically: ~10 levels at ℓ = 1e-150
-
-[[noreturn]] void invalid(const char* function, const std::string& what) {
-  throw Error(ErrorCode::invalid_argument, std::string(function) + ": " + what);
-}
 
 std::string show(double value) {
   std::ostringstream out;
