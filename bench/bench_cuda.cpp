@@ -72,6 +72,7 @@
 #include <utility>
 #include <vector>
 
+#include "blas/blas.hpp"  // narrow: cuBLAS takes 32-bit sizes
 #include "polarkit/device.hpp"
 #include "common.hpp"  // median, bench_options, svd_seconds_cache
 #include "polarkit/polar.hpp"
@@ -243,7 +244,7 @@ const DeviceMatrix<std::uint16_t>& device_bf16_matrix(index_t n) {
 
 // C = A·A with cublasGemmEx, float scalars and accumulation.
 void gemm_ex(index_t n, const void* a, void* c, cudaDataType_t type, cublasComputeType_t compute) {
-  const int k = polarkit::cpu::blas_int(n);
+  const int k = polarkit::blas::narrow(n);
   const float one = 1.0F;
   const float zero = 0.0F;
   check(cublasGemmEx(cublas(), CUBLAS_OP_N, CUBLAS_OP_N, k, k, k, &one, a, type, k, a, type, k,
@@ -263,7 +264,7 @@ void gemm(index_t n, const T* a, T* c, Gemm kind = Gemm::typed) {
     gemm_ex(n, device_bf16_matrix(n).data(), c, CUDA_R_16BF, CUBLAS_COMPUTE_32F);
     return;
   }
-  const int k = polarkit::cpu::blas_int(n);
+  const int k = polarkit::blas::narrow(n);
   const T one = 1;
   const T zero = 0;
   if constexpr (sizeof(T) == sizeof(double)) {

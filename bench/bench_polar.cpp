@@ -49,7 +49,7 @@
 #include <utility>
 #include <vector>
 
-#include "cpu/blas.hpp"  // the library's typed BLAS/LAPACK wrappers
+#include "blas/blas.hpp"  // the library's typed BLAS/LAPACK wrappers
 #include "common.hpp"  // median, bench_options, svd_seconds_cache
 #include "polarkit/polar.hpp"
 #include "test_matrix.hpp"  // A = P·diag(σ)·Qᵀ, shared with bench_cuda
@@ -68,6 +68,7 @@ using polarkit::index_t;
 using polarkit::Matrix;
 using polarkit::MatrixView;
 using polarkit::Method;
+using polarkit::blas::Op;
 using Clock = std::chrono::steady_clock;
 using polarkit::bench::bench_options;
 using polarkit::bench::median;
@@ -84,8 +85,6 @@ template <class T>
 std::string dtype_name() {
   return sizeof(T) == sizeof(double) ? "f64" : "f32";
 }
-
-using polarkit::cpu::blas_int;
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -112,18 +111,16 @@ double cpu_util(double cpu_s, double wall_s) {
 // C = A·B for n × n column-major matrices.
 template <class T>
 void gemm(index_t n, const T* a, const T* b, T* c) {
-  const int k = blas_int(n);
-  polarkit::cpu::gemm('N', 'N', k, k, k, T(1), a, k, b, k, T(0), c, k);
+  polarkit::blas::gemm(Op::no_trans, Op::no_trans, n, n, n, T(1), a, n, b, n, T(0), c, n);
 }
 
 // y = A·x for an n × n column-major A, as ?gemm_ with one column or as ?gemv_.
 template <class T>
 void matvec(bool use_gemv, index_t n, const T* a, const T* x, T* y) {
-  const int k = blas_int(n);
   if (use_gemv) {
-    polarkit::cpu::gemv('N', k, k, T(1), a, k, x, 1, T(0), y, 1);
+    polarkit::blas::gemv(Op::no_trans, n, n, T(1), a, n, x, 1, T(0), y, 1);
   } else {
-    polarkit::cpu::gemm('N', 'N', k, 1, k, T(1), a, k, x, k, T(0), y, k);
+    polarkit::blas::gemm(Op::no_trans, Op::no_trans, n, 1, n, T(1), a, n, x, n, T(0), y, n);
   }
 }
 

@@ -2,7 +2,7 @@
 // A = P·diag(σ)·Qᵀ with Haar-random P, Q and geometric singular values σ_i = κ^{-i/(n-1)},
 // κ = 1e3, from a fixed seed; built once per n on the host (column-major) and cached.
 // The f32 matrix is the f64 one rounded. Needs the library's typed BLAS/LAPACK wrappers
-// (src/cpu/blas.hpp): the bench targets have src/ on their include path and link BLAS/LAPACK.
+// (src/blas/blas.hpp): the bench targets have src/ on their include path and link BLAS/LAPACK.
 #pragma once
 
 #include <cmath>
@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "cpu/blas.hpp"  // the library's typed BLAS/LAPACK wrappers
+#include "blas/blas.hpp"  // the library's typed BLAS/LAPACK wrappers
 #include "polarkit/matrix.hpp"
 
 namespace polarkit::bench {
@@ -37,12 +37,11 @@ inline Matrix<double> haar_orthogonal(index_t n, std::mt19937_64& rng) {
   for (index_t j = 0; j < n; ++j) {
     for (index_t i = 0; i < n; ++i) Q(i, j) = normal(rng);
   }
-  const int k = cpu::blas_int(n);
   std::vector<double> tau(static_cast<std::size_t>(n));
-  check_lapack(cpu::geqrf(k, k, Q.data(), k, tau.data()), "dgeqrf");
+  check_lapack(blas::geqrf(n, n, Q.data(), n, tau.data()), "dgeqrf");
   std::vector<double> sign(static_cast<std::size_t>(n));
   for (index_t j = 0; j < n; ++j) sign[static_cast<std::size_t>(j)] = Q(j, j) < 0.0 ? -1.0 : 1.0;
-  check_lapack(cpu::orgqr(k, k, k, Q.data(), k, tau.data()), "dorgqr");
+  check_lapack(blas::orgqr(n, n, n, Q.data(), n, tau.data()), "dorgqr");
   for (index_t j = 0; j < n; ++j) {
     for (index_t i = 0; i < n; ++i) Q(i, j) *= sign[static_cast<std::size_t>(j)];
   }
@@ -62,8 +61,8 @@ inline const Matrix<double>& test_matrix_f64(index_t n) {
     for (index_t i = 0; i < n; ++i) P(i, j) *= sigma;
   }
   Matrix<double> A(n, n);
-  const int k = cpu::blas_int(n);
-  cpu::gemm('N', 'T', k, k, k, 1.0, P.data(), k, Q.data(), k, 0.0, A.data(), k);
+  blas::gemm(blas::Op::no_trans, blas::Op::trans, n, n, n, 1.0, P.data(), n, Q.data(), n, 0.0,
+             A.data(), n);
   return cache.emplace(n, std::move(A)).first->second;
 }
 

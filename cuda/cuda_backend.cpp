@@ -23,7 +23,6 @@
 #include "check.hpp"
 #include "context.hpp"
 #include "core/kernels/backends.hpp"
-#include "cpu/blas.hpp"
 #include "cublas.hpp"
 #include "products.hpp"
 #include "cusolver.hpp"

@@ -14,8 +14,8 @@
 
 #include "check.hpp"
 #include "context.hpp"
+#include "blas/blas.hpp"
 #include "core/kernels/backend.hpp"
-#include "cpu/blas.hpp"
 #include "cublas.hpp"
 #include "kernels.hpp"
 
@@ -48,7 +48,9 @@ inline cublasOperation_t op_of(Layout layout) {
   return layout == Layout::col_major ? CUBLAS_OP_N : CUBLAS_OP_T;
 }
 
-inline int dim(index_t value) { return cpu::blas_int(value); }
+// cuBLAS and cuSOLVER take LP64 BLAS's 32-bit sizes: narrowed, and refused if too large, as
+// the CPU wrappers do.
+inline int dim(index_t value) { return blas::narrow(value); }
 
 inline std::size_t count(index_t value) { return static_cast<std::size_t>(value); }
 

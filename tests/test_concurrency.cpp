@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include "cpu/blas.hpp"
+#include "blas/blas.hpp"
 #include "polarkit/device.hpp"
 #include "polarkit/optim.hpp"
 #include "polarkit/polar.hpp"
@@ -435,12 +435,12 @@ PolarOptions with_method(Method method) {
 // Sets BLAS's (process-wide) thread count for a scope and restores it.
 class BlasThreads {
  public:
-  explicit BlasThreads(int threads) : previous_(cpu::blas_threads()) {
-    cpu::set_blas_threads(threads);
+  explicit BlasThreads(int threads) : previous_(blas::threads()) {
+    blas::set_threads(threads);
   }
   BlasThreads(const BlasThreads&) = delete;
   BlasThreads& operator=(const BlasThreads&) = delete;
-  ~BlasThreads() { cpu::set_blas_threads(previous_); }
+  ~BlasThreads() { blas::set_threads(previous_); }
 
  private:
   int previous_;
@@ -554,9 +554,9 @@ TEST(Concurrency, EightThreadsGetTheSerialResultsBitForBit) {
 // came out different from its serial run). The 576 × 512 solve spreads its O(n²) passes over
 // threads of its own, from four callers at once.
 TEST(Concurrency, MultiThreadedBlasBatchesAndSpreadPassesGetTheSerialResults) {
-  if (cpu::blas_threads() == 0) GTEST_SKIP() << "BLAS without a settable thread count";
-  const BlasThreads blas(std::max(cpu::blas_threads(), 2));
-  ASSERT_GE(cpu::blas_threads(), 2);
+  if (blas::threads() == 0) GTEST_SKIP() << "BLAS without a settable thread count";
+  const BlasThreads raised(std::max(blas::threads(), 2));
+  ASSERT_GE(blas::threads(), 2);
 
   std::vector<Matrix<double>> qdwh_batch;
   for (std::uint64_t i = 0; i < 3; ++i) qdwh_batch.push_back(testing::gaussian<double>(64, 64, 70 + i));

@@ -15,8 +15,8 @@
 #include <vector>
 #include <cstring>
 
+#include "blas/blas.hpp"
 #include "core/kernels/backend.hpp"
-#include "cpu/blas.hpp"
 #include "cpu/host_cache.hpp"
 #include "cpu/parallel_passes.hpp"
 #include "polarkit/device.hpp"
@@ -377,6 +377,48 @@ TYPED_TEST(CpuBackendTest, EmptyButHugeViewsCostNothing) {
   this->be.copy(1.0, tall.transposed(), out);
 }
 
+// Sizes reach the BLAS/LAPACK wrappers as index_t and are narrowed to the 32-bit BLAS integer
+// inside them: one that does not fit is refused (invalid_argument) before the routine runs or
+// sizes a workspace by it (the null operands below are never read), whichever argument it is.
+TYPED_TEST(CpuBackendTest, BlasWrappersRefuseSizesBeyondTheBlasInteger) {
+  using T = TypeParam;
+  using blas::Op;
+  using blas::Uplo;
+  constexpr int int_max = std::numeric_limits<int>::max();
+  EXPECT_EQ(blas::narrow(index_t{int_max}), int_max);
+  const index_t over = index_t{int_max} + 1;
+  const auto expect_refused = [](const char* what, const auto& call) {
+    try {
+      call();
+      ADD_FAILURE() << what << " took a size beyond the BLAS integer";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << what;
+      EXPECT_NE(std::string(e.what()).find("does not fit the BLAS integer"), std::string::npos)
+          << what << ": " << e.what();
+    }
+  };
+  T* const none = nullptr;
+  expect_refused("narrow", [&] { (void)blas::narrow(over); });
+  expect_refused("narrow(-1)", [&] { (void)blas::narrow(-1); });
+  expect_refused("gemm m", [&] {
+    blas::gemm(Op::no_trans, Op::no_trans, over, 1, 1, T(1), none, over, none, 1, T(0), none, over);
+  });
+  expect_refused("gemv incx", [&] {
+    blas::gemv(Op::no_trans, 1, 1, T(1), none, 1, none, over, T(0), none, 1);
+  });
+  expect_refused("geqrf lda", [&] { (void)blas::geqrf(1, 1, none, over, none); });
+  expect_refused("gesdd m",
+                 [&] { (void)blas::gesdd(over, 1, none, over, none, none, 1, none, 1); });
+  expect_refused("lantr n",
+                 [&] { (void)blas::lantr(blas::Norm::one, Uplo::upper, over, none, over); });
+  expect_refused("syevd n", [&] {
+    (void)blas::syevd(blas::Job::vec, Uplo::lower, over, none, over, none);
+  });
+  // Through the backend: its sizes go to the wrapper as they are, and the wrapper refuses them.
+  T one(1);
+  expect_refused("cholesky lda", [&] { (void)this->be.cholesky(MatrixView<T>(&one, 1, 1, over)); });
+}
+
 // The O(n²) passes across cores: every block in exactly one range, ranges balanced by work
 // (a triangle's first blocks weigh more), serial for small passes, and an exception of a range
 // rethrown.
@@ -395,9 +437,9 @@ TEST(ParallelPasses, RangesCoverEveryBlockOnceAndBalanceTheWork) {
         ranges.emplace_back(b0, b1);
       });
       for (const auto& s : seen) EXPECT_EQ(s, 1);
-      const bool parallel = elements >= (index_t{1} << 18) && cpu::blas_threads() >= 2;
+      const bool parallel = elements >= (index_t{1} << 18) && blas::threads() >= 2;
       EXPECT_EQ(threads.size() >= 2, parallel) << triangular << " " << elements;
-      if (parallel && cpu::blas_threads() == 2) {
+      if (parallel && blas::threads() == 2) {
         std::sort(ranges.begin(), ranges.end());
         ASSERT_EQ(ranges.size(), 2U);
         // A lower triangle in 64 column blocks splits where 1 − (1 − b/64)² = 1/2: b ≈ 19.
@@ -407,7 +449,7 @@ TEST(ParallelPasses, RangesCoverEveryBlockOnceAndBalanceTheWork) {
   }
   // An exception of a range on another thread reaches the caller (with one BLAS thread, as under
   // the tsan preset, there is one range only, starting at 0).
-  if (cpu::blas_threads() >= 2) {
+  if (blas::threads() >= 2) {
     EXPECT_THROW(cpu::for_block_ranges(8, index_t{1} << 22, false,
                                        [](index_t b0, index_t) {
                                          if (b0 > 0) throw std::runtime_error("range");

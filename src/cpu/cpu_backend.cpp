@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/kernels/backends.hpp"
-#include "cpu/blas.hpp"
+#include "blas/blas.hpp"
 #include "cpu/host_cache.hpp"
 #include "cpu/parallel_passes.hpp"
 
@@ -84,7 +84,9 @@ double norm2_of(MatrixView<T> A, Value&& value) {
   return std::ldexp(std::sqrt(scaled), exponent);
 }
 
-char op_of(Layout layout) { return layout == Layout::col_major ? 'N' : 'T'; }
+blas::Op op_of(Layout layout) {
+  return layout == Layout::col_major ? blas::Op::no_trans : blas::Op::trans;
+}
 
 // Σ p[k]² over a contiguous column in double, in four partial sums so the adds do not wait on
 // one another (as tools/accuracy.cpp's long-double dot; a single chain waits on the adder's
@@ -210,10 +212,9 @@ class CpuBackend final : public Backend<T> {
       matvec(alpha, A, B, beta, C);
       return;
     }
-    cpu::gemm(op_of(A.layout()), op_of(B.layout()), cpu::blas_int(C.rows()),
-              cpu::blas_int(C.cols()), cpu::blas_int(A.cols()), static_cast<T>(alpha), A.data(),
-              cpu::blas_int(A.ld()), B.data(), cpu::blas_int(B.ld()), static_cast<T>(beta),
-              C.data(), cpu::blas_int(C.ld()));
+    blas::gemm(op_of(A.layout()), op_of(B.layout()), C.rows(), C.cols(), A.cols(),
+               static_cast<T>(alpha), A.data(), A.ld(), B.data(), B.ld(), static_cast<T>(beta),
+               C.data(), C.ld());
   }
 
   // C = alpha · A · b + beta · C for a single column b (C column-major); A is handed to gemv as
@@ -221,10 +222,9 @@ class CpuBackend final : public Backend<T> {
   void matvec(double alpha, MatrixView<const T> A, MatrixView<const T> b, double beta,
               MatrixView<T> C) {
     const bool col = A.is_col_major();
-    cpu::gemv(op_of(A.layout()), cpu::blas_int(col ? A.rows() : A.cols()),
-              cpu::blas_int(col ? A.cols() : A.rows()), static_cast<T>(alpha), A.data(),
-              cpu::blas_int(A.ld()), b.data(), b.is_col_major() ? 1 : cpu::blas_int(b.ld()),
-              static_cast<T>(beta), C.data(), 1);
+    blas::gemv(op_of(A.layout()), col ? A.rows() : A.cols(), col ? A.cols() : A.rows(),
+               static_cast<T>(alpha), A.data(), A.ld(), b.data(), b.is_col_major() ? 1 : b.ld(),
+               static_cast<T>(beta), C.data(), 1);
   }
 
   void gram(double alpha, MatrixView<const T> X, double beta, MatrixView<T> G) override {
@@ -232,10 +232,9 @@ class CpuBackend final : public Backend<T> {
                "gram: G must be a column-major n x n matrix for an m x n X");
     if (G.empty()) return;
     // XᵀX from a column-major X is SYRK 'T'; a row-major X stores Xᵀ, whose XXᵀ is SYRK 'N'.
-    const char trans = X.is_col_major() ? 'T' : 'N';
-    cpu::syrk('L', trans, cpu::blas_int(G.rows()), cpu::blas_int(X.rows()),
-              static_cast<T>(alpha), X.data(), cpu::blas_int(X.ld()), static_cast<T>(beta),
-              G.data(), cpu::blas_int(G.ld()));
+    const blas::Op trans = X.is_col_major() ? blas::Op::trans : blas::Op::no_trans;
+    blas::syrk(blas::Uplo::lower, trans, G.rows(), X.rows(), static_cast<T>(alpha), X.data(),
+               X.ld(), static_cast<T>(beta), G.data(), G.ld());
     mirror_lower(G);
   }
 
@@ -253,8 +252,8 @@ class CpuBackend final : public Backend<T> {
         continue;
       }
       if (n == 0) continue;
-      cpu::syrk('L', 'T', cpu::blas_int(n), cpu::blas_int(n), static_cast<T>(q[k].c), s.data(),
-                cpu::blas_int(s.ld()), T(0), d.data(), cpu::blas_int(d.ld()));
+      blas::syrk(blas::Uplo::lower, blas::Op::trans, n, n, static_cast<T>(q[k].c), s.data(),
+                 s.ld(), T(0), d.data(), d.ld());
       const T b = static_cast<T>(q[k].b);
       const T a = static_cast<T>(q[k].a);
       const T* const sp = s.data();
@@ -380,9 +379,7 @@ class CpuBackend final : public Backend<T> {
     const index_t k = std::min(A.rows(), A.cols());
     const index_t nb = block_size(k);
     std::vector<T> t(static_cast<std::size_t>(nb * A.cols()));
-    check_info(cpu::geqrt(cpu::blas_int(A.rows()), cpu::blas_int(A.cols()), cpu::blas_int(nb),
-                          A.data(), cpu::blas_int(A.ld()), t.data(), cpu::blas_int(nb)),
-               "geqrt");
+    check_info(blas::geqrt(A.rows(), A.cols(), nb, A.data(), A.ld(), t.data(), nb), "geqrt");
     for (index_t i = 0; i < k; ++i) tau(i, 0) = t[static_cast<std::size_t>(i % nb + i * nb)];
   }
 
@@ -402,8 +399,7 @@ class CpuBackend final : public Backend<T> {
     const MatrixView<T> identity = work.block(m, 0, n, n);
     copy(0.0, MatrixView<const T>(identity), identity);
     add_diagonal(1.0, identity);
-    check_info(cpu::geqrt(cpu::blas_int(m + n), cpu::blas_int(n), cpu::blas_int(block_size(n)),
-                          work.data(), cpu::blas_int(work.ld()), t.data(), cpu::blas_int(t.ld())),
+    check_info(blas::geqrt(m + n, n, block_size(n), work.data(), work.ld(), t.data(), t.ld()),
                "geqrt");
     // Q = H₁⋯Hₙ·[I; 0] block by block from the last, as orgqr does: block b's reflectors are
     // zero above its first row c₀, and the columns of [I; 0] left of c₀ are zero from c₀ down,
@@ -412,10 +408,9 @@ class CpuBackend final : public Backend<T> {
     add_diagonal(1.0, Q);
     const index_t b = block_size(n);
     for (index_t c0 = (n - 1) / b * b; c0 >= 0; c0 -= b) {
-      const int ib = cpu::blas_int(std::min(b, n - c0));
-      check_info(cpu::gemqrt(cpu::blas_int(m + n - c0), cpu::blas_int(n - c0), ib, ib,
-                             &work(c0, c0), cpu::blas_int(work.ld()), &t(0, c0),
-                             cpu::blas_int(t.ld()), &Q(c0, c0), cpu::blas_int(Q.ld())),
+      const index_t ib = std::min(b, n - c0);
+      check_info(blas::gemqrt(m + n - c0, n - c0, ib, ib, &work(c0, c0), work.ld(), &t(0, c0),
+                              t.ld(), &Q(c0, c0), Q.ld()),
                  "gemqrt");
     }
   }
@@ -423,14 +418,12 @@ class CpuBackend final : public Backend<T> {
   void form_q(MatrixView<T> A, MatrixView<const T> tau) override {
     require<T>(A.is_col_major() && A.rows() >= A.cols(), "form_q: needs a tall column-major A");
     if (A.empty()) return;
-    check_info(cpu::orgqr(cpu::blas_int(A.rows()), cpu::blas_int(A.cols()),
-                          cpu::blas_int(A.cols()), A.data(), cpu::blas_int(A.ld()), tau.data()),
-               "orgqr");
+    check_info(blas::orgqr(A.rows(), A.cols(), A.cols(), A.data(), A.ld(), tau.data()), "orgqr");
   }
 
   bool cholesky(MatrixView<T> A) override {
     require<T>(A.is_col_major() && A.rows() == A.cols(), "cholesky: needs a square column-major A");
-    const int info = cpu::potrf('U', cpu::blas_int(A.rows()), A.data(), cpu::blas_int(A.ld()));
+    const int info = blas::potrf(blas::Uplo::upper, A.rows(), A.data(), A.ld());
     if (info < 0) check_info(info, "potrf");
     return info == 0;
   }
@@ -442,8 +435,7 @@ class CpuBackend final : public Backend<T> {
     if (R.empty()) return;
     copy(1.0, R, Rinv);
     zero_strict_lower(Rinv);
-    check_info(cpu::trtri('U', cpu::blas_int(R.rows()), Rinv.data(), cpu::blas_int(Rinv.ld())),
-               "trtri");
+    check_info(blas::trtri(blas::Uplo::upper, R.rows(), Rinv.data(), Rinv.ld()), "trtri");
   }
 
   void solve_upper_right(MatrixView<const T> R, bool transpose, MatrixView<T> B) override {
@@ -451,13 +443,13 @@ class CpuBackend final : public Backend<T> {
                "solve_upper_right: shape or layout mismatch");
     if (B.empty()) return;
     if (B.rows() == 1) {  // a row b: b·R⁻¹ = (R⁻ᵀbᵀ)ᵀ by trsv (the Lanczos solves of ℓ's estimate)
-      cpu::trsv('U', transpose ? 'N' : 'T', 'N', cpu::blas_int(R.rows()), R.data(),
-                cpu::blas_int(R.ld()), B.data(), cpu::blas_int(B.ld()));
+      blas::trsv(blas::Uplo::upper, transpose ? blas::Op::no_trans : blas::Op::trans,
+                 blas::Diag::non_unit, R.rows(), R.data(), R.ld(), B.data(), B.ld());
       return;
     }
-    cpu::trsm('R', 'U', transpose ? 'T' : 'N', 'N', cpu::blas_int(B.rows()),
-              cpu::blas_int(B.cols()), T(1), R.data(), cpu::blas_int(R.ld()), B.data(),
-              cpu::blas_int(B.ld()));
+    blas::trsm(blas::Side::right, blas::Uplo::upper,
+               transpose ? blas::Op::trans : blas::Op::no_trans, blas::Diag::non_unit, B.rows(),
+               B.cols(), T(1), R.data(), R.ld(), B.data(), B.ld());
   }
 
   InverseNorms inverse_norms_upper(MatrixView<const T> R) override {
@@ -466,20 +458,18 @@ class CpuBackend final : public Backend<T> {
     for (index_t i = 0; i < R.rows(); ++i) {
       if (R(i, i) == T(0)) return {singular, singular};
     }
-    const int n = cpu::blas_int(R.rows());
-    const int ld = cpu::blas_int(R.ld());
-    const auto estimate = [&](char which) {
-      const double norm = cpu::lantr(which, 'U', n, R.data(), ld);
+    const auto estimate = [&](blas::Norm which) {
+      const double norm = blas::lantr(which, blas::Uplo::upper, R.rows(), R.data(), R.ld());
       T rcond{};
-      check_info(cpu::trcon(which, 'U', n, R.data(), ld, rcond), "trcon");
+      check_info(blas::trcon(which, blas::Uplo::upper, R.rows(), R.data(), R.ld(), rcond), "trcon");
       return rcond > T(0) ? 1.0 / (static_cast<double>(rcond) * norm) : singular;
     };
-    return {estimate('1'), estimate('I')};
+    return {estimate(blas::Norm::one), estimate(blas::Norm::inf)};
   }
 
   bool invert(MatrixView<T> A) override {
     require<T>(A.is_col_major() && A.rows() == A.cols(), "invert: needs a square column-major A");
-    const int info = cpu::invert_lu(cpu::blas_int(A.rows()), A.data(), cpu::blas_int(A.ld()));
+    const int info = blas::invert_lu(A.rows(), A.data(), A.ld());
     if (info < 0) check_info(info, "getrf/getri");
     return info == 0;
   }
@@ -488,7 +478,7 @@ class CpuBackend final : public Backend<T> {
     require<T>(W.is_col_major() && W.rows() == A.rows() && W.cols() == A.cols() &&
                    Vt.is_col_major() && Vt.rows() == A.cols() && Vt.cols() == A.cols(),
                "svd: needs an m x n W and an n x n Vt, column-major");
-    return lapack_svd(A, W.data(), cpu::blas_int(W.ld()), Vt.data(), cpu::blas_int(Vt.ld()));
+    return lapack_svd(A, W.data(), W.ld(), Vt.data(), Vt.ld());
   }
 
   std::vector<double> singular_values(MatrixView<const T> A) override {
@@ -497,7 +487,7 @@ class CpuBackend final : public Backend<T> {
 
  private:
   // gesdd, and gesvd where divide and conquer fails; null W and Vt: the singular values only.
-  std::vector<double> lapack_svd(MatrixView<const T> A, T* W, int ldw, T* Vt, int ldvt) {
+  std::vector<double> lapack_svd(MatrixView<const T> A, T* W, index_t ldw, T* Vt, index_t ldvt) {
     const index_t m = A.rows();
     const index_t n = A.cols();
     require<T>(m >= n, "svd: needs a tall A");
@@ -505,12 +495,11 @@ class CpuBackend final : public Backend<T> {
     Matrix<T> work(m, n);
     const auto run = [&](auto driver) {
       copy(1.0, A, work.view());
-      return driver(cpu::blas_int(m), cpu::blas_int(n), work.data(), cpu::blas_int(work.ld()),
-                    s.data(), W, ldw, Vt, ldvt);
+      return driver(m, n, work.data(), work.ld(), s.data(), W, ldw, Vt, ldvt);
     };
-    int info = run([](auto... args) { return cpu::gesdd(args...); });
+    int info = run([](auto... args) { return blas::gesdd(args...); });
     if (info > 0) {  // divide and conquer failed to converge: QR iteration is slower but sturdier
-      info = run([](auto... args) { return cpu::gesvd(args...); });
+      info = run([](auto... args) { return blas::gesvd(args...); });
     }
     if (info != 0) {
       throw Error(ErrorCode::backend_failure,
@@ -543,11 +532,11 @@ class CpuBackend final : public Backend<T> {
     std::vector<T> w(static_cast<std::size_t>(n));
     const auto run = [&](auto driver) {
       copy(1.0, A, V);
-      return driver('V', 'L', cpu::blas_int(n), V.data(), cpu::blas_int(V.ld()), w.data());
+      return driver(blas::Job::vec, blas::Uplo::lower, n, V.data(), V.ld(), w.data());
     };
-    int info = run([](auto... args) { return cpu::syevd(args...); });
+    int info = run([](auto... args) { return blas::syevd(args...); });
     if (info > 0) {  // divide and conquer failed to converge: QR iteration is slower but sturdier
-      info = run([](auto... args) { return cpu::syev(args...); });
+      info = run([](auto... args) { return blas::syev(args...); });
     }
     if (info != 0) {
       throw Error(ErrorCode::backend_failure,

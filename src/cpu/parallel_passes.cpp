@@ -4,7 +4,7 @@
 #include <exception>
 #include <vector>
 
-#include "cpu/blas.hpp"
+#include "blas/blas.hpp"
 #include "cpu/threads.hpp"
 
 namespace polarkit::cpu {
@@ -14,7 +14,7 @@ void for_block_ranges(index_t blocks, index_t elements, bool triangular,
   constexpr index_t min_elements = parallel_pass_elements;
   const index_t per_thread = std::max<index_t>(min_elements / 2, 1);
   const index_t threads = std::min<index_t>(
-      {static_cast<index_t>(std::max(blas_threads(), 1)), blocks, elements / per_thread});
+      {static_cast<index_t>(std::max(blas::threads(), 1)), blocks, elements / per_thread});
   if (threads < 2 || elements < min_elements) {
     if (blocks > 0) f(0, blocks);
     return;
