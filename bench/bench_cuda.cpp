@@ -32,7 +32,7 @@
 // qdwh). n = 8192 is run for BM_CudaGemm in both dtypes but for BM_CudaPolar in f32 only: the f64
 // cusolverDn?gesvd (method svd, and vs_svd's reference) at 8192 alone would take a large share
 // of the 5 minutes tools/gpu-check allows the whole run. A = P·diag(σ)·Qᵀ is n × n with Haar-random
-// P, Q and geometric singular values σ_i = κ^{-i/(n-1)}, κ = 1e3 (bench/test_matrix.hpp, the
+// P, Q and geometric singular values σ_i = κ^{-i/(n-1)}, κ = 1e3 (testkit/matrices.hpp, the
 // matrix of bench_polar), built once per n on the host and copied once to the device (not timed).
 //
 // Timing: the library exposes no stream (its Context, cuda/context.hpp, is internal), so every
@@ -73,10 +73,10 @@
 #include <vector>
 
 #include "blas/blas.hpp"  // narrow: cuBLAS takes 32-bit sizes
+#include "common.hpp"      // median, bench_options, svd_seconds_cache
 #include "polarkit/device.hpp"
-#include "common.hpp"  // median, bench_options, svd_seconds_cache
 #include "polarkit/polar.hpp"
-#include "test_matrix.hpp"  // A = P·diag(σ)·Qᵀ, shared with bench_polar
+#include "testkit/matrices.hpp"  // bench_matrix: A = P·diag(σ)·Qᵀ, shared with bench_polar
 
 namespace {
 
@@ -87,7 +87,7 @@ using polarkit::Method;
 using polarkit::bench::bench_options;
 using polarkit::bench::median;
 using polarkit::bench::svd_seconds_cache;
-using polarkit::bench::test_matrix;
+using polarkit::testkit::bench_matrix;
 
 constexpr index_t sizes[] = {1024, 4096, 8192};
 constexpr index_t largest_f64_polar = 4096;  // see the header: f64 gesvd at 8192 is too slow
@@ -174,7 +174,7 @@ template <class T>
 const DeviceMatrix<T>& device_test_matrix(index_t n) {
   static std::map<index_t, DeviceMatrix<T>> cache;
   if (auto it = cache.find(n); it != cache.end()) return it->second;
-  const Matrix<T>& A = test_matrix<T>(n);
+  const Matrix<T>& A = bench_matrix<T>(n);
   DeviceMatrix<T> D(n);
   check(cudaMemcpy(D.data(), A.data(), D.bytes(), cudaMemcpyHostToDevice), "cudaMemcpy");
   return cache.emplace(n, std::move(D)).first->second;
@@ -230,7 +230,7 @@ cublasHandle_t cublas() {
 const DeviceMatrix<std::uint16_t>& device_bf16_matrix(index_t n) {
   static std::map<index_t, DeviceMatrix<std::uint16_t>> cache;
   if (auto it = cache.find(n); it != cache.end()) return it->second;
-  const Matrix<float>& A = test_matrix<float>(n);
+  const Matrix<float>& A = bench_matrix<float>(n);
   std::vector<std::uint16_t> bits(static_cast<std::size_t>(n * n));
   for (std::size_t i = 0; i < bits.size(); ++i) {
     std::uint32_t b = 0;

@@ -18,7 +18,7 @@
 //                                                    group-1 time / this time, same process
 // for n ∈ {256, 1024, 2048}; <name> is polarkit::method_name (svd, newton-schulz, quintic, muon,
 // polar-express, polar-express-adaptive). A = P·diag(σ)·Qᵀ is n × n with Haar-random P, Q and
-// geometric singular values σ_i = κ^{-i/(n-1)}, κ = 1e3 (bench/test_matrix.hpp; built once per n,
+// geometric singular values σ_i = κ^{-i/(n-1)}, κ = 1e3 (testkit/matrices.hpp; built once per n,
 // not timed).
 //
 // Counters (per polar() call unless noted):
@@ -52,7 +52,7 @@
 #include "blas/blas.hpp"  // the library's typed BLAS/LAPACK wrappers
 #include "common.hpp"  // median, bench_options, svd_seconds_cache
 #include "polarkit/polar.hpp"
-#include "test_matrix.hpp"  // A = P·diag(σ)·Qᵀ, shared with bench_cuda
+#include "testkit/matrices.hpp"  // bench_matrix: A = P·diag(σ)·Qᵀ, shared with bench_cuda
 
 // OpenBLAS's thread count and build string, reported with the results.
 extern "C" {
@@ -73,7 +73,7 @@ using Clock = std::chrono::steady_clock;
 using polarkit::bench::bench_options;
 using polarkit::bench::median;
 using polarkit::bench::svd_seconds_cache;
-using polarkit::bench::test_matrix;
+using polarkit::testkit::bench_matrix;
 
 constexpr double min_time_s = 0.5;
 constexpr index_t sizes[] = {256, 1024, 2048};
@@ -137,7 +137,7 @@ template <class T>
 GemmReference gemm_reference(index_t n) {
   static std::map<index_t, GemmReference> cache;
   if (auto it = cache.find(n); it != cache.end()) return it->second;
-  const Matrix<T>& A = test_matrix<T>(n);
+  const Matrix<T>& A = bench_matrix<T>(n);
   Matrix<T> C(n, n);
   const double dn = static_cast<double>(n);
   const double gflop = 2.0 * dn * dn * dn * 1e-9;
@@ -166,7 +166,7 @@ template <class T>
 double svd_seconds(index_t n) {
   auto& cache = svd_seconds_cache<T>();
   if (auto it = cache.find(n); it != cache.end()) return it->second;
-  const Matrix<T>& A = test_matrix<T>(n);
+  const Matrix<T>& A = bench_matrix<T>(n);
   Matrix<T> U(n, n);
   const auto t0 = Clock::now();
   polarkit::polar(A.view(), U.view(), MatrixView<T>(), bench_options(Method::svd));
@@ -177,7 +177,7 @@ double svd_seconds(index_t n) {
 
 template <class T>
 void bm_gemm(benchmark::State& state, index_t n) {
-  const Matrix<T>& A = test_matrix<T>(n);
+  const Matrix<T>& A = bench_matrix<T>(n);
   const GemmReference reference = gemm_reference<T>(n);
   Matrix<T> C(n, n);
   double elapsed = 0.0;
@@ -205,7 +205,7 @@ void bm_gemm(benchmark::State& state, index_t n) {
 // orthogonality measurement, i.e. once per Newton–Schulz iteration).
 template <class T>
 void bm_matvec(benchmark::State& state, bool use_gemv, index_t n) {
-  const Matrix<T>& A = test_matrix<T>(n);
+  const Matrix<T>& A = bench_matrix<T>(n);
   Matrix<T> x(n, 1);
   Matrix<T> y(n, 1);
   for (index_t i = 0; i < n; ++i) x(i, 0) = T(1);
@@ -231,7 +231,7 @@ void bm_polar(benchmark::State& state, const polarkit::PolarOptions& options, in
   const Method method = options.method;
   polarkit::PolarInfo info;
   try {
-    const Matrix<T>& A = test_matrix<T>(n);
+    const Matrix<T>& A = bench_matrix<T>(n);
     const GemmReference reference = gemm_reference<T>(n);
     const double svd_s = method == Method::svd ? 0.0 : svd_seconds<T>(n);
     Matrix<T> U(n, n);
@@ -305,7 +305,7 @@ std::map<std::string, double>& group1_seconds() {
 
 void bm_batched(benchmark::State& state, Method method, index_t n, int group) {
   try {
-    const Matrix<float>& A = test_matrix<float>(n);
+    const Matrix<float>& A = bench_matrix<float>(n);
     std::vector<Matrix<float>> U;
     std::vector<MatrixView<const float>> a(batch_count, A.view());
     std::vector<MatrixView<float>> u;

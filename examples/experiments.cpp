@@ -7,13 +7,14 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
-#include <numbers>
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 
 #include "polarkit/error.hpp"
+#include "testkit/plot.hpp"
+#include "testkit/random.hpp"
 
 // Fortran BLAS/LAPACK (LP64). The trailing size_t arguments are the hidden lengths of the
 // character arguments that gfortran-built libraries expect.
@@ -29,6 +30,12 @@ void dgesdd_(const char*, const int*, const int*, double*, const int*, double*, 
 
 namespace polarkit::examples {
 namespace {
+
+// The experiments' data come from splitmix64, the same numbers with every standard library
+// (testkit/random.hpp), so that docs/optimizers.md's curves can be reproduced anywhere.
+using testkit::SplitMix64;
+using testkit::splitmix_gaussian;
+using testkit::splitmix_uniform;
 
 int to_int(index_t v) {
   if (v < 0 || v > std::numeric_limits<int>::max()) {
@@ -48,23 +55,6 @@ double dot(const Matrix<double>& A, const Matrix<double>& B) {
 }
 
 double norm2_squared(const Matrix<double>& A) { return dot(A, A); }
-
-// splitmix64: a full-period 64-bit generator with a one-word state, reproducible everywhere.
-class SplitMix64 {
- public:
-  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  /// Uniform on (0, 1): 53 random bits, never 0.
-  double open01() { return (static_cast<double>(next() >> 11) + 0.5) * 0x1.0p-53; }
-
- private:
-  std::uint64_t state_;
-};
 
 Matrix<double> copy_of(const Matrix<double>& A) {
   Matrix<double> B(A.rows(), A.cols());
@@ -92,29 +82,6 @@ void gemm(bool transpose_a, bool transpose_b, double alpha, const Matrix<double>
   const int lda = to_int(A.ld()), ldb = to_int(B.ld()), ldc = to_int(C.ld());
   dgemm_(&ta, &tb, &im, &in, &ik, &alpha, A.data(), &lda, B.data(), &ldb, &beta, C.data(), &ldc, 1,
          1);
-}
-
-Matrix<double> gaussian(index_t rows, index_t cols, std::uint64_t seed) {
-  Matrix<double> A(rows, cols);
-  SplitMix64 rng(seed);
-  double* a = A.data();
-  const std::size_t n = count(A);
-  for (std::size_t i = 0; i < n; i += 2) {
-    // Box–Muller: two independent N(0, 1) from two uniforms.
-    const double r = std::sqrt(-2.0 * std::log(rng.open01()));
-    const double t = 2.0 * std::numbers::pi * rng.open01();
-    a[i] = r * std::cos(t);
-    if (i + 1 < n) a[i + 1] = r * std::sin(t);
-  }
-  return A;
-}
-
-Matrix<double> uniform(index_t rows, index_t cols, double lo, double hi, std::uint64_t seed) {
-  Matrix<double> A(rows, cols);
-  SplitMix64 rng(seed);
-  double* a = A.data();
-  for (std::size_t i = 0, n = count(A); i < n; ++i) a[i] = lo + (hi - lo) * rng.open01();
-  return A;
 }
 
 std::vector<double> symmetric_eigenvalues(const Matrix<double>& S) {
@@ -184,9 +151,9 @@ double spectral_norm(const Matrix<double>& A) {
 
 QuadraticRegression::QuadraticRegression(std::uint64_t seed, index_t m, index_t n, index_t p,
                                          index_t q)
-    : A_(gaussian(p, m, seed)),
-      B_(gaussian(n, q, seed + 1)),
-      X_star_(gaussian(m, n, seed + 2)),
+    : A_(splitmix_gaussian(p, m, seed)),
+      B_(splitmix_gaussian(n, q, seed + 1)),
+      X_star_(splitmix_gaussian(m, n, seed + 2)),
       C_(p, q),
       AtA_(m, m),
       BBt_(n, n),
@@ -263,8 +230,8 @@ Matrix<double> QuadraticRegression::gradient_from_residual(const Matrix<double>&
 MatrixCompletion::MatrixCompletion(std::uint64_t seed, index_t m, index_t n, index_t rank,
                                    double fraction)
     : m_(m), n_(n), rank_(rank), seed_(seed), M_(m, n) {
-  const Matrix<double> U = gaussian(m, rank, seed);
-  const Matrix<double> V = gaussian(n, rank, seed + 1);
+  const Matrix<double> U = splitmix_gaussian(m, rank, seed);
+  const Matrix<double> V = splitmix_gaussian(n, rank, seed + 1);
   gemm(false, true, 1.0, U, V, 0.0, M_);
   SplitMix64 rng(seed + 2);
   mask_.resize(static_cast<std::size_t>(m * n));
@@ -277,8 +244,8 @@ MatrixCompletion::MatrixCompletion(std::uint64_t seed, index_t m, index_t n, ind
 
 Params MatrixCompletion::initial_point() const {
   Params X;
-  X.push_back(uniform(m_, rank_, -1.0, 1.0, seed_ + 3));
-  X.push_back(uniform(n_, rank_, -1.0, 1.0, seed_ + 4));
+  X.push_back(splitmix_uniform(m_, rank_, -1.0, 1.0, seed_ + 3));
+  X.push_back(splitmix_uniform(n_, rank_, -1.0, 1.0, seed_ + 4));
   return X;
 }
 
@@ -466,6 +433,24 @@ void write_csv(std::ostream& out, const std::vector<Run>& runs) {
     }
     out << '\n';
   }
+}
+
+std::string loss_plot_svg(const std::string& title, const std::string& subtitle,
+                          const std::vector<Run>& runs) {
+  testkit::CurvePlot plot;
+  plot.title = title;
+  plot.subtitle = subtitle;
+  plot.x_label = "iteration k";
+  plot.y_label_markup =
+      "f(X<tspan dy=\"4\" font-size=\"10\">k</tspan><tspan dy=\"-4\">) / f(X</tspan>"
+      "<tspan dy=\"4\" font-size=\"10\">0</tspan><tspan dy=\"-4\">)</tspan>";
+  for (const Run& r : runs) {
+    testkit::Curve curve{r.name, std::vector<double>(r.loss.size())};
+    const double f0 = r.loss.empty() ? 0.0 : r.loss.front();
+    for (std::size_t k = 0; k < r.loss.size(); ++k) curve.y[k] = r.loss[k] / f0;
+    plot.curves.push_back(std::move(curve));
+  }
+  return testkit::render_curves_svg(plot);
 }
 
 void print_summary(std::ostream& out, const std::vector<Run>& runs) {

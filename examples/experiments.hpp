@@ -26,11 +26,6 @@ using Params = std::vector<Matrix<double>>;
 void gemm(bool transpose_a, bool transpose_b, double alpha, const Matrix<double>& A,
           const Matrix<double>& B, double beta, Matrix<double>& C);
 
-/// Entries i.i.d. N(0, 1) (splitmix64 + Box–Muller: the same numbers on every platform).
-Matrix<double> gaussian(index_t rows, index_t cols, std::uint64_t seed);
-/// Entries i.i.d. uniform on [lo, hi).
-Matrix<double> uniform(index_t rows, index_t cols, double lo, double hi, std::uint64_t seed);
-
 /// Eigenvalues of a symmetric matrix, ascending (LAPACK dsyev).
 std::vector<double> symmetric_eigenvalues(const Matrix<double>& S);
 /// Singular values, descending (LAPACK dgesdd).
@@ -181,7 +176,7 @@ Run run(const Problem& problem, const Optimizer& optimizer, int iterations);
 /// "iteration,<name>,..." then one row per iteration, %.17g.
 void write_csv(std::ostream& out, const std::vector<Run>& runs);
 
-/// A hand-written SVG line plot of log10(f_k / f_0) against k, one line per run.
+/// An SVG plot of f_k / f_0 against k on a log scale, one line per run (testkit's curve plot).
 std::string loss_plot_svg(const std::string& title, const std::string& subtitle,
                           const std::vector<Run>& runs);
 

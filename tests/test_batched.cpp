@@ -15,7 +15,9 @@
 
 #include "polarkit/error.hpp"
 #include "polarkit/polar.hpp"
-#include "support/matrices.hpp"
+#include "testkit/accuracy.hpp"
+#include "testkit/matrices.hpp"
+#include "testkit/random.hpp"
 
 namespace polarkit {
 namespace {
@@ -65,12 +67,12 @@ std::vector<Matrix<T>> mixed_batch(index_t m, index_t n) {
   const double kappas[] = {1.0, 1e2, 1e6, 30.0};
   std::uint64_t seed = 11;
   for (const double kappa : kappas) {
-    A.push_back(testing::with_singular_values<T>(
-        m, n, testing::geometric_spectrum(std::min(m, n), kappa), seed++));
+    A.push_back(testkit::with_singular_values<T>(
+        m, n, testkit::geometric_spectrum(std::min(m, n), kappa), seed++));
   }
-  std::vector<double> deficient = testing::geometric_spectrum(std::min(m, n), 10.0);
+  std::vector<double> deficient = testkit::geometric_spectrum(std::min(m, n), 10.0);
   deficient.back() = 0.0;
-  A.push_back(testing::with_singular_values<T>(m, n, deficient, seed++));
+  A.push_back(testkit::with_singular_values<T>(m, n, deficient, seed++));
   A.push_back(Matrix<T>(m, n));  // zero
   return A;
 }
@@ -171,8 +173,8 @@ TEST(Batched, ItemsStopOnTheirOwn) {
   EXPECT_TRUE(r[5].info.zero_input);
   for (std::size_t i = 0; i + 1 < r.size(); ++i) {
     EXPECT_TRUE(r[i].info.converged) << i;
-    EXPECT_LE(testing::orthogonality_fro(r[i].U.view()) / std::sqrt(24.0),
-              13.0 * testing::eps<double>)
+    EXPECT_LE(testkit::orthogonality_fro(r[i].U.view()) / std::sqrt(24.0),
+              13.0 * testkit::eps<double>)
         << i;
   }
 }
@@ -181,8 +183,8 @@ TEST(Batched, ItemsStopOnTheirOwn) {
 TEST(Batched, LargerThanOneGroup) {
   std::vector<Matrix<double>> A;
   for (std::uint64_t i = 0; i < 11; ++i) {
-    A.push_back(testing::with_singular_values<double>(
-        16, 10, testing::geometric_spectrum(10, std::pow(10.0, double(i % 5))), 40 + i));
+    A.push_back(testkit::with_singular_values<double>(
+        16, 10, testkit::geometric_spectrum(10, std::pow(10.0, double(i % 5))), 40 + i));
   }
   PolarOptions o;
   o.method = Method::polar_express_adaptive;
@@ -203,8 +205,8 @@ TEST(Batched, FixedBudgetWithoutTheTwoNormBetweenTheEnds) {
 
 TEST(Batched, RowMajorOperandsAndCallerOutputs) {
   const index_t m = 30, n = 18;
-  const auto A0 = testing::gaussian<double>(m, n, 3);
-  const auto A1 = testing::gaussian<double>(m, n, 4);
+  const auto A0 = testkit::gaussian<double>(m, n, 3);
+  const auto A1 = testkit::gaussian<double>(m, n, 4);
   // Row-major views of the transposes' storage: the same logical matrices.
   Matrix<double> T0(n, m), T1(n, m);
   for (index_t i = 0; i < m; ++i) {
@@ -248,9 +250,9 @@ ErrorCode code_of(const std::function<void()>& call, std::string* message = null
 }
 
 TEST(Batched, RejectsBadBatchesBeforeWritingAnyOutput) {
-  const auto A0 = testing::gaussian<double>(12, 8, 1);
-  auto A1 = testing::gaussian<double>(12, 8, 2);
-  const auto B = testing::gaussian<double>(8, 12, 3);
+  const auto A0 = testkit::gaussian<double>(12, 8, 1);
+  auto A1 = testkit::gaussian<double>(12, 8, 2);
+  const auto B = testkit::gaussian<double>(8, 12, 3);
   Matrix<double> U0(12, 8), U1(12, 8), H0(8, 8);
   const double sentinel = 7.0;
   U0(0, 0) = sentinel;

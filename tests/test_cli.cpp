@@ -36,8 +36,10 @@
 #include "polarkit/io.hpp"
 #include "polarkit/matrix.hpp"
 #include "polarkit/options.hpp"
-#include "support/matrices.hpp"
-#include "support/npy_bytes.hpp"
+#include "testkit/accuracy.hpp"
+#include "testkit/matrices.hpp"
+#include "testkit/npy_bytes.hpp"
+#include "testkit/random.hpp"
 
 namespace fs = std::filesystem;
 namespace io = polarkit::io;
@@ -66,8 +68,8 @@ void write_file(const fs::path& p, const std::string& bytes) {
   ASSERT_TRUE(out.good()) << p;
 }
 
-using polarkit::testing::npy_bytes;
-using polarkit::testing::raw;
+using polarkit::testkit::npy_bytes;
+using polarkit::testkit::raw;
 
 struct Outcome {
   int status = -1;
@@ -172,8 +174,8 @@ class cli : public ::testing::Test {
   /// A well-conditioned m × n test matrix (σ linear from 1 to 1/10), written as .npy.
   template <class T>
   Matrix<T> write_matrix(const std::string& name, index_t m, index_t n) {
-    const std::vector<double> sigma = polarkit::testing::linear_spectrum(std::min(m, n), 10.0);
-    Matrix<T> A = polarkit::testing::with_singular_values<T>(m, n, sigma, 42);
+    const std::vector<double> sigma = polarkit::testkit::linear_spectrum(std::min(m, n), 10.0);
+    Matrix<T> A = polarkit::testkit::with_singular_values<T>(m, n, sigma, 42);
     io::write_npy(path(name), A);
     return A;
   }
@@ -206,8 +208,8 @@ void expect_polar_factors(const Matrix<double>& A, const io::DenseFile& U, const
   const double eps = dtype == io::DType::f32 ? std::numeric_limits<float>::epsilon()
                                              : std::numeric_limits<double>::epsilon();
   const double tol = 100.0 * static_cast<double>(std::max(m, n)) * eps;
-  EXPECT_LT(polarkit::testing::orthogonality_fro<double>(U.values.view()), tol);
-  EXPECT_LT(polarkit::testing::backward_error<double>(A.view(), U.values.view(), H.values.view()), tol);
+  EXPECT_LT(polarkit::testkit::orthogonality_fro<double>(U.values.view()), tol);
+  EXPECT_LT(polarkit::testkit::backward_error<double>(A.view(), U.values.view(), H.values.view()), tol);
 }
 
 // --- bad input -----------------------------------------------------------------------------------
@@ -369,7 +371,7 @@ TEST_F(cli, OnlyRequestedOutputsAreWritten) {
 }
 
 TEST_F(cli, ReducedPrecisionStepsAreMarkedAndRefined) {
-  const Matrix<float> A = polarkit::testing::gaussian<float>(40, 30, 8);
+  const Matrix<float> A = polarkit::testkit::gaussian<float>(40, 30, 8);
   io::write_npy(path("A.npy"), A);
   const Outcome r = run({"polar", path("A.npy"), "--precision", "bf16", "--refine", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
@@ -387,8 +389,8 @@ TEST_F(cli, ReducedPrecisionStepsAreMarkedAndRefined) {
 TEST_F(cli, JsonReportHasEveryField) {
   const index_t m = 10;
   const index_t n = 6;
-  const std::vector<double> sigma = polarkit::testing::linear_spectrum(n, 100.0);
-  const Matrix<double> A = polarkit::testing::with_singular_values<double>(m, n, sigma, 7);
+  const std::vector<double> sigma = polarkit::testkit::linear_spectrum(n, 100.0);
+  const Matrix<double> A = polarkit::testkit::with_singular_values<double>(m, n, sigma, 7);
   io::write_npy(path("A.npy"), A);
   const Outcome r = run({"polar", path("A.npy"), "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
@@ -434,7 +436,7 @@ TEST_F(cli, JsonReportHasEveryField) {
 // "./X.npy" are one file (U was lost), --u naming the input replaced it, and an empty name
 // was silently ignored. Each is refused with exit 2, nothing written, the input intact.
 TEST_F(cli, OutputsNeverOverwriteEachOtherOrTheInput) {
-  io::write_npy(path("A.npy"), polarkit::testing::gaussian<double>(6, 4, 5));
+  io::write_npy(path("A.npy"), polarkit::testkit::gaussian<double>(6, 4, 5));
   const std::string input = read_file(path("A.npy"));
   expect_fails({"polar", path("A.npy"), "--u", path("X.npy"), "--h", path("./X.npy")},
                "--u and --h name the same file");
@@ -451,7 +453,7 @@ TEST_F(cli, OutputsNeverOverwriteEachOtherOrTheInput) {
 
 // A budget of 1e9 steps is refused before any work (it ran for hours), exit 2, one line.
 TEST_F(cli, HugeIterationBudgetsAreRefused) {
-  io::write_npy(path("A.npy"), polarkit::testing::gaussian<double>(8, 6, 4));
+  io::write_npy(path("A.npy"), polarkit::testkit::gaussian<double>(8, 6, 4));
   for (const char* flag : {"--steps", "--max-iter"}) {
     const Outcome r = run({"polar", path("A.npy"), flag, "1000000000"});
     EXPECT_EQ(r.status, 2) << flag;
@@ -464,7 +466,7 @@ TEST_F(cli, HugeIterationBudgetsAreRefused) {
 // (--no-two-norm), and U not measured (--no-measure-result: its orthogonality is null). U is
 // the same bit for bit as the fully measured run.
 TEST_F(cli, FixedBudgetFlagsSkipTheMeasurementsOnly) {
-  const Matrix<float> A = polarkit::testing::gaussian<float>(40, 30, 9);
+  const Matrix<float> A = polarkit::testkit::gaussian<float>(40, 30, 9);
   io::write_npy(path("A.npy"), A);
   const auto solve = [&](std::vector<std::string> extra, const std::string& u) {
     std::vector<std::string> args{"polar", path("A.npy"), "--method", "polar-express",
@@ -493,8 +495,8 @@ TEST_F(cli, FixedBudgetFlagsSkipTheMeasurementsOnly) {
 TEST_F(cli, JsonReportsMethodUsedAndSteps) {
   const index_t n = 12;
   const auto solve = [&](const std::string& file, double kappa, const std::string& method) {
-    const std::vector<double> sigma = polarkit::testing::linear_spectrum(n, kappa);
-    io::write_npy(path(file), polarkit::testing::with_singular_values<double>(n + 3, n, sigma, 5));
+    const std::vector<double> sigma = polarkit::testkit::linear_spectrum(n, kappa);
+    io::write_npy(path(file), polarkit::testkit::with_singular_values<double>(n + 3, n, sigma, 5));
     const Outcome r = run({"polar", path(file), "--method", method, "--json"});
     EXPECT_EQ(r.status, 0) << r.err;
     return nlohmann::json::parse(r.out);
@@ -1230,7 +1232,7 @@ TEST_F(cli, SweepPlotNameMustEndInSvg) {
 // program must end within 10 s: the slowest takes 0.3 s on a 2-core EPYC (the sparse file), so
 // a slow CI machine passes while a hang, or a loop over a huge dimension, fails.
 TEST_F(cli, EveryInputIsAnsweredWithinTenSeconds) {
-  using polarkit::testing::npy_bytes;
+  using polarkit::testkit::npy_bytes;
   const auto dict = [](const std::string& shape) {
     return "{'descr': '<f8', 'fortran_order': True, 'shape': " + shape + ", }";
   };
@@ -1278,15 +1280,15 @@ TEST_F(cli, EveryInputIsAnsweredWithinTenSeconds) {
 
   const index_t n = 160;
   std::vector<std::pair<std::string, Matrix<double>>> valid;
-  valid.emplace_back("subnormal", polarkit::testing::gaussian<double>(n + 40, n, 1));
+  valid.emplace_back("subnormal", polarkit::testkit::gaussian<double>(n + 40, n, 1));
   for (index_t j = 0; j < n; ++j) {
     for (index_t i = 0; i < n + 40; ++i) valid.back().second(i, j) *= 1e-310;
   }
-  valid.emplace_back("huge", polarkit::testing::gaussian<double>(n + 40, n, 2));
+  valid.emplace_back("huge", polarkit::testkit::gaussian<double>(n + 40, n, 2));
   for (index_t j = 0; j < n; ++j) {
     for (index_t i = 0; i < n + 40; ++i) valid.back().second(i, j) *= 1e306;
   }
-  Matrix<double> spread = polarkit::testing::gaussian<double>(n, n, 3);
+  Matrix<double> spread = polarkit::testkit::gaussian<double>(n, n, 3);
   for (index_t j = 0; j < n; ++j) {
     for (index_t i = 0; i < n; ++i) spread(i, j) *= 1e-300;
   }
@@ -1297,8 +1299,8 @@ TEST_F(cli, EveryInputIsAnsweredWithinTenSeconds) {
     for (index_t i = 0; i < n; ++i) ones(i, j) = 1.0;
   }
   valid.emplace_back("rank1", std::move(ones));
-  valid.emplace_back("kappa1e20", polarkit::testing::with_singular_values<double>(
-                                      n, n, polarkit::testing::geometric_spectrum(n, 1e20), 4));
+  valid.emplace_back("kappa1e20", polarkit::testkit::with_singular_values<double>(
+                                      n, n, polarkit::testkit::geometric_spectrum(n, 1e20), 4));
   Matrix<double> hilbert(n, n);
   for (index_t j = 0; j < n; ++j) {
     for (index_t i = 0; i < n; ++i) hilbert(i, j) = 1.0 / static_cast<double>(i + j + 1);
@@ -1322,7 +1324,7 @@ TEST_F(cli, VersionAndMethodSpellings) {
   EXPECT_EQ(v.status, 0) << v.err;
   EXPECT_EQ(v.out.rfind("polarkit ", 0), 0U) << v.out;
   EXPECT_NE(v.out.find('.'), std::string::npos) << v.out;
-  io::write_npy(path("A.npy"), polarkit::testing::gaussian<double>(8, 5, 6));
+  io::write_npy(path("A.npy"), polarkit::testkit::gaussian<double>(8, 5, 6));
   // The C++ enumerator spellings and any case name the same method.
   for (const char* spelling : {"POLAR_EXPRESS", "Qdwh", "automatic", "newton_schulz"}) {
     const Outcome r = run({"polar", path("A.npy"), "--method", spelling, "--json"});
@@ -1337,7 +1339,7 @@ TEST_F(cli, VersionAndMethodSpellings) {
 
 // Fields the run did not compute are named as such, with the reason, instead of left out.
 TEST_F(cli, TextReportSaysWhatWasNotComputed) {
-  io::write_npy(path("A.npy"), polarkit::testing::gaussian<double>(12, 7, 7));
+  io::write_npy(path("A.npy"), polarkit::testkit::gaussian<double>(12, 7, 7));
   const Outcome r = run({"polar", path("A.npy"), "--method", "polar-express", "--steps", "3",
                          "--no-measure-result"});
   ASSERT_EQ(r.status, 0) << r.err;

@@ -27,12 +27,14 @@
 #include "polarkit/optim.hpp"
 #include "polarkit/polar.hpp"
 #include "polarkit/polarkit.h"
-#include "support/matrices.hpp"
+#include "testkit/accuracy.hpp"
+#include "testkit/matrices.hpp"
+#include "testkit/random.hpp"
 
 namespace polarkit {
 namespace {
 
-using testing::clone;
+using testkit::clone;
 
 // ---- a call's outcome as bytes ------------------------------------------------------------------
 
@@ -422,7 +424,7 @@ std::vector<Record> run_serially(const std::vector<Job>& jobs) {
 
 template <class T>
 Matrix<T> conditioned(index_t m, index_t n, double kappa, std::uint64_t seed) {
-  return testing::with_singular_values<T>(m, n, testing::geometric_spectrum(std::min(m, n), kappa),
+  return testkit::with_singular_values<T>(m, n, testkit::geometric_spectrum(std::min(m, n), kappa),
                                           seed);
 }
 
@@ -456,10 +458,10 @@ TEST(Concurrency, EightThreadsGetTheSerialResultsBitForBit) {
   const Matrix<double> d_square = conditioned<double>(40, 40, 1e10, 2);
   const Matrix<double> d_wide = conditioned<double>(30, 50, 1e3, 3);
   const Matrix<double> d_zolo = conditioned<double>(48, 48, 1e8, 4);
-  const Matrix<float> f_square = testing::gaussian<float>(48, 48, 5);
+  const Matrix<float> f_square = testkit::gaussian<float>(48, 48, 5);
   const Matrix<float> f_tall = conditioned<float>(64, 32, 1e4, 6);
   const Matrix<float> f_wide = conditioned<float>(32, 48, 1e2, 7);
-  const Matrix<float> f_muon = testing::gaussian<float>(64, 64, 8);
+  const Matrix<float> f_muon = testkit::gaussian<float>(64, 64, 8);
 
   std::vector<Matrix<float>> f_batch;
   for (std::uint64_t i = 0; i < 4; ++i) {
@@ -469,15 +471,15 @@ TEST(Concurrency, EightThreadsGetTheSerialResultsBitForBit) {
   std::vector<Matrix<double>> d_batch;
   for (std::uint64_t i = 0; i < 3; ++i) d_batch.push_back(conditioned<double>(24, 24, 1e5, 30 + i));
 
-  const Matrix<float> f_W = testing::gaussian<float>(64, 32, 40);
-  const Matrix<float> f_G = testing::gaussian<float>(64, 32, 41);
-  const Matrix<double> d_W = testing::gaussian<double>(32, 48, 42);
+  const Matrix<float> f_W = testkit::gaussian<float>(64, 32, 40);
+  const Matrix<float> f_G = testkit::gaussian<float>(64, 32, 41);
+  const Matrix<double> d_W = testkit::gaussian<double>(32, 48, 42);
   const Matrix<double> d_G = conditioned<double>(32, 48, 1e3, 43);
   std::vector<Matrix<float>> W_group;
   std::vector<Matrix<float>> G_group;
   for (std::uint64_t i = 0; i < 4; ++i) {
-    W_group.push_back(testing::gaussian<float>(32, 32, 50 + i));
-    G_group.push_back(testing::gaussian<float>(32, 32, 60 + i));
+    W_group.push_back(testkit::gaussian<float>(32, 32, 50 + i));
+    G_group.push_back(testkit::gaussian<float>(32, 32, 60 + i));
   }
 
   PolarOptions full;  // polar-express-adaptive with H and the backward error
@@ -559,19 +561,19 @@ TEST(Concurrency, MultiThreadedBlasBatchesAndSpreadPassesGetTheSerialResults) {
   ASSERT_GE(blas::threads(), 2);
 
   std::vector<Matrix<double>> qdwh_batch;
-  for (std::uint64_t i = 0; i < 3; ++i) qdwh_batch.push_back(testing::gaussian<double>(64, 64, 70 + i));
+  for (std::uint64_t i = 0; i < 3; ++i) qdwh_batch.push_back(testkit::gaussian<double>(64, 64, 70 + i));
   std::vector<Matrix<double>> svd_batch;
-  for (std::uint64_t i = 0; i < 3; ++i) svd_batch.push_back(testing::gaussian<double>(48, 48, 80 + i));
+  for (std::uint64_t i = 0; i < 3; ++i) svd_batch.push_back(testkit::gaussian<double>(48, 48, 80 + i));
   std::vector<Matrix<float>> f_batch;
   for (std::uint64_t i = 0; i < 4; ++i) {
     f_batch.push_back(conditioned<float>(48, 48, 10.0 * static_cast<double>(i + 1), 90 + i));
   }
-  const Matrix<float> large = testing::gaussian<float>(576, 512, 100);
+  const Matrix<float> large = testkit::gaussian<float>(576, 512, 100);
   std::vector<Matrix<float>> W_group;
   std::vector<Matrix<float>> G_group;
   for (std::uint64_t i = 0; i < 4; ++i) {
-    W_group.push_back(testing::gaussian<float>(64, 32, 110 + i));
-    G_group.push_back(testing::gaussian<float>(64, 32, 120 + i));
+    W_group.push_back(testkit::gaussian<float>(64, 32, 110 + i));
+    G_group.push_back(testkit::gaussian<float>(64, 32, 120 + i));
   }
   PolarOptions muon = with_method(Method::muon);
   muon.steps = 5;

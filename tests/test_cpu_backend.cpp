@@ -21,12 +21,14 @@
 #include "cpu/parallel_passes.hpp"
 #include "polarkit/device.hpp"
 #include "polarkit/polar.hpp"
-#include "support/matrices.hpp"
+#include "testkit/accuracy.hpp"
+#include "testkit/matrices.hpp"
+#include "testkit/random.hpp"
 
 namespace polarkit::detail {
 namespace {
 
-using testing::eps;
+using testkit::eps;
 
 template <class T>
 class CpuBackendTest : public ::testing::Test {
@@ -53,11 +55,11 @@ Matrix<T> naive_product(MatrixView<const T> A, MatrixView<const T> B) {
 // stored with a padded leading dimension so a single column is read with a stride.
 TYPED_TEST(CpuBackendTest, GemmHandlesEveryLayoutCombination) {
   using T = TypeParam;
-  const auto A = testing::gaussian<T>(7, 5, 1);   // used as A and as (Aᵀ)ᵀ
+  const auto A = testkit::gaussian<T>(7, 5, 1);   // used as A and as (Aᵀ)ᵀ
   Matrix<T> At(5, 7);  // row-major copy of A: same logical matrix, transposed storage
   for (index_t i = 0; i < 7; ++i) for (index_t j = 0; j < 5; ++j) At(j, i) = A(i, j);
   for (const index_t ncols : {4, 1}) {
-    const auto B = testing::gaussian<T>(5, ncols, 2);
+    const auto B = testkit::gaussian<T>(5, ncols, 2);
     const auto expected = naive_product(A.view(), B.view());
     Matrix<T> Bt(ncols + 2, 5);
     for (index_t i = 0; i < 5; ++i) for (index_t j = 0; j < ncols; ++j) Bt(j, i) = B(i, j);
@@ -84,7 +86,7 @@ TYPED_TEST(CpuBackendTest, GemmHandlesEveryLayoutCombination) {
 
 TYPED_TEST(CpuBackendTest, GramFillsBothTriangles) {
   using T = TypeParam;
-  const auto X = testing::gaussian<T>(9, 4, 3);
+  const auto X = testkit::gaussian<T>(9, 4, 3);
   Matrix<T> G(4, 4);
   this->be.gram(2.0, X.view(), 0.0, G.view());
   const auto XtX = naive_product<T>(X.view().transposed(), X.view());
@@ -106,7 +108,7 @@ TYPED_TEST(CpuBackendTest, StackIdentityQMatchesTheDefault) {
   using T = TypeParam;
   const index_t m = 190;
   const index_t n = 150;
-  const auto X = testing::gaussian<T>(m, n, 11);
+  const auto X = testkit::gaussian<T>(m, n, 11);
   const double rho = 0.3;
   std::array<Matrix<T>, 2> products;
   for (std::size_t k = 0; k < 2; ++k) {
@@ -142,7 +144,7 @@ TYPED_TEST(CpuBackendTest, StackIdentityQMatchesTheDefault) {
 TYPED_TEST(CpuBackendTest, PolynomialMatchesTheDefaultBitForBit) {
   using T = TypeParam;
   const index_t n = 150;  // partial tiles of the 8 × 128 mirror walk
-  const auto X = testing::gaussian<T>(170, n, 12);
+  const auto X = testkit::gaussian<T>(170, n, 12);
   Matrix<T> S(n, n);
   this->be.gram(1.0 / 170.0, X.view(), 0.0, S.view());
   const Quintic q{1.875, -1.25, 0.375};
@@ -180,12 +182,12 @@ TYPED_TEST(CpuBackendTest, NormOfGMinusIdentityKeepsItsDigitsNearIdentity) {
 TYPED_TEST(CpuBackendTest, SolveUpperRightTakesSingleRowsToo) {
   using T = TypeParam;
   const index_t n = 37;
-  auto R = testing::gaussian<T>(n, n, 14);
+  auto R = testkit::gaussian<T>(n, n, 14);
   for (index_t j = 0; j < n; ++j) {
     for (index_t i = j + 1; i < n; ++i) R(i, j) = T(0);
     R(j, j) = static_cast<T>(4.0 + std::abs(double(R(j, j))));  // well conditioned
   }
-  const auto B = testing::gaussian<T>(3, n, 15);
+  const auto B = testkit::gaussian<T>(3, n, 15);
   for (const bool transpose : {false, true}) {
     Matrix<T> all(3, n);
     this->be.copy(1.0, B.view(), all.view());
@@ -242,7 +244,7 @@ TYPED_TEST(CpuBackendTest, SolvesAllocateTheirMatricesOncePerSolve) {
     // solve: not what this test is about).
     const std::array<double, 2> kappas{2.0, 300.0};
     for (std::size_t k = 0; k < 2; ++k) {
-      const auto A = testing::with_singular_values<T>(40, 30, testing::geometric_spectrum(30, kappas[k]), 13);
+      const auto A = testkit::with_singular_values<T>(40, 30, testkit::geometric_spectrum(30, kappas[k]), 13);
       PolarOptions o;
       o.method = method;
       const std::size_t before = host_acquisitions();
@@ -273,8 +275,8 @@ TYPED_TEST(CpuBackendTest, NormsSurviveExtremeMagnitudes) {
 
 TYPED_TEST(CpuBackendTest, SmallKernelsMatchTheirDefinitions) {
   using T = TypeParam;
-  const auto A = testing::gaussian<T>(4, 4, 5);
-  const auto B = testing::gaussian<T>(4, 4, 6);
+  const auto A = testkit::gaussian<T>(4, 4, 5);
+  const auto B = testkit::gaussian<T>(4, 4, 6);
   double dot = 0.0, trace = 0.0, fro_minus_i = 0.0;
   for (index_t i = 0; i < 4; ++i) {
     trace += A(i, i);
@@ -298,7 +300,7 @@ TYPED_TEST(CpuBackendTest, SmallKernelsMatchTheirDefinitions) {
     }
   }
   this->be.symmetrize(C.view());
-  EXPECT_EQ(testing::asymmetry<T>(C.view()), 0.0);
+  EXPECT_EQ(testkit::asymmetry<T>(C.view()), 0.0);
   const double d[4] = {1, 0, -2, 0.5};
   this->be.scale_columns(d, C.view());
   EXPECT_EQ(C(2, 1), T(0));
@@ -317,15 +319,15 @@ TYPED_TEST(CpuBackendTest, CopyWithZeroAlphaWritesZerosOverNaN) {
 TYPED_TEST(CpuBackendTest, SvdReconstructs) {
   using T = TypeParam;
   const index_t m = 12, n = 7;
-  const auto sigma = testing::geometric_spectrum(n, 1e2);
-  const auto A = testing::with_singular_values<T>(m, n, sigma, 8);
+  const auto sigma = testkit::geometric_spectrum(n, 1e2);
+  const auto A = testkit::with_singular_values<T>(m, n, sigma, 8);
   Matrix<T> W(m, n), Vt(n, n);
   const auto s = this->be.svd(A.view(), W.view(), Vt.view());
   ASSERT_EQ(s.size(), std::size_t(n));
   for (index_t i = 0; i < n; ++i) EXPECT_NEAR(s[std::size_t(i)], sigma[std::size_t(i)], 20 * eps<T>);
   this->be.scale_columns(s, W.view());
   const auto R = naive_product<T>(W.view(), Vt.view());
-  EXPECT_LE(testing::relative_difference<T>(R.view(), A.view()), 20 * eps<T>);
+  EXPECT_LE(testkit::relative_difference<T>(R.view(), A.view()), 20 * eps<T>);
 }
 
 // The values alone (LAPACK job 'N': another algorithm for the bidiagonal's values) agree with
@@ -335,8 +337,8 @@ TYPED_TEST(CpuBackendTest, SingularValuesAloneMatchTheSvd) {
   using T = TypeParam;
   for (const index_t m : {40, 25}) {
     const index_t n = 25;
-    const auto sigma = testing::geometric_spectrum(n, 1e4);
-    const auto A = testing::with_singular_values<T>(m, n, sigma, 9);
+    const auto sigma = testkit::geometric_spectrum(n, 1e4);
+    const auto A = testkit::with_singular_values<T>(m, n, sigma, 9);
     Matrix<T> W(m, n), Vt(n, n);
     const auto full = this->be.svd(A.view(), W.view(), Vt.view());
     const auto values = this->be.singular_values(A.view());

@@ -17,13 +17,15 @@
 #include "libraries.hpp"  // cuda/
 #include "polarkit/device.hpp"
 #include "polarkit/polar.hpp"
-#include "support/matrices.hpp"
+#include "testkit/accuracy.hpp"
+#include "testkit/matrices.hpp"
+#include "testkit/random.hpp"
 
 namespace polarkit::detail {
 namespace {
 
-using testing::clone;
-using testing::eps;
+using testkit::clone;
+using testkit::eps;
 
 // Why device tests cannot run here ("no CUDA device: ..."), or "" when they can.
 std::string no_device_reason() {
@@ -71,7 +73,7 @@ Matrix<T> transpose(const Matrix<T>& A) {
 
 template <class T>
 double relative_difference(const Matrix<T>& X, const Matrix<T>& Y) {
-  return testing::relative_difference<T>(X.view(), Y.view());
+  return testkit::relative_difference<T>(X.view(), Y.view());
 }
 
 template <class T>
@@ -125,7 +127,7 @@ TYPED_TEST(CudaBackendTest, AllocateGivesZeroedDeviceMemory) {
 
 TYPED_TEST(CudaBackendTest, CopyBetweenHostAndDeviceInEveryLayout) {
   using T = TypeParam;
-  const auto A = testing::gaussian<T>(70, 45, 1);
+  const auto A = testkit::gaussian<T>(70, 45, 1);
   const Matrix<T> At = transpose(A);
   for (const double alpha : {1.0, 0.3, -2.0}) {
     Matrix<T> expected(70, 45);
@@ -152,16 +154,16 @@ TYPED_TEST(CudaBackendTest, CopyBetweenHostAndDeviceInEveryLayout) {
 
 TYPED_TEST(CudaBackendTest, CopyWithZeroAlphaWritesZerosWithoutReading) {
   using T = TypeParam;
-  auto A = testing::gaussian<T>(20, 10, 2);
+  auto A = testkit::gaussian<T>(20, 10, 2);
   A(3, 4) = std::numeric_limits<T>::quiet_NaN();
-  Matrix<T> D = this->upload(testing::gaussian<T>(20, 10, 3));
+  Matrix<T> D = this->upload(testkit::gaussian<T>(20, 10, 3));
   this->gpu->copy(0.0, A.view(), D.view());  // src on the host, never read
   expect_equal(download(D), Matrix<T>(20, 10), "alpha = 0");
 }
 
 TYPED_TEST(CudaBackendTest, CopyInPlaceScalesAndSubViewsKeepTheirLeadingDimension) {
   using T = TypeParam;
-  const auto A = testing::gaussian<T>(33, 21, 4);
+  const auto A = testkit::gaussian<T>(33, 21, 4);
   Matrix<T> D = this->upload(A);
   const MatrixView<T> block = D.view().block(5, 3, 20, 11);
   this->gpu->copy(0.5, MatrixView<const T>(block), block);
@@ -177,10 +179,10 @@ TYPED_TEST(CudaBackendTest, GemmMatchesTheCpuInEveryLayout) {
   using T = TypeParam;
   const index_t m = 67;
   const index_t k = 41;
-  const auto A = testing::gaussian<T>(m, k, 5);
+  const auto A = testkit::gaussian<T>(m, k, 5);
   for (const index_t n : {index_t{29}, index_t{1}}) {
-    const auto B = testing::gaussian<T>(k, n, 6);
-    const auto C0 = testing::gaussian<T>(m, n, 7);
+    const auto B = testkit::gaussian<T>(k, n, 6);
+    const auto C0 = testkit::gaussian<T>(m, n, 7);
     Matrix<T> expected = clone(C0);
     this->cpu.gemm(1.5, A.view(), B.view(), -0.5, expected.view());
     Matrix<T> a_store;
@@ -206,8 +208,8 @@ TYPED_TEST(CudaBackendTest, GramIsSymmetricAndMatchesTheCpu) {
   using T = TypeParam;
   const index_t m = 90;
   const index_t n = 37;
-  const auto X = testing::gaussian<T>(m, n, 8);
-  const auto G0 = testing::gaussian<T>(n, n, 9);
+  const auto X = testkit::gaussian<T>(m, n, 8);
+  const auto G0 = testkit::gaussian<T>(n, n, 9);
   Matrix<T> expected = clone(G0);
   this->cpu.gram(2.0, X.view(), 0.5, expected.view());
   Matrix<T> x_store;
@@ -225,8 +227,8 @@ TYPED_TEST(CudaBackendTest, GramIsSymmetricAndMatchesTheCpu) {
 
 TYPED_TEST(CudaBackendTest, AddMatchesTheCpu) {
   using T = TypeParam;
-  const auto A = testing::gaussian<T>(50, 40, 10);
-  const auto C0 = testing::gaussian<T>(50, 40, 11);
+  const auto A = testkit::gaussian<T>(50, 40, 10);
+  const auto C0 = testkit::gaussian<T>(50, 40, 11);
   Matrix<T> a_store;
   const Matrix<T> dA = this->upload(A);
   for (const double beta : {0.0, 0.7}) {
@@ -244,7 +246,7 @@ TYPED_TEST(CudaBackendTest, AddMatchesTheCpu) {
 TYPED_TEST(CudaBackendTest, TriangleDiagonalAndColumnKernelsMatchTheCpu) {
   using T = TypeParam;
   for (const auto& [m, n] : {std::pair<index_t, index_t>{30, 30}, {45, 20}, {20, 45}}) {
-    const auto A = testing::gaussian<T>(m, n, 12);
+    const auto A = testkit::gaussian<T>(m, n, 12);
     std::vector<double> d(static_cast<std::size_t>(n));
     for (std::size_t j = 0; j < d.size(); ++j) d[j] = 0.5 + double(j) / 8.0;
     const std::string shape = std::to_string(m) + "x" + std::to_string(n);
@@ -269,7 +271,7 @@ TYPED_TEST(CudaBackendTest, TriangleDiagonalAndColumnKernelsMatchTheCpu) {
     this->gpu->sign(0.25, std::as_const(S).view(), S.view());  // src may be dst
     expect_equal(download(S), signs, "sign " + shape);
   }
-  const auto B = testing::gaussian<T>(40, 40, 13);
+  const auto B = testkit::gaussian<T>(40, 40, 13);
   Matrix<T> expected = clone(B);
   Matrix<T> D = this->upload(B);
   this->cpu.symmetrize(expected.view());
@@ -297,8 +299,8 @@ TYPED_TEST(CudaBackendTest, ReductionsMatchTheCpu) {
   // Accumulated in double on both sides, in different orders.
   const double tol = 1e-13;
   for (const auto& [m, n] : {std::pair<index_t, index_t>{300, 200}, {1, 1}, {1000, 1}, {3, 700}}) {
-    const auto A = testing::gaussian<T>(m, n, 14);
-    const auto B = testing::gaussian<T>(m, n, 15);
+    const auto A = testkit::gaussian<T>(m, n, 14);
+    const auto B = testkit::gaussian<T>(m, n, 15);
     Matrix<T> a_store;
     const Matrix<T> dA = this->upload(A);
     const Matrix<T> dB = this->upload(B);
@@ -339,8 +341,8 @@ TYPED_TEST(CudaBackendTest, BatchedKernelsMatchTheCpu) {
   const double tol = 1e-13;
   std::vector<Matrix<T>> A, B, dA, dB, dC;
   for (std::uint64_t i = 0; i < 3; ++i) {
-    A.push_back(testing::gaussian<T>(m, n, 60 + i));
-    B.push_back(testing::gaussian<T>(n, n, 70 + i));
+    A.push_back(testkit::gaussian<T>(m, n, 60 + i));
+    B.push_back(testkit::gaussian<T>(n, n, 70 + i));
     dA.push_back(this->upload(A.back()));
     dB.push_back(this->upload(B.back()));
     dC.push_back(this->gpu->allocate(m, n));
@@ -354,7 +356,7 @@ TYPED_TEST(CudaBackendTest, BatchedKernelsMatchTheCpu) {
     c.push_back(dC[i].view());
   }
   // A mixed batch: item 1's B is a sub-block with another leading dimension.
-  const Matrix<T> wide_host = testing::gaussian<T>(n + 5, n, 80);
+  const Matrix<T> wide_host = testkit::gaussian<T>(n + 5, n, 80);
   const Matrix<T> wide = this->upload(wide_host);
   const std::vector<MatrixView<const T>> mixed_b{b[0], wide.view().block(0, 0, n, n), b[2]};
   std::vector<Matrix<T>> transposed_B, mixed_B;
@@ -395,7 +397,7 @@ TYPED_TEST(CudaBackendTest, BatchedKernelsMatchTheCpu) {
 
 TYPED_TEST(CudaBackendTest, NormsAreSafeAtTheEndsOfTheRange) {
   using T = TypeParam;
-  const auto A = testing::gaussian<T>(64, 48, 16);
+  const auto A = testkit::gaussian<T>(64, 48, 16);
   // Entries whose squares overflow or underflow double (T = double), or float's extremes; and
   // subnormal entries (for double below 2^-1024, where a scale factor 2^-e would overflow).
   const double big = std::is_same_v<T, double> ? 1e300 : 1e37;
@@ -425,7 +427,7 @@ TYPED_TEST(CudaBackendTest, AllFiniteFindsNanAndInfinity) {
   using T = TypeParam;
   for (const T bad : {std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::infinity(),
                       -std::numeric_limits<T>::infinity()}) {
-    auto A = testing::gaussian<T>(129, 77, 17);
+    auto A = testkit::gaussian<T>(129, 77, 17);
     A(128, 76) = bad;
     const Matrix<T> D = this->upload(A);
     EXPECT_FALSE(this->gpu->all_finite(D.view()));
@@ -440,7 +442,7 @@ TYPED_TEST(CudaBackendTest, QrAndFormQReproduceTheMatrix) {
   using T = TypeParam;
   const index_t m = 120;
   const index_t n = 50;
-  const auto A = testing::gaussian<T>(m, n, 18);
+  const auto A = testkit::gaussian<T>(m, n, 18);
   Matrix<T> F = this->upload(A);
   Matrix<T> tau = this->gpu->allocate(n, 1);
   this->gpu->qr(F.view(), tau.view());
@@ -450,7 +452,7 @@ TYPED_TEST(CudaBackendTest, QrAndFormQReproduceTheMatrix) {
   this->gpu->form_q(F.view(), std::as_const(tau).view());
   const Matrix<T> Q = download(F);
   const Matrix<T> r = download(R);
-  EXPECT_LE(testing::orthogonality_fro<T>(Q.view()), 10 * n * eps<T>);
+  EXPECT_LE(testkit::orthogonality_fro<T>(Q.view()), 10 * n * eps<T>);
   Matrix<T> QR(m, n);
   this->cpu.gemm(1.0, Q.view(), r.view(), 0.0, QR.view());
   EXPECT_LE(relative_difference(QR, A), 10 * n * eps<T>);
@@ -466,7 +468,7 @@ TYPED_TEST(CudaBackendTest, QrAndFormQReproduceTheMatrix) {
 TYPED_TEST(CudaBackendTest, CholeskyMatchesTheCpuAndRefusesIndefiniteMatrices) {
   using T = TypeParam;
   const index_t n = 60;
-  const auto X = testing::gaussian<T>(2 * n, n, 19);
+  const auto X = testkit::gaussian<T>(2 * n, n, 19);
   Matrix<T> S(n, n);
   this->cpu.gram(1.0, X.view(), 0.0, S.view());
   Matrix<T> expected = clone(S);
@@ -486,11 +488,11 @@ TYPED_TEST(CudaBackendTest, CholeskyMatchesTheCpuAndRefusesIndefiniteMatrices) {
 TYPED_TEST(CudaBackendTest, TriangularSolveAndInverseNormMatchTheCpu) {
   using T = TypeParam;
   const index_t n = 45;
-  auto R = testing::gaussian<T>(n, n, 20);
+  auto R = testkit::gaussian<T>(n, n, 20);
   for (index_t i = 0; i < n; ++i) R(i, i) += (R(i, i) < T(0) ? T(-2) : T(2)) * static_cast<T>(n);
   this->cpu.zero_strict_lower(R.view());
   const Matrix<T> dR = this->upload(R);
-  const auto B0 = testing::gaussian<T>(70, n, 21);
+  const auto B0 = testkit::gaussian<T>(70, n, 21);
   for (const bool transpose : {false, true}) {
     Matrix<T> expected = clone(B0);
     this->cpu.solve_upper_right(R.view(), transpose, expected.view());
@@ -512,7 +514,7 @@ TYPED_TEST(CudaBackendTest, TriangularSolveAndInverseNormMatchTheCpu) {
 TYPED_TEST(CudaBackendTest, InvertMatchesTheCpuAndReportsSingularity) {
   using T = TypeParam;
   const index_t n = 50;
-  const auto A = testing::with_singular_values<T>(n, n, testing::geometric_spectrum(n, 10.0), 22);
+  const auto A = testkit::with_singular_values<T>(n, n, testkit::geometric_spectrum(n, 10.0), 22);
   Matrix<T> expected = clone(A);
   ASSERT_TRUE(this->cpu.invert(expected.view()));
   Matrix<T> D = this->upload(A);
@@ -526,8 +528,8 @@ TYPED_TEST(CudaBackendTest, SvdMatchesTheCpu) {
   using T = TypeParam;
   const index_t m = 90;
   const index_t n = 40;
-  const auto sigma = testing::geometric_spectrum(n, 1e2);
-  const auto A = testing::with_singular_values<T>(m, n, sigma, 23);
+  const auto sigma = testkit::geometric_spectrum(n, 1e2);
+  const auto A = testkit::with_singular_values<T>(m, n, sigma, 23);
   Matrix<T> a_store;
   const Matrix<T> dA = this->upload(A);
   for (const auto& a : {dA.view(), this->row_major_view(A, a_store)}) {
@@ -547,7 +549,7 @@ TYPED_TEST(CudaBackendTest, SvdMatchesTheCpu) {
 TYPED_TEST(CudaBackendTest, SymmetricEigenMatchesTheCpu) {
   using T = TypeParam;
   const index_t n = 40;
-  const auto X = testing::gaussian<T>(2 * n, n, 24);  // S = XᵀX with κ(S) ≈ 30
+  const auto X = testkit::gaussian<T>(2 * n, n, 24);  // S = XᵀX with κ(S) ≈ 30
   Matrix<T> S(n, n);
   this->cpu.gram(1.0, X.view(), 0.0, S.view());
   Matrix<T> V(n, n);
@@ -566,7 +568,7 @@ TYPED_TEST(CudaBackendTest, SymmetricEigenMatchesTheCpu) {
   Matrix<T> VL = clone(v);
   this->cpu.scale_columns(lambda, VL.view());
   EXPECT_LE(relative_difference(SV, VL), 50 * n * eps<T>);
-  EXPECT_LE(testing::orthogonality_fro<T>(v.view()), 20 * n * eps<T>);
+  EXPECT_LE(testkit::orthogonality_fro<T>(v.view()), 20 * n * eps<T>);
 }
 
 TYPED_TEST(CudaBackendTest, HostViewsAndShapeMismatchesAreRefused) {
@@ -631,8 +633,8 @@ struct Measured {
 template <class T>
 Measured<T> measure(const Matrix<T>& A, Matrix<T> U, const Matrix<T>& H, PolarInfo info) {
   const double k = static_cast<double>(std::min(A.rows(), A.cols()));
-  const double ortho = testing::orthogonality_fro<T>(U.view()) / std::sqrt(k) / eps<T>;
-  const double backward = testing::backward_error<T>(A.view(), U.view(), H.view()) / eps<T>;
+  const double ortho = testkit::orthogonality_fro<T>(U.view()) / std::sqrt(k) / eps<T>;
+  const double backward = testkit::backward_error<T>(A.view(), U.view(), H.view()) / eps<T>;
   return {std::move(U), ortho, backward, std::move(info)};
 }
 
@@ -697,16 +699,16 @@ class CudaPolarDouble : public ::testing::TestWithParam<MethodCase> {
 TEST_P(CudaPolarDouble, SquareMatchesTheCpu) {
   const index_t n = 200;
   const auto [method, kappa] = GetParam();
-  const auto A = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, kappa), 7);
+  const auto A = testkit::with_singular_values<double>(n, n, testkit::geometric_spectrum(n, kappa), 7);
   expect_like_cpu(A, method, kappa);
 }
 
 TEST_P(CudaPolarDouble, TallWideAndRowMajorMatchTheCpu) {
   const auto [method, kappa] = GetParam();
-  const auto sigma = testing::geometric_spectrum(120, kappa);
-  expect_like_cpu(testing::with_singular_values<double>(200, 120, sigma, 8), method, kappa);
-  expect_like_cpu(testing::with_singular_values<double>(120, 200, sigma, 9), method, kappa);
-  expect_like_cpu(testing::with_singular_values<double>(200, 120, sigma, 10), method, kappa, true);
+  const auto sigma = testkit::geometric_spectrum(120, kappa);
+  expect_like_cpu(testkit::with_singular_values<double>(200, 120, sigma, 8), method, kappa);
+  expect_like_cpu(testkit::with_singular_values<double>(120, 200, sigma, 9), method, kappa);
+  expect_like_cpu(testkit::with_singular_values<double>(200, 120, sigma, 10), method, kappa, true);
 }
 
 INSTANTIATE_TEST_SUITE_P(Methods, CudaPolarDouble, ::testing::ValuesIn(cases({1e2, 1e6})),
@@ -719,11 +721,11 @@ class CudaPolarFloat : public ::testing::TestWithParam<MethodCase> {
 
 TEST_P(CudaPolarFloat, SquareTallAndWideMatchTheCpu) {
   const auto [method, kappa] = GetParam();
-  const auto A = testing::with_singular_values<float>(200, 200, testing::geometric_spectrum(200, kappa), 11);
+  const auto A = testkit::with_singular_values<float>(200, 200, testkit::geometric_spectrum(200, kappa), 11);
   expect_like_cpu(A, method, kappa);
-  const auto sigma = testing::geometric_spectrum(120, kappa);
-  expect_like_cpu(testing::with_singular_values<float>(200, 120, sigma, 12), method, kappa);
-  expect_like_cpu(testing::with_singular_values<float>(120, 200, sigma, 13), method, kappa, true);
+  const auto sigma = testkit::geometric_spectrum(120, kappa);
+  expect_like_cpu(testkit::with_singular_values<float>(200, 120, sigma, 12), method, kappa);
+  expect_like_cpu(testkit::with_singular_values<float>(120, 200, sigma, 13), method, kappa, true);
 }
 
 INSTANTIATE_TEST_SUITE_P(Methods, CudaPolarFloat, ::testing::ValuesIn(cases({1e2, 1e3})),
@@ -742,7 +744,7 @@ TEST(CudaBatched, PolarMatchesTheCpuBatch) {
   std::vector<MatrixView<const float>> host, device;
   const double kappas[] = {1.0, 10.0, 1e2, 1e3};
   for (std::size_t i = 0; i < 4; ++i) {
-    A.push_back(testing::with_singular_values<float>(m, n, testing::geometric_spectrum(n, kappas[i]),
+    A.push_back(testkit::with_singular_values<float>(m, n, testkit::geometric_spectrum(n, kappas[i]),
                                                      90 + i));
     dA.push_back(gpu.allocate(m, n));
     gpu.copy(1.0, A.back().view(), dA.back().view());
@@ -779,7 +781,7 @@ template <class S>
 void expect_conversions_like_cpu() {
   StorageBackend<S>& gpu = storage_backend_for<S>(MemorySpace::cuda);
   StorageBackend<S>& cpu = storage_backend_for<S>(MemorySpace::host);
-  auto A = testing::gaussian<float>(64, 48, 41);
+  auto A = testkit::gaussian<float>(64, 48, 41);
   for (index_t j = 0; j < 48; ++j) A(7, j) *= std::ldexp(1.0f, -20 - static_cast<int>(j % 8));
   Matrix<float> dA = backend_for<float>(MemorySpace::cuda).allocate(64, 48);
   backend_for<float>(MemorySpace::cuda).copy(1.0, A.view(), dA.view());
@@ -804,7 +806,7 @@ TEST(CudaReduced, ConversionsMatchTheCpuBitForBit) {
 TEST(CudaReduced, PolarMeetsTheReducedPrecisionBars) {
   POLARKIT_REQUIRE_DEVICE();
   const index_t n = 256;
-  const auto A = testing::with_singular_values<float>(n, n, testing::geometric_spectrum(n, 1e2), 42);
+  const auto A = testkit::with_singular_values<float>(n, n, testkit::geometric_spectrum(n, 1e2), 42);
   const std::pair<Precision, double> formats[] = {{Precision::bf16, unit_roundoff<bfloat16>},
                                                   {Precision::fp16, unit_roundoff<float16>},
                                                   {Precision::tf32, tf32_unit_roundoff}};
@@ -839,7 +841,7 @@ TEST(CudaReduced, PolarMeetsTheReducedPrecisionBars) {
 TEST(CudaReduced, MuonWithTheTwoNormAtTheEndsGivesTheSameU) {
   POLARKIT_REQUIRE_DEVICE();
   const index_t n = 256;
-  const auto A = testing::with_singular_values<float>(n, n, testing::geometric_spectrum(n, 1e2), 43);
+  const auto A = testkit::with_singular_values<float>(n, n, testkit::geometric_spectrum(n, 1e2), 43);
   const Matrix<float> dA = copy_to(A, MemorySpace::cuda);
   PolarOptions o;
   o.method = Method::muon;
@@ -877,7 +879,7 @@ TEST(CudaLibraries, HostWorkDoesNotLoadThem) {
   if (mapped("libcublas") || mapped("libcusolver")) {
     GTEST_SKIP() << "an earlier test in this process loaded cuBLAS or cuSOLVER";
   }
-  const auto A = testing::gaussian<double>(30, 20, 51);
+  const auto A = testkit::gaussian<double>(30, 20, 51);
   PolarOptions o;
   o.method = Method::qdwh;  // products, QR and Cholesky: every kind of host kernel
   (void)polar(A, o);
@@ -912,7 +914,7 @@ TEST(CudaEntryPoints, ZeroInputAndCallerOwnedOutputs) {
   EXPECT_TRUE(r.info.zero_input);
   expect_equal(download(r.U), Matrix<double>(6, 4), "U of zero");
 
-  const auto A = testing::gaussian<double>(30, 20, 25);
+  const auto A = testkit::gaussian<double>(30, 20, 25);
   Matrix<double> dA = gpu.allocate(30, 20);
   gpu.copy(1.0, A.view(), dA.view());
   Matrix<double> U = gpu.allocate(30, 20);
@@ -930,7 +932,7 @@ TEST(CudaEntryPoints, ZeroInputAndCallerOwnedOutputs) {
 // on the device when the host view is row-major), exact.
 TEST(CudaEntryPoints, CopyUploadsAndDownloadsInEveryLayout) {
   POLARKIT_REQUIRE_DEVICE();
-  const auto A = testing::gaussian<double>(7, 5, 61);
+  const auto A = testkit::gaussian<double>(7, 5, 61);
   const Matrix<double> dA = copy_to(A, MemorySpace::cuda);
   EXPECT_EQ(dA.space(), MemorySpace::cuda);
   expect_equal(copy_to(dA, MemorySpace::host), A, "round trip");
@@ -992,14 +994,14 @@ TEST(CudaEntryPoints, ReleaseCachedDeviceMemoryHandsFreedMatricesBack) {
   release_cached_device_memory();
   EXPECT_GE(free_bytes() - held, 0.9 * gib);
   // The next call allocates again.
-  const auto A = testing::gaussian<double>(40, 30, 62);
+  const auto A = testkit::gaussian<double>(40, 30, 62);
   expect_equal(copy_to(copy_to(A, MemorySpace::cuda), MemorySpace::host), A, "after release");
 }
 
 TEST(CudaEntryPoints, NonFiniteDeviceInputIsRejected) {
   POLARKIT_REQUIRE_DEVICE();
   Backend<float>& gpu = backend_for<float>(MemorySpace::cuda);
-  auto A = testing::gaussian<float>(10, 8, 26);
+  auto A = testkit::gaussian<float>(10, 8, 26);
   A(9, 7) = std::numeric_limits<float>::infinity();
   Matrix<float> dA = gpu.allocate(10, 8);
   gpu.copy(1.0, A.view(), dA.view());

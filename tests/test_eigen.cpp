@@ -13,7 +13,8 @@
 #include <vector>
 
 #include "polarkit/eigen.hpp"
-#include "support/matrices.hpp"
+#include "testkit/accuracy.hpp"
+#include "testkit/random.hpp"
 
 namespace polarkit {
 namespace {
@@ -24,7 +25,7 @@ using EigenMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Order>;
 // An m × n Gaussian matrix of the test support, in an Eigen matrix of the given storage order.
 template <class T, int Order>
 EigenMatrix<T, Order> gaussian(index_t m, index_t n, std::uint64_t seed) {
-  const Matrix<T> G = testing::gaussian<T>(m, n, seed);
+  const Matrix<T> G = testkit::gaussian<T>(m, n, seed);
   EigenMatrix<T, Order> A(m, n);
   for (index_t j = 0; j < n; ++j) {
     for (index_t i = 0; i < m; ++i) A(i, j) = G(i, j);
@@ -197,7 +198,7 @@ TYPED_TEST(EigenInterop, NonUnitInnerStrideIsRejected) {
   const double norm = static_cast<double>(v.template cast<double>().norm());
   for (index_t i = 0; i < 5; ++i) {
     EXPECT_NEAR(static_cast<double>(U(i, 0)), static_cast<double>(v(i)) / norm,
-                64 * testing::eps<T>);
+                64 * testkit::eps<T>);
   }
 }
 

@@ -6,7 +6,8 @@
 
 #include "core/linalg/lanczos.hpp"
 #include "core/linalg/orthogonality.hpp"
-#include "support/matrices.hpp"
+#include "testkit/accuracy.hpp"
+#include "testkit/matrices.hpp"
 
 namespace polarkit::detail {
 namespace {
@@ -36,14 +37,14 @@ TEST(Lanczos, ExactForSmallMatricesAndDiagonalOnes) {
   for (index_t i = 0; i < 30; ++i) D(i, i) = 1.0 + double(i) / 10.0;
   const auto e = lanczos_of(D);
   // Exact up to the rounding of the recurrence and of the bisection: c·n·u·‖D‖.
-  const double bar = 4.0 * 30 * testing::eps<double> * 3.9;
+  const double bar = 4.0 * 30 * testkit::eps<double> * 3.9;
   EXPECT_NEAR(e.min, 1.0, bar);
   EXPECT_NEAR(e.max, 3.9, bar);
 }
 
 TEST(Lanczos, TightOnAGramMatrixOfSize300) {
   const index_t n = 300;
-  const auto X = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, 30.0), 4);
+  const auto X = testkit::with_singular_values<double>(n, n, testkit::geometric_spectrum(n, 30.0), 4);
   Backend<double>& be = backend_for<double>(MemorySpace::host);
   Ops<double> ops(be);
   OrthogonalityMeter<double> meter(ops, n);
@@ -51,13 +52,13 @@ TEST(Lanczos, TightOnAGramMatrixOfSize300) {
   // σ from 1 down to 1/30: λ(XᵀX) in [1/900, 1]; Ritz values are inside (up to the rounding of
   // G = XᵀX, n·u) and, after 40 steps on this geometric spectrum, within 1% of the ends
   // (docs/algorithms.md promises 10% for e_j's 2-norm estimate in general).
-  const double rounding = double(n) * testing::eps<double>;
+  const double rounding = double(n) * testkit::eps<double>;
   EXPECT_LE(s.lambda_max, 1.0 + rounding);
   EXPECT_GE(s.lambda_max, 0.99);
   EXPECT_GE(s.lambda_min, 1.0 / 900 - rounding);
   EXPECT_LE(s.lambda_min, 2.0 / 900);
   EXPECT_NEAR(s.e_two, 1.0 - 1.0 / 900, 0.01 * (1.0 - 1.0 / 900));
-  EXPECT_NEAR(s.e_fro, testing::orthogonality_fro<double>(X.view()), rounding * s.e_fro);
+  EXPECT_NEAR(s.e_fro, testkit::orthogonality_fro<double>(X.view()), rounding * s.e_fro);
 }
 
 }  // namespace

@@ -18,7 +18,7 @@
 #include "polarkit/io.hpp"
 #include "polarkit/matrix.hpp"
 #include "polarkit/matrix_view.hpp"
-#include "support/npy_bytes.hpp"
+#include "testkit/npy_bytes.hpp"
 
 namespace fs = std::filesystem;
 using polarkit::Error;
@@ -75,8 +75,8 @@ std::string read_bytes(const std::string& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-using polarkit::testing::npy_bytes;
-using polarkit::testing::raw;
+using polarkit::testkit::npy_bytes;
+using polarkit::testkit::raw;
 
 std::string f8_dict(const std::string& shape, bool fortran = false) {
   return "{'descr': '<f8', 'fortran_order': " + std::string(fortran ? "True" : "False") +

@@ -11,14 +11,16 @@
 #include "core/kernels/backend.hpp"
 #include "polarkit/optim.hpp"
 #include "polarkit/polar.hpp"
-#include "support/matrices.hpp"
+#include "testkit/accuracy.hpp"
+#include "testkit/matrices.hpp"
+#include "testkit/random.hpp"
 
 namespace polarkit::optim {
 namespace {
 
 using Mat = Matrix<double>;
-using testing::clone;
-using testing::eps;
+using testkit::clone;
+using testkit::eps;
 
 // Tolerances (the largest values measured are noted; see the tests for the sizes):
 // - the same arithmetic in another order (layouts, update formulas written out): a few roundings
@@ -224,8 +226,8 @@ TEST(Muon, DefaultsFollowTorchOptimMuon) {
 }
 
 TEST(Muon, TheCallersCoefficientsRunAsGiven) {
-  const Mat G = testing::gaussian<double>(28, 18, 31);
-  const Mat W0 = testing::gaussian<double>(28, 18, 32);
+  const Mat G = testkit::gaussian<double>(28, 18, 31);
+  const Mat W0 = testkit::gaussian<double>(28, 18, 32);
   // Jordan's triple given explicitly is the default, bit for bit.
   Config given;
   given.oracle.coefficients = {{3.4445, -4.7750, 2.0315}};
@@ -256,7 +258,7 @@ TEST(Muon, TheCallersCoefficientsRunAsGiven) {
 }
 
 TEST(Muon, OracleOptionsRejectATableOutsideMuonAndBadFloors) {
-  const Mat D = testing::gaussian<double>(10, 6, 33);
+  const Mat D = testkit::gaussian<double>(10, 6, 33);
   Mat U(10, 6);
   PolarOptions o;
   o.method = Method::qdwh;
@@ -294,12 +296,12 @@ TEST_P(MuonReference, ThreeStepsMatchTheFormulasTo1e12) {
   c.nesterov = k.nesterov;
   c.scale = k.scale;
   c.weight_decay = k.weight_decay;
-  Mat W = scaled(testing::gaussian<double>(k.rows, k.cols, 11), 0.1);
+  Mat W = scaled(testkit::gaussian<double>(k.rows, k.cols, 11), 0.1);
   Mat M(k.rows, k.cols);
   Mat W_ref = clone(W);
   Mat M_ref(k.rows, k.cols);
   for (int t = 0; t < 3; ++t) {
-    const Mat G = testing::gaussian<double>(k.rows, k.cols, 100 + static_cast<std::uint64_t>(t));
+    const Mat G = testkit::gaussian<double>(k.rows, k.cols, 100 + static_cast<std::uint64_t>(t));
     const Mat G_before = clone(G);
     const StepReport r = step(c, W.view(), G.view(), M.view());
     const double norm_ref = reference_muon_step(c, W_ref, G, M_ref);
@@ -333,9 +335,9 @@ TEST(Muon, NoMomentumTakesTheGradientAndAcceptsAnEmptyState) {
   c.momentum = 0.0;
   c.weight_decay = 0.0;
   c.lr = 0.1;
-  Mat W = testing::gaussian<double>(20, 12, 1);
+  Mat W = testkit::gaussian<double>(20, 12, 1);
   Mat W_ref = clone(W);
-  const Mat G = testing::gaussian<double>(20, 12, 2);
+  const Mat G = testkit::gaussian<double>(20, 12, 2);
   step(c, W.view(), G.view(), MatrixView<double>());
   Mat M_ref(20, 12);
   reference_muon_step(c, W_ref, G, M_ref);
@@ -353,8 +355,8 @@ TEST_P(PolarGradExact, NuclearNuIsTheNuclearNormFromLapack) {
     c.nu = Nu::nuclear;
     c.momentum = 0.0;
     const auto G =
-        testing::with_singular_values<double>(m, n, testing::geometric_spectrum(25, 100), 5);
-    Mat W = testing::gaussian<double>(m, n, 6);
+        testkit::with_singular_values<double>(m, n, testkit::geometric_spectrum(25, 100), 5);
+    Mat W = testkit::gaussian<double>(m, n, 6);
     const Mat W0 = clone(W);
     const StepReport r = step(c, W.view(), G.view(), MatrixView<double>());
     const auto s = lapack_svd(G.view()).s;
@@ -379,8 +381,8 @@ TEST(PolarGrad, InnerNuIsTheInnerProductWithTheReturnedOracleDirection) {
     Config c = Config::polargrad();
     c.oracle = Config::muon_oracle();  // an inexact oracle: Ũ is not the polar factor
     c.momentum = 0.0;
-    const Mat G = testing::gaussian<double>(m, n, 21);
-    Mat W = testing::gaussian<double>(m, n, 22);
+    const Mat G = testkit::gaussian<double>(m, n, 21);
+    Mat W = testkit::gaussian<double>(m, n, 22);
     const Mat W0 = clone(W);
     const StepReport r = step(c, W.view(), G.view(), MatrixView<double>());
     const auto Ut = msign(G, c.oracle).U;
@@ -409,8 +411,8 @@ TEST(PolarGrad, MomentumOrders) {
   const index_t n = 18;
   Config c = Config::polargrad();
   c.momentum = 0.9;
-  const Mat G1 = testing::gaussian<double>(m, n, 31);
-  const Mat G2 = testing::gaussian<double>(m, n, 32);
+  const Mat G1 = testkit::gaussian<double>(m, n, 31);
+  const Mat G2 = testkit::gaussian<double>(m, n, 32);
   const auto polar_factor = [&](const Mat& D) { return msign(D, c.oracle).U; };
   const auto inner = [](const Mat& U, const Mat& D) {
     double s = 0.0;
@@ -423,7 +425,7 @@ TEST(PolarGrad, MomentumOrders) {
     // momentum-first: M ← βM + (1−β)G, D = M or βM + (1−β)G, W ← W − lr·⟨U, D⟩·U.
     c.order = MomentumOrder::momentum_first;
     c.nesterov = nesterov;
-    Mat W = testing::gaussian<double>(m, n, 33);
+    Mat W = testkit::gaussian<double>(m, n, 33);
     Mat M(m, n);
     Mat W_ref = clone(W);
     Mat M_ref(m, n);
@@ -447,7 +449,7 @@ TEST(PolarGrad, MomentumOrders) {
 
     // polar-first: UH = polar(G), M ← βM + (1−β)·ν·U, W ← W − lr·(M or βM + (1−β)·ν·U).
     c.order = MomentumOrder::polar_first;
-    Mat W2 = testing::gaussian<double>(m, n, 33);
+    Mat W2 = testkit::gaussian<double>(m, n, 33);
     Mat M2(m, n);
     Mat W2_ref = clone(W2);
     Mat M2_ref(m, n);
@@ -474,8 +476,8 @@ TEST(PolarGrad, WeightDecayUsesTheUnadjustedLearningRate) {
   c.momentum = 0.0;
   c.weight_decay = 0.3;
   c.oracle.method = Method::svd;
-  const Mat G = testing::gaussian<double>(20, 14, 41);
-  Mat W = testing::gaussian<double>(20, 14, 42);
+  const Mat G = testkit::gaussian<double>(20, 14, 41);
+  Mat W = testkit::gaussian<double>(20, 14, 42);
   const Mat W0 = clone(W);
   const StepReport r = step(c, W.view(), G.view(), MatrixView<double>());
   const Mat U = from_svd(lapack_svd(G.view()), [](double) { return 1.0; });
@@ -497,14 +499,14 @@ TEST(PolarGrad, OnAVectorItIsPlainGradientDescent) {
     Config c = Config::polargrad();
     c.momentum = 0.0;
     c.nu = nu;
-    const Mat G = testing::gaussian<double>(10, 1, 43);
-    Mat W = testing::gaussian<double>(10, 1, 44);
+    const Mat G = testkit::gaussian<double>(10, 1, 43);
+    Mat W = testkit::gaussian<double>(10, 1, 44);
     Mat expected = clone(W);
     for (index_t i = 0; i < 10; ++i) expected(i, 0) -= c.lr * G(i, 0);
     step(c, W.view(), G.view(), MatrixView<double>());
     EXPECT_LE(rel(W, expected), reordered);
     const Mat Gt = transpose(G);  // a row vector too
-    Mat Wt = transpose(testing::gaussian<double>(10, 1, 44));
+    Mat Wt = transpose(testkit::gaussian<double>(10, 1, 44));
     step(c, Wt.view(), Gt.view(), MatrixView<double>());
     EXPECT_LE(rel(Wt, transpose(expected)), reordered);
   }
@@ -513,8 +515,8 @@ TEST(PolarGrad, OnAVectorItIsPlainGradientDescent) {
 // ---- null-gradient consistency -----------------------------------------------------------------
 
 TEST(NullGradient, PolarGradUpdateIsLinearInTheGradientScale) {
-  const Mat G0 = testing::gaussian<double>(30, 20, 51);
-  const Mat W0 = testing::gaussian<double>(30, 20, 52);
+  const Mat G0 = testkit::gaussian<double>(30, 20, 51);
+  const Mat W0 = testkit::gaussian<double>(30, 20, 52);
   for (Nu nu : {Nu::inner, Nu::nuclear}) {
     for (MomentumOrder order : {MomentumOrder::momentum_first, MomentumOrder::polar_first}) {
       Config c = Config::polargrad();
@@ -538,8 +540,8 @@ TEST(NullGradient, PolarGradUpdateIsLinearInTheGradientScale) {
 }
 
 TEST(NullGradient, MuonUpdateStaysFiniteAndNonZero) {
-  const Mat G0 = testing::gaussian<double>(30, 20, 53);
-  const Mat W0 = testing::gaussian<double>(30, 20, 54);
+  const Mat G0 = testkit::gaussian<double>(30, 20, 53);
+  const Mat W0 = testkit::gaussian<double>(30, 20, 54);
   Config c;
   c.eps = 0.0;  // no floor: msign alone, scale-invariant down to the smallest gradients
   double first = 0.0;
@@ -561,8 +563,8 @@ TEST(NullGradient, MuonUpdateStaysFiniteAndNonZero) {
 // torch.optim.Muon divides by max(‖D‖_F, eps): below eps the step shrinks with the gradient
 // (and stays what the formula gives), above it the step has its full length.
 TEST(NullGradient, MuonBelowEpsFollowsTorchsNormalisation) {
-  const Mat G0 = testing::gaussian<double>(30, 20, 56);
-  const Mat W0 = testing::gaussian<double>(30, 20, 57);
+  const Mat G0 = testkit::gaussian<double>(30, 20, 56);
+  const Mat W0 = testkit::gaussian<double>(30, 20, 57);
   Config c;
   c.momentum = 0.0;
   c.weight_decay = 0.0;
@@ -586,7 +588,7 @@ TEST(NullGradient, MuonBelowEpsFollowsTorchsNormalisation) {
 
 TEST(NullGradient, ZeroGradientLeavesWExactlyUnchanged) {
   const Mat G(24, 16);
-  const Mat W0 = testing::gaussian<double>(24, 16, 55);
+  const Mat W0 = testkit::gaussian<double>(24, 16, 55);
   std::vector<Config> configs;
   for (Kind kind :
        {Kind::muon, Kind::polargrad, Kind::colnorm, Kind::rownorm, Kind::sign, Kind::spectral}) {
@@ -649,8 +651,8 @@ TEST(ConvFlatten, PytorchLayoutBecomesARowMajorMatrixWithItsScale) {
 
 TEST(ConvFlatten, AMuonStepOnTheViewEqualsTheStepOnTheMatrix) {
   const index_t out = 16, in = 8, kh = 3, kw = 3;
-  const Mat Wm = testing::gaussian<double>(out, in * kh * kw, 61);
-  const Mat Gm = testing::gaussian<double>(out, in * kh * kw, 62);
+  const Mat Wm = testkit::gaussian<double>(out, in * kh * kw, 61);
+  const Mat Gm = testkit::gaussian<double>(out, in * kh * kw, 62);
   std::vector<double> w(static_cast<std::size_t>(out * in * kh * kw));
   std::vector<double> g(w.size());
   std::vector<double> mom(w.size(), 0.0);
@@ -733,7 +735,7 @@ void expect_lmo(Kind kind, const Mat& D, const Mat& expected, double tol) {
 
 TEST(Lmo, ColNormRowNormAndSignMatchTheirDefinitions) {
   for (auto [m, n] : {std::pair<index_t, index_t>{30, 20}, {20, 30}}) {
-    Mat D = testing::gaussian<double>(m, n, 71);
+    Mat D = testkit::gaussian<double>(m, n, 71);
     for (index_t i = 0; i < m; ++i) D(i, 3) = 0.0;  // a zero column
     for (index_t j = 0; j < n; ++j) D(5, j) = 0.0;  // a zero row
     D(7, 9) = 0.0;
@@ -750,7 +752,7 @@ TEST(Lmo, ColNormRowNormAndSignMatchTheirDefinitions) {
 }
 
 TEST(Lmo, ColumnNormalisationIsSafeForTinyAndHugeColumns) {
-  Mat D = testing::gaussian<double>(12, 6, 72);
+  Mat D = testkit::gaussian<double>(12, 6, 72);
   for (index_t i = 0; i < 12; ++i) {
     D(i, 0) *= 1e-310;  // subnormal entries: √12/‖col‖ overflows as one factor
     D(i, 1) *= 1e300;
@@ -788,8 +790,8 @@ TEST(Lmo, ColumnNormalisationIsSafeForTinyAndHugeColumns) {
 
 TEST(Lmo, SpectralIsTheScaledPolarFactorFromLapack) {
   for (auto [m, n] : {std::pair<index_t, index_t>{30, 20}, {20, 30}, {25, 25}}) {
-    const auto D = testing::with_singular_values<double>(
-        m, n, testing::geometric_spectrum(std::min(m, n), 10), 73);
+    const auto D = testkit::with_singular_values<double>(
+        m, n, testkit::geometric_spectrum(std::min(m, n), 10), 73);
     Mat expected = from_svd(lapack_svd(D.view()), [](double) { return 1.0; });
     expected = scaled(expected, std::sqrt(double(m) / double(n)));
     expect_lmo(Kind::spectral, D, expected, polar_bar(10));
@@ -803,13 +805,13 @@ TEST(Lmo, SpectralIsTheScaledPolarFactorFromLapack) {
 }
 
 TEST(Lmo, StepsWithLmoKinds) {
-  const Mat G = testing::gaussian<double>(20, 12, 74);
+  const Mat G = testkit::gaussian<double>(20, 12, 74);
   for (Kind kind : {Kind::colnorm, Kind::rownorm, Kind::sign, Kind::spectral}) {
     Config c;
     c.kind = kind;
     c.lr = 0.1;
     c.weight_decay = 0.2;
-    Mat W = testing::gaussian<double>(20, 12, 75);
+    Mat W = testkit::gaussian<double>(20, 12, 75);
     const Mat W0 = clone(W);
     Mat M(20, 12);
     const StepReport r = step(c, W.view(), G.view(), M.view());
@@ -833,8 +835,8 @@ TEST(Lmo, StepsWithLmoKinds) {
 TEST(SpectralPower, MatchesTheSvdDefinition) {
   const double powers[] = {0.0, 0.25, 0.5, 0.75, 1.0};
   for (auto [m, n] : {std::pair<index_t, index_t>{30, 20}, {20, 30}, {24, 24}}) {
-    const auto A = testing::with_singular_values<double>(
-        m, n, testing::geometric_spectrum(std::min(m, n), 10), 81);
+    const auto A = testkit::with_singular_values<double>(
+        m, n, testkit::geometric_spectrum(std::min(m, n), 10), 81);
     for (const double p : powers) {
       const Mat expected = spectral_power_by_svd(A.view(), p);
       for (Method method : {Method::polar_express_adaptive, Method::qdwh, Method::svd}) {
@@ -861,7 +863,7 @@ TEST(SpectralPower, RankDeficientInputUsesTheFallback) {
   const index_t n = 20;
   const index_t zero[] = {2, 9, 15};
   const auto B =
-      testing::with_singular_values<double>(m, n - 3, testing::geometric_spectrum(n - 3, 10), 82);
+      testkit::with_singular_values<double>(m, n - 3, testkit::geometric_spectrum(n - 3, 10), 82);
   Mat A(m, n);
   index_t k = 0;
   for (index_t j = 0; j < n; ++j) {
@@ -898,7 +900,7 @@ TEST(SpectralPower, RankDeficientInputUsesTheFallback) {
 TEST(SpectralPower, ZeroInputGivesZero) {
   const Mat A(10, 6);
   for (const double p : {0.0, 0.3, 0.5, 1.0}) {
-    Mat out = testing::gaussian<double>(10, 6, 83);
+    Mat out = testkit::gaussian<double>(10, 6, 83);
     spectral_power(A.view(), p, out.view());
     EXPECT_EQ(fro(out), 0.0) << "p = " << p;
   }
@@ -906,9 +908,9 @@ TEST(SpectralPower, ZeroInputGivesZero) {
 
 TEST(SpectralPower, FloatRuns) {
   const auto A =
-      testing::with_singular_values<float>(24, 16, testing::geometric_spectrum(16, 10), 84);
+      testkit::with_singular_values<float>(24, 16, testkit::geometric_spectrum(16, 10), 84);
   const auto Ad =
-      testing::with_singular_values<double>(24, 16, testing::geometric_spectrum(16, 10), 84);
+      testkit::with_singular_values<double>(24, 16, testkit::geometric_spectrum(16, 10), 84);
   for (const double p : {0.0, 0.5, 0.6, 1.0}) {
     Matrix<float> out(24, 16);
     spectral_power(A.view(), p, out.view());
@@ -945,9 +947,9 @@ TEST(StepBatched, EqualsLoopingStep) {
     std::vector<Mat> W, G, M, W2, M2;
     for (index_t i = 0; i < count; ++i) {
       const auto s = static_cast<std::uint64_t>(i);
-      W.push_back(testing::gaussian<double>(m, n, 90 + s));
-      G.push_back(testing::gaussian<double>(m, n, 95 + s));
-      M.push_back(scaled(testing::gaussian<double>(m, n, 99 + s), 0.1));
+      W.push_back(testkit::gaussian<double>(m, n, 90 + s));
+      G.push_back(testkit::gaussian<double>(m, n, 95 + s));
+      M.push_back(scaled(testkit::gaussian<double>(m, n, 99 + s), 0.1));
       W2.push_back(clone(W.back()));
       M2.push_back(clone(M.back()));
     }
@@ -977,11 +979,11 @@ TEST(StepBatched, EqualsLoopingStep) {
 
 TEST(StepBatched, RejectsMixedShapesOverlapAndNaNBeforeAnyUpdate) {
   const Config c;
-  Mat W0 = testing::gaussian<double>(8, 5, 1);
-  Mat W1 = testing::gaussian<double>(8, 5, 2);
-  Mat W2 = testing::gaussian<double>(5, 8, 3);
-  Mat G0 = testing::gaussian<double>(8, 5, 4);
-  Mat G1 = testing::gaussian<double>(8, 5, 5);
+  Mat W0 = testkit::gaussian<double>(8, 5, 1);
+  Mat W1 = testkit::gaussian<double>(8, 5, 2);
+  Mat W2 = testkit::gaussian<double>(5, 8, 3);
+  Mat G0 = testkit::gaussian<double>(8, 5, 4);
+  Mat G1 = testkit::gaussian<double>(8, 5, 5);
   Mat M0(8, 5), M1(8, 5);
   const Mat W0_before = clone(W0);
   const auto code = [&](std::vector<MatrixView<double>> W, std::vector<MatrixView<const double>> G,
@@ -1024,9 +1026,9 @@ ErrorCode error_of(F&& f) {
 }
 
 TEST(Errors, StepRejectsBadArgumentsAndLeavesWUntouched) {
-  Mat W = testing::gaussian<double>(10, 8, 1);
+  Mat W = testkit::gaussian<double>(10, 8, 1);
   const Mat W_before = clone(W);
-  const Mat G = testing::gaussian<double>(10, 8, 2);
+  const Mat G = testkit::gaussian<double>(10, 8, 2);
   Mat M(10, 8);
   const Mat Gt(8, 10);
   Mat Mbad(10, 7);
@@ -1071,7 +1073,7 @@ TEST(Errors, StepRejectsBadArgumentsAndLeavesWUntouched) {
 }
 
 TEST(Errors, HelpersRejectBadArguments) {
-  const Mat D = testing::gaussian<double>(6, 4, 1);
+  const Mat D = testkit::gaussian<double>(6, 4, 1);
   Mat out(6, 4);
   const auto inv = ErrorCode::invalid_argument;
   EXPECT_EQ(error_of([&] { lmo(Kind::muon, D.view(), out.view()); }), inv);
@@ -1100,8 +1102,8 @@ TEST(Errors, HelpersRejectBadArguments) {
 // ---- float -------------------------------------------------------------------------------------
 
 TEST(Float, StepsAgreeWithDouble) {
-  const Mat Gd = testing::gaussian<double>(24, 16, 3);
-  const Mat Wd0 = testing::gaussian<double>(24, 16, 4);
+  const Mat Gd = testkit::gaussian<double>(24, 16, 3);
+  const Mat Wd0 = testkit::gaussian<double>(24, 16, 4);
   Matrix<float> G(24, 16), W(24, 16), M(24, 16);
   for (index_t j = 0; j < 16; ++j) {
     for (index_t i = 0; i < 24; ++i) {
@@ -1142,7 +1144,7 @@ TYPED_TEST_SUITE(OptimKernels, Scalars);
 TYPED_TEST(OptimKernels, ColumnNormsSignAndSymmetricEigen) {
   using T = TypeParam;
   auto& be = polarkit::detail::backend_for<T>(MemorySpace::host);
-  Matrix<T> A = testing::gaussian<T>(9, 6, 7);
+  Matrix<T> A = testkit::gaussian<T>(9, 6, 7);
   A(2, 3) = T(0);
   for (const MatrixView<const T> V :
        {std::as_const(A).view(), std::as_const(A).view().transposed()}) {
@@ -1163,7 +1165,7 @@ TYPED_TEST(OptimKernels, ColumnNormsSignAndSymmetricEigen) {
   }
   // A symmetric matrix with known eigenvalues: Q·diag(λ)·Qᵀ.
   const index_t n = 12;
-  const Mat Q = testing::haar_orthonormal(n, n, 8);
+  const Mat Q = testkit::haar_orthonormal(n, n, 8);
   Matrix<T> H(n, n);
   for (index_t i = 0; i < n; ++i) {
     for (index_t j = 0; j < n; ++j) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "experiments.hpp"
+#include "testkit/random.hpp"
 
 namespace ex = polarkit::examples;
 using polarkit::index_t;
@@ -67,7 +68,7 @@ TEST(ExampleQuadraticRegression, LossAndGradientMatchTheirDefinitions) {
   // At X₀ = 0 and at a random point; then at X* (f = 0 and ∇f = 0 up to rounding).
   std::vector<Matrix<double>> points;
   points.emplace_back(500, 100);
-  points.push_back(ex::gaussian(500, 100, 7));
+  points.push_back(polarkit::testkit::splitmix_gaussian(500, 100, 7));
   for (const Matrix<double>& X : points) {
     const ex::Params params = params_of(X);
     ex::Params G;

@@ -9,12 +9,14 @@
 
 #include "polarkit/coefficients.hpp"
 #include "polarkit/polar.hpp"
-#include "support/matrices.hpp"
+#include "testkit/accuracy.hpp"
+#include "testkit/matrices.hpp"
+#include "testkit/random.hpp"
 
 namespace polarkit {
 namespace {
 
-using testing::eps;
+using testkit::eps;
 
 template <class T>
 PolarResult<T> run(const Matrix<T>& A, Method method, double tol = 0.0) {
@@ -28,7 +30,7 @@ PolarResult<T> run(const Matrix<T>& A, Method method, double tol = 0.0) {
 template <class T>
 double ortho(const Matrix<T>& U) {
   const double k = static_cast<double>(std::min(U.rows(), U.cols()));
-  return testing::orthogonality_fro(U.view()) / std::sqrt(k);
+  return testkit::orthogonality_fro(U.view()) / std::sqrt(k);
 }
 
 // ---- the acceptance bars of the core issue ---------------------------------------------------
@@ -42,11 +44,11 @@ class PolarDouble : public ::testing::TestWithParam<double> {};
 TEST_P(PolarDouble, SvdReferenceMeetsSqrtNBars) {
   const index_t n = 200;
   const double kappa = GetParam();
-  const auto A = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, kappa), 7);
+  const auto A = testkit::with_singular_values<double>(n, n, testkit::geometric_spectrum(n, kappa), 7);
   const auto r = run(A, Method::svd);
   const double bar = 3.0 * std::sqrt(double(n)) * eps<double>;
   EXPECT_LE(ortho(r.U), bar);
-  EXPECT_LE(testing::backward_error(A.view(), r.U.view(), r.H.view()), bar);
+  EXPECT_LE(testkit::backward_error(A.view(), r.U.view(), r.H.view()), bar);
   // σ_min moves by up to c·n·u·σ_max (rounding in forming A, the SVD's backward error), so the
   // exact κ of the computed SVD differs from the prescribed one by c·n·u·κ relatively.
   EXPECT_NEAR(r.info.cond_estimate, kappa, 10.0 * double(n) * eps<double> * kappa * kappa);
@@ -56,15 +58,15 @@ TEST_P(PolarDouble, SvdReferenceMeetsSqrtNBars) {
 TEST_P(PolarDouble, AdaptivePolarExpressMeets13EpsAndMatchesSvd) {
   const index_t n = 200;
   const double kappa = GetParam();
-  const auto A = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, kappa), 7);
+  const auto A = testkit::with_singular_values<double>(n, n, testkit::geometric_spectrum(n, kappa), 7);
   const auto r = run(A, Method::polar_express_adaptive);
   const auto ref = run(A, Method::svd);
   EXPECT_TRUE(r.info.converged);
   EXPECT_LE(ortho(r.U), 13.0 * eps<double>);
-  const double backward = testing::backward_error(A.view(), r.U.view(), r.H.view());
+  const double backward = testkit::backward_error(A.view(), r.U.view(), r.H.view());
   EXPECT_LE(backward, 3.0 * std::sqrt(double(n)) * eps<double>);
   EXPECT_NEAR(r.info.backward_error, backward, 0.5 * backward + eps<double>);
-  EXPECT_LE(testing::relative_difference(r.U.view(), ref.U.view()), 10.0 * kappa * eps<double>);
+  EXPECT_LE(testkit::relative_difference(r.U.view(), ref.U.view()), 10.0 * kappa * eps<double>);
   EXPECT_EQ(r.info.ortho_error_history.size(), std::size_t(r.info.iterations) + 1);
 }
 
@@ -75,7 +77,7 @@ template <class T>
 void refined_svd_meets_13_eps(double kappa, std::uint64_t seed) {
   const index_t m = 260;
   const index_t n = 200;
-  const auto A = testing::with_singular_values<T>(m, n, testing::geometric_spectrum(n, kappa), seed);
+  const auto A = testkit::with_singular_values<T>(m, n, testkit::geometric_spectrum(n, kappa), seed);
   const auto plain = run(A, Method::svd);
   EXPECT_EQ(plain.info.iterations, 0);
   PolarOptions o;
@@ -92,11 +94,11 @@ void refined_svd_meets_13_eps(double kappa, std::uint64_t seed) {
   // Measured 4–6u after the step against the SVD's 20–30u at this size.
   EXPECT_GE(r.info.iterations, 1) << kappa;
   EXPECT_LT(ortho(r.U), 0.5 * ortho(plain.U)) << kappa;
-  EXPECT_LE(testing::backward_error(A.view(), r.U.view(), r.H.view()), 13.0 * eps<T>) << kappa;
+  EXPECT_LE(testkit::backward_error(A.view(), r.U.view(), r.H.view()), 13.0 * eps<T>) << kappa;
   EXPECT_EQ(r.info.rank, plain.info.rank);
   EXPECT_EQ(r.info.cond_estimate, plain.info.cond_estimate);
   // The same polar factor as the SVD's, to the SVD's accuracy (its U within the √n bar).
-  EXPECT_LE(testing::relative_difference(r.U.view(), plain.U.view()),
+  EXPECT_LE(testkit::relative_difference(r.U.view(), plain.U.view()),
             10.0 * kappa * std::sqrt(double(n)) * eps<T>);
 }
 
@@ -114,16 +116,16 @@ class PolarFloat : public ::testing::TestWithParam<double> {};
 TEST_P(PolarFloat, SvdAndAdaptiveMeetTheBarsInFloat) {
   const index_t n = 200;
   const double kappa = GetParam();
-  const auto A = testing::with_singular_values<float>(n, n, testing::geometric_spectrum(n, kappa), 11);
+  const auto A = testkit::with_singular_values<float>(n, n, testkit::geometric_spectrum(n, kappa), 11);
   const auto svd = run(A, Method::svd);
   const auto pe = run(A, Method::polar_express_adaptive);
   const double sqrt_n_bar = 3.0 * std::sqrt(double(n)) * eps<float>;
   EXPECT_LE(ortho(svd.U), sqrt_n_bar);
-  EXPECT_LE(testing::backward_error(A.view(), svd.U.view(), svd.H.view()), sqrt_n_bar);
+  EXPECT_LE(testkit::backward_error(A.view(), svd.U.view(), svd.H.view()), sqrt_n_bar);
   EXPECT_TRUE(pe.info.converged);
   EXPECT_LE(ortho(pe.U), 13.0 * eps<float>);
-  EXPECT_LE(testing::backward_error(A.view(), pe.U.view(), pe.H.view()), sqrt_n_bar);
-  EXPECT_LE(testing::relative_difference(pe.U.view(), svd.U.view()), 10.0 * kappa * eps<float>);
+  EXPECT_LE(testkit::backward_error(A.view(), pe.U.view(), pe.H.view()), sqrt_n_bar);
+  EXPECT_LE(testkit::relative_difference(pe.U.view(), svd.U.view()), 10.0 * kappa * eps<float>);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kappa, PolarFloat, ::testing::Values(1.0, 1e1, 1e2, 1e3));
@@ -166,7 +168,7 @@ class AdaptiveEconomy : public ::testing::TestWithParam<double> {};
 
 TEST_P(AdaptiveEconomy, NoMoreProductsThanPolarExpressFewerThanQuintic) {
   const index_t n = 256;
-  const auto A = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, GetParam()), 3);
+  const auto A = testkit::with_singular_values<double>(n, n, testkit::geometric_spectrum(n, GetParam()), 3);
   const double tol = 1e-12;
   const index_t adaptive = products_to_reach(A, Method::polar_express_adaptive, tol);
   const index_t table = products_to_reach(A, Method::polar_express, tol);
@@ -186,7 +188,7 @@ INSTANTIATE_TEST_SUITE_P(Kappa, AdaptiveEconomy, ::testing::Values(1e1, 1e3, 1e5
 // quintic finishes in one step and the cubic would need two, so it is not taken).
 TEST(AdaptiveFinish, TakesTheCubicOnceCloseToOne) {
   const index_t n = 150;
-  const auto A = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, 10.0), 8);
+  const auto A = testkit::with_singular_values<double>(n, n, testkit::geometric_spectrum(n, 10.0), 8);
   const auto r = run(A, Method::polar_express_adaptive);
   ASSERT_TRUE(r.info.converged);
   ASSERT_EQ(r.info.iterations, 5);
@@ -203,7 +205,7 @@ TEST(AdaptiveFinish, TakesTheCubicOnceCloseToOne) {
 // Checks a reported e_j against ‖XᵀX − I‖ computed here from the iterate X itself.
 void expect_history_entry(const Matrix<double>& X, double reported_fro, double reported_two, int j) {
   const index_t n = X.cols();
-  EXPECT_NEAR(reported_fro, testing::orthogonality_fro(X.view()),
+  EXPECT_NEAR(reported_fro, testkit::orthogonality_fro(X.view()),
               1e-6 * reported_fro + 10 * double(n) * eps<double>) << "j = " << j;
   Matrix<double> G(n, n);
   for (index_t a = 0; a < n; ++a) {
@@ -213,7 +215,7 @@ void expect_history_entry(const Matrix<double>& X, double reported_fro, double r
       G(a, b) = static_cast<double>(s) - (a == b ? 1.0 : 0.0);
     }
   }
-  const auto eig = testing::symmetric_eigenvalues<double>(G.view());
+  const auto eig = testkit::symmetric_eigenvalues<double>(G.view());
   const double two = std::max(std::abs(eig.front()), std::abs(eig.back()));
   if (two > 1e3 * double(n) * eps<double>) {  // above rounding level, where 10% means something
     EXPECT_NEAR(reported_two, two, 0.1 * two) << "j = " << j;
@@ -222,7 +224,7 @@ void expect_history_entry(const Matrix<double>& X, double reported_fro, double r
 
 TEST(History, ReportsWhatTheIteratesGiveDirectly) {
   const index_t n = 64;
-  const auto A = testing::with_singular_values<double>(96, n, testing::geometric_spectrum(n, 1e3), 5);
+  const auto A = testkit::with_singular_values<double>(96, n, testkit::geometric_spectrum(n, 1e3), 5);
   PolarOptions o;
   o.method = Method::polar_express_adaptive;
   const auto full = polar(A, o);
@@ -244,7 +246,7 @@ TEST(History, ReportsWhatTheIteratesGiveDirectly) {
 
 TEST(FixedBudget, ShortBudgetReportsNotConvergedWithHistory) {
   const index_t n = 50;
-  const auto A = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, 1e6), 9);
+  const auto A = testkit::with_singular_values<double>(n, n, testkit::geometric_spectrum(n, 1e6), 9);
   PolarOptions o;
   o.method = Method::polar_express;
   o.steps = 2;
@@ -273,15 +275,15 @@ std::pair<PolarResult<double>, PolarResult<double>> with_and_without_two_norm(
 // the flops are fewer.
 TEST(FixedBudget, TwoNormAtTheEndsOnlyKeepsEverythingElse) {
   const index_t n = 48;
-  const auto A = testing::with_singular_values<double>(72, n, testing::geometric_spectrum(n, 1e3), 12);
+  const auto A = testkit::with_singular_values<double>(72, n, testkit::geometric_spectrum(n, 1e3), 12);
   for (const auto& [method, steps] : {std::pair{Method::muon, 0}, {Method::polar_express, 6},
                                       {Method::quintic, 9}, {Method::newton_schulz, 12}}) {
     const auto [full, lean] = with_and_without_two_norm(A, method, steps);
     const std::string name(method_name(method));
     ASSERT_GE(full.info.iterations, 5) << name;
     EXPECT_EQ(lean.info.iterations, full.info.iterations) << name;
-    EXPECT_EQ(testing::relative_difference(lean.U.view(), full.U.view()), 0.0) << name;
-    EXPECT_EQ(testing::relative_difference(lean.H.view(), full.H.view()), 0.0) << name;
+    EXPECT_EQ(testkit::relative_difference(lean.U.view(), full.U.view()), 0.0) << name;
+    EXPECT_EQ(testkit::relative_difference(lean.H.view(), full.H.view()), 0.0) << name;
     EXPECT_EQ(lean.info.ortho_error_history, full.info.ortho_error_history) << name;
     const auto& two = lean.info.ortho_error_2_history;
     ASSERT_EQ(two.size(), full.info.ortho_error_2_history.size()) << name;
@@ -299,13 +301,13 @@ TEST(FixedBudget, TwoNormAtTheEndsOnlyKeepsEverythingElse) {
 // the option is ignored: the same report, no NaN.
 TEST(FixedBudget, TwoNormOptionIsIgnoredWhereTheIterationReadsIt) {
   const index_t n = 48;
-  const auto A = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, 1e4), 13);
+  const auto A = testkit::with_singular_values<double>(n, n, testkit::geometric_spectrum(n, 1e4), 13);
   for (const auto& [method, steps] : {std::pair{Method::polar_express_adaptive, 0},
                                       {Method::polar_express_adaptive, 4},
                                       {Method::polar_express, 0}}) {
     const auto [full, lean] = with_and_without_two_norm(A, method, steps);
     const std::string name = std::string(method_name(method)) + " steps " + std::to_string(steps);
-    EXPECT_EQ(testing::relative_difference(lean.U.view(), full.U.view()), 0.0) << name;
+    EXPECT_EQ(testkit::relative_difference(lean.U.view(), full.U.view()), 0.0) << name;
     EXPECT_EQ(lean.info.ortho_error_2_history, full.info.ortho_error_2_history) << name;
     EXPECT_EQ(lean.info.flops, full.info.flops) << name;
   }
@@ -313,13 +315,13 @@ TEST(FixedBudget, TwoNormOptionIsIgnoredWhereTheIterationReadsIt) {
 
 TEST(Methods, EveryConvergentMethodReachesWorkingPrecision) {
   const index_t n = 40;
-  const auto A = testing::with_singular_values<double>(60, n, testing::geometric_spectrum(n, 1e2), 13);
+  const auto A = testkit::with_singular_values<double>(60, n, testkit::geometric_spectrum(n, 1e2), 13);
   for (Method m : {Method::svd, Method::newton_schulz, Method::quintic, Method::polar_express,
                    Method::polar_express_adaptive}) {
     const auto r = run(A, m);
     EXPECT_TRUE(r.info.converged) << method_name(m);
     EXPECT_LE(ortho(r.U), 13.0 * eps<double>) << method_name(m);
-    EXPECT_LE(testing::backward_error(A.view(), r.U.view(), r.H.view()),
+    EXPECT_LE(testkit::backward_error(A.view(), r.U.view(), r.H.view()),
               3.0 * std::sqrt(double(n)) * eps<double>) << method_name(m);
     EXPECT_GT(r.info.flops, 0.0);
   }
@@ -331,7 +333,7 @@ TEST(Methods, EveryConvergentMethodReachesWorkingPrecision) {
 template <class T>
 void every_iterative_method_finishes_an_orthogonal_input() {
   const index_t n = 200;
-  const auto A = testing::with_singular_values<T>(n, n, std::vector<double>(n, 1.0), 5);
+  const auto A = testkit::with_singular_values<T>(n, n, std::vector<double>(n, 1.0), 5);
   for (Method m : {Method::newton_schulz, Method::quintic, Method::polar_express,
                    Method::polar_express_adaptive}) {
     const auto r = run(A, m);
@@ -351,10 +353,10 @@ TEST(RankDeficient, AdaptiveConvergesOnTheRangeAndCompletesU) {
   const index_t n = 50;
   std::vector<double> sigma(std::size_t(n), 0.0);
   for (index_t i = 0; i < 40; ++i) sigma[std::size_t(i)] = 1.0 / double(i + 1);
-  const auto A = testing::with_singular_values<double>(n, n, sigma, 5);
+  const auto A = testkit::with_singular_values<double>(n, n, sigma, 5);
   const auto r = run(A, Method::polar_express_adaptive);
-  EXPECT_LE(testing::backward_error(A.view(), r.U.view(), r.H.view()), 60 * eps<double>);
-  const auto Q = testing::haar_orthonormal(n, n, 6);
+  EXPECT_LE(testkit::backward_error(A.view(), r.U.view(), r.H.view()), 60 * eps<double>);
+  const auto Q = testkit::haar_orthonormal(n, n, 6);
   Matrix<double> UQ(n, 40);
   for (index_t i = 0; i < n; ++i) {
     for (index_t j = 0; j < 40; ++j) {
@@ -363,12 +365,12 @@ TEST(RankDeficient, AdaptiveConvergesOnTheRangeAndCompletesU) {
       UQ(i, j) = static_cast<double>(t);
     }
   }
-  EXPECT_LE(testing::orthogonality_fro(UQ) / std::sqrt(40.0), 25 * eps<double>);
+  EXPECT_LE(testkit::orthogonality_fro(UQ) / std::sqrt(40.0), 25 * eps<double>);
 
   // Exactly zero columns: odd polynomials keep them zero, and the iteration stops once the
   // rest has converged instead of running to max_iter; U is then completed to an orthonormal
   // one by the SVD (rank 10 of 12), as every method returns it.
-  auto B = testing::gaussian<double>(30, 12, 8);
+  auto B = testkit::gaussian<double>(30, 12, 8);
   for (index_t i = 0; i < 30; ++i) B(i, 3) = B(i, 7) = 0.0;
   const auto z = run(B, Method::polar_express_adaptive);
   EXPECT_TRUE(z.info.converged);
@@ -376,7 +378,7 @@ TEST(RankDeficient, AdaptiveConvergesOnTheRangeAndCompletesU) {
   EXPECT_EQ(z.info.method_used, Method::svd);
   EXPECT_LT(z.info.iterations, 40);
   EXPECT_LE(ortho(z.U), 13 * eps<double>);
-  EXPECT_LE(testing::backward_error(B, z.U, z.H), 60 * eps<double>);
+  EXPECT_LE(testkit::backward_error(B, z.U, z.H), 60 * eps<double>);
 }
 
 // ---- shapes and layouts -------------------------------------------------------------------------
@@ -384,15 +386,15 @@ TEST(RankDeficient, AdaptiveConvergesOnTheRangeAndCompletesU) {
 TEST(Layout, RowMajorViewGivesTheSameU) {
   const index_t m = 30;
   const index_t n = 20;
-  const auto A = testing::gaussian<double>(m, n, 21);
+  const auto A = testkit::gaussian<double>(m, n, 21);
   std::vector<double> rm(std::size_t(m * n));
   for (index_t i = 0; i < m; ++i) {
     for (index_t j = 0; j < n; ++j) rm[std::size_t(i * n + j)] = A(i, j);
   }
   const auto col = polar(A);
   const auto row = polar(row_major<const double>(rm.data(), m, n, n));
-  EXPECT_LE(testing::relative_difference(row.U.view(), col.U.view()), 1e-14);
-  EXPECT_LE(testing::relative_difference(row.H.view(), col.H.view()), 1e-14);
+  EXPECT_LE(testkit::relative_difference(row.U.view(), col.U.view()), 1e-14);
+  EXPECT_LE(testkit::relative_difference(row.H.view(), col.H.view()), 1e-14);
 
   // Writing into row-major outputs: U stored as Uᵀ in memory.
   std::vector<double> u(std::size_t(m * n));
@@ -405,21 +407,21 @@ TEST(Layout, RowMajorViewGivesTheSameU) {
 
 TEST(Shapes, TallWideSquareAndVectors) {
   for (auto [m, n] : {std::pair<index_t, index_t>{40, 25}, {25, 40}, {33, 33}, {1, 1}, {1, 9}, {9, 1}}) {
-    const auto A = testing::gaussian<double>(m, n, std::uint64_t(m * 100 + n));
+    const auto A = testkit::gaussian<double>(m, n, std::uint64_t(m * 100 + n));
     const auto r = polar(A);
     ASSERT_EQ(r.U.rows(), m);
     ASSERT_EQ(r.U.cols(), n);
     ASSERT_EQ(r.H.rows(), n);
     const double k = double(std::min(m, n));
-    EXPECT_LE(testing::orthogonality_fro(r.U.view()) / std::sqrt(k), 13.0 * eps<double>) << m << "x" << n;
-    EXPECT_LE(testing::backward_error(A.view(), r.U.view(), r.H.view()),
+    EXPECT_LE(testkit::orthogonality_fro(r.U.view()) / std::sqrt(k), 13.0 * eps<double>) << m << "x" << n;
+    EXPECT_LE(testkit::backward_error(A.view(), r.U.view(), r.H.view()),
               3.0 * std::sqrt(double(std::max(m, n))) * eps<double>) << m << "x" << n;
-    EXPECT_LE(testing::asymmetry(r.H.view()), 0.0);
+    EXPECT_LE(testkit::asymmetry(r.H.view()), 0.0);
   }
 }
 
 TEST(Shapes, WideMatchesTransposedTall) {
-  const auto A = testing::gaussian<double>(12, 30, 4);
+  const auto A = testkit::gaussian<double>(12, 30, 4);
   Matrix<double> At(30, 12);
   for (index_t i = 0; i < 12; ++i) {
     for (index_t j = 0; j < 30; ++j) At(j, i) = A(i, j);
@@ -457,7 +459,7 @@ TEST(Shapes, EmptyMatrixIsANoOp) {
 
 TEST(Invariance, ExtremeScalesGiveTheSameU) {
   const index_t n = 30;
-  const auto A = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, 1e3), 17);
+  const auto A = testkit::with_singular_values<double>(n, n, testkit::geometric_spectrum(n, 1e3), 17);
   PolarOptions o;
   o.backward_error = true;
   const auto base = polar(A, o);
@@ -467,7 +469,7 @@ TEST(Invariance, ExtremeScalesGiveTheSameU) {
       for (index_t i = 0; i < n; ++i) B(i, j) = A(i, j) * c;
     }
     const auto r = polar(B, o);
-    EXPECT_LE(testing::relative_difference(r.U.view(), base.U.view()), 1e-13) << c;
+    EXPECT_LE(testkit::relative_difference(r.U.view(), base.U.view()), 1e-13) << c;
     EXPECT_NEAR(r.info.nuclear_norm / c, base.info.nuclear_norm, 1e-13 * base.info.nuclear_norm) << c;
     EXPECT_LE(r.info.backward_error, 3.0 * std::sqrt(double(n)) * eps<double>) << c;
   }
@@ -475,8 +477,8 @@ TEST(Invariance, ExtremeScalesGiveTheSameU) {
 
 TEST(Invariance, NuclearNormIsTheSumOfSingularValues) {
   const index_t n = 50;
-  const auto sigma = testing::linear_spectrum(n, 1e2);
-  const auto A = testing::with_singular_values<double>(80, n, sigma, 23);
+  const auto sigma = testkit::linear_spectrum(n, 1e2);
+  const auto A = testkit::with_singular_values<double>(80, n, sigma, 23);
   double sum = 0.0;
   for (double s : sigma) sum += s;
   EXPECT_NEAR(polar(A).info.nuclear_norm, sum, 20 * n * eps<double> * sum);
@@ -489,7 +491,7 @@ TEST(Invariance, NuclearNormIsTheSumOfSingularValues) {
 // Every flop the report counts is counted in one phase (exclusive accounting), each phase ran,
 // and the rational methods show their start (normalise, reduce) and their kinds of step.
 TEST(Phases, AccountForEveryFlopOfTheSolve) {
-  const auto A = testing::with_singular_values<double>(50, 40, testing::geometric_spectrum(40, 1e6), 3);
+  const auto A = testkit::with_singular_values<double>(50, 40, testkit::geometric_spectrum(40, 1e6), 3);
   for (const Method m : {Method::svd, Method::qdwh, Method::zolo, Method::newton,
                          Method::polar_express_adaptive, Method::muon, Method::automatic}) {
     PolarOptions o;
@@ -523,7 +525,7 @@ TEST(Phases, AccountForEveryFlopOfTheSolve) {
 // and nothing else; the same U, NaN for what was not measured. Ignored where the schedule
 // steers by the measurements (adaptive).
 TEST(FixedBudget, UnmeasuredResultIsTheSameUWithNaNInTheReport) {
-  const auto A = testing::with_singular_values<float>(60, 40, testing::geometric_spectrum(40, 1e3), 6);
+  const auto A = testkit::with_singular_values<float>(60, 40, testkit::geometric_spectrum(40, 1e3), 6);
   PolarOptions o;
   o.method = Method::polar_express;
   o.steps = 5;
@@ -531,7 +533,7 @@ TEST(FixedBudget, UnmeasuredResultIsTheSameUWithNaNInTheReport) {
   const auto measured = polar(A, o);
   o.measure_result = false;
   const auto lean = polar(A, o);
-  EXPECT_EQ(testing::relative_difference(lean.U.view(), measured.U.view()), 0.0);
+  EXPECT_EQ(testkit::relative_difference(lean.U.view(), measured.U.view()), 0.0);
   EXPECT_TRUE(std::isnan(lean.info.ortho_error) && std::isnan(lean.info.ortho_error_fro));
   EXPECT_TRUE(std::isnan(lean.info.cond_estimate));
   EXPECT_FALSE(lean.info.converged);
@@ -548,7 +550,7 @@ TEST(FixedBudget, UnmeasuredResultIsTheSameUWithNaNInTheReport) {
 
 // The backward error costs one more product: measured on request only, NaN otherwise.
 TEST(BackwardError, IsMeasuredOnlyWhenAskedFor) {
-  const auto A = testing::with_singular_values<double>(30, 20, testing::geometric_spectrum(20, 1e2), 4);
+  const auto A = testkit::with_singular_values<double>(30, 20, testkit::geometric_spectrum(20, 1e2), 4);
   PolarOptions o;
   o.method = Method::qdwh;
   const auto plain = polar(A, o);
@@ -558,13 +560,13 @@ TEST(BackwardError, IsMeasuredOnlyWhenAskedFor) {
   o.backward_error = true;
   const auto asked = polar(A, o);
   EXPECT_NEAR(asked.info.backward_error,
-              testing::backward_error(A.view(), asked.U.view(), asked.H.view()),
+              testkit::backward_error(A.view(), asked.U.view(), asked.H.view()),
               0.5 * asked.info.backward_error + eps<double>);
   EXPECT_EQ(asked.info.nuclear_norm, plain.info.nuclear_norm);
 }
 
 TEST(Errors, NonFiniteInputIsRejectedBeforeAnyWork) {
-  auto A = testing::gaussian<double>(5, 5, 1);
+  auto A = testkit::gaussian<double>(5, 5, 1);
   A(2, 3) = std::nan("");
   try {
     (void)polar(A);
@@ -612,7 +614,7 @@ TEST(Errors, OutputsMayNotOverlapAnyOperand) {
 }
 
 TEST(Errors, ShapesAndOptionsAreChecked) {
-  const auto A = testing::gaussian<double>(5, 4, 1);
+  const auto A = testkit::gaussian<double>(5, 4, 1);
   Matrix<double> U(4, 5);
   Matrix<double> H(4, 4);
   EXPECT_THROW((void)polar(A.view(), U.view(), H.view()), Error);
@@ -656,7 +658,7 @@ TEST(MethodTable, NamesFamiliesAndBudgetsAgree) {
   // Muon's budget is what a solve with steps = 0 runs.
   PolarOptions o;
   o.method = Method::muon;
-  const auto r = polar(testing::gaussian<double>(12, 8, 3), o);
+  const auto r = polar(testkit::gaussian<double>(12, 8, 3), o);
   EXPECT_EQ(r.info.iterations, default_steps(Method::muon));
   const auto outside = static_cast<Method>(methods.size());
   EXPECT_FALSE(is_newton_schulz(outside));
@@ -692,7 +694,7 @@ TEST(Empty, EmptyInputsGiveEmptyFactors) {
 // A mistyped budget (steps = 1e9 ran for hours) is refused at once, naming the limit; the
 // limit itself is accepted.
 TEST(Errors, IterationBudgetsAreBounded) {
-  const auto A = testing::gaussian<double>(6, 4, 3);
+  const auto A = testkit::gaussian<double>(6, 4, 3);
   for (const int bad : {max_iterations_limit + 1, 1000000000}) {
     PolarOptions o;
     o.steps = bad;
@@ -713,11 +715,11 @@ TEST(Errors, IterationBudgetsAreBounded) {
 }
 
 TEST(Msign, ReturnsUAlone) {
-  const auto A = testing::gaussian<float>(10, 6, 2);
+  const auto A = testkit::gaussian<float>(10, 6, 2);
   const auto r = msign(A);
   EXPECT_TRUE(r.H.empty());
   EXPECT_TRUE(std::isnan(r.info.backward_error));
-  EXPECT_LE(testing::orthogonality_fro(r.U.view()) / std::sqrt(6.0), 13.0 * eps<float>);
+  EXPECT_LE(testkit::orthogonality_fro(r.U.view()) / std::sqrt(6.0), 13.0 * eps<float>);
 }
 
 }  // namespace

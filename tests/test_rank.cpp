@@ -9,12 +9,14 @@
 #include <vector>
 
 #include "polarkit/polar.hpp"
-#include "support/matrices.hpp"
+#include "testkit/accuracy.hpp"
+#include "testkit/matrices.hpp"
+#include "testkit/random.hpp"
 
 namespace polarkit {
 namespace {
 
-using testing::eps;
+using testkit::eps;
 
 const Method to_tolerance[] = {Method::svd,         Method::newton_schulz, Method::quintic,
                                Method::polar_express, Method::polar_express_adaptive,
@@ -39,12 +41,12 @@ void expect_rank_and_orthonormal_u(const Matrix<T>& A, int rank, const std::stri
     const std::string where = what + ", " + std::string(method_name(method));
     EXPECT_EQ(r.info.rank, rank) << where;
     EXPECT_TRUE(r.info.converged) << where;
-    EXPECT_LE(testing::orthogonality_fro(r.U.view()) / std::sqrt(k), 13 * eps<T>) << where;
+    EXPECT_LE(testkit::orthogonality_fro(r.U.view()) / std::sqrt(k), 13 * eps<T>) << where;
     // The report agrees: converged means ‖UᵀU − I‖_F within the acceptance level, 100× the
     // rounding floor min(k, 8√k)·u, i.e. at most 50·k·ε.
     EXPECT_LE(r.info.ortho_error_fro, 50 * k * eps<T>) << where;
-    EXPECT_LE(testing::backward_error(A, r.U, r.H), 13 * std::sqrt(k) * eps<T>) << where;
-    EXPECT_LE(testing::asymmetry<T>(r.H.view()), 10 * eps<T>) << where;
+    EXPECT_LE(testkit::backward_error(A, r.U, r.H), 13 * std::sqrt(k) * eps<T>) << where;
+    EXPECT_LE(testkit::asymmetry<T>(r.H.view()), 10 * eps<T>) << where;
   }
 }
 
@@ -61,8 +63,8 @@ void rank_deficient_inputs() {
   }
   expect_rank_and_orthonormal_u(wide, 1, "3x4 of ones");
   // Rank 20 of 30, tall: a product of Gaussian factors.
-  const auto F = testing::gaussian<T>(40, 20, 21);
-  const auto G = testing::gaussian<T>(20, 30, 22);
+  const auto F = testkit::gaussian<T>(40, 20, 21);
+  const auto G = testkit::gaussian<T>(20, 30, 22);
   Matrix<T> P(40, 30);
   for (index_t i = 0; i < 40; ++i) {
     for (index_t j = 0; j < 30; ++j) {
@@ -108,8 +110,8 @@ TEST(Rank, ExtremeMagnitudesCountAsRankOne) {
 // ‖UᵀU − I‖ at 0.3 here, returns an orthonormal U like the rest.
 TEST(Rank, NumericallySingularInputsReportTheSvdCount) {
   const index_t n = 100;
-  const auto sigma = testing::geometric_spectrum(n, 1e20);
-  const auto A = testing::with_singular_values<double>(n, n, sigma, 23);
+  const auto sigma = testkit::geometric_spectrum(n, 1e20);
+  const auto A = testkit::with_singular_values<double>(n, n, sigma, 23);
   const double threshold = double(n) * eps<double> * sigma.front();
   int rank = 0;
   for (const double s : sigma) rank += s > threshold ? 1 : 0;
@@ -125,7 +127,7 @@ TEST(Rank, NumericallySingularInputsReportTheSvdCount) {
 TEST(Rank, FullRankIsNAndFixedBudgetsDoNotDetermineIt) {
   const index_t n = 40;
   for (const double kappa : {1.0, 1e3}) {
-    const auto A = testing::with_singular_values<double>(n + 5, n, testing::geometric_spectrum(n, kappa), 24);
+    const auto A = testkit::with_singular_values<double>(n + 5, n, testkit::geometric_spectrum(n, kappa), 24);
     for (const Method method : to_tolerance) {
       const auto r = solve(A, method);
       const std::string where = std::string(method_name(method)) + " kappa " + std::to_string(kappa);
@@ -148,7 +150,7 @@ TEST(Rank, FullRankIsNAndFixedBudgetsDoNotDetermineIt) {
 // comes from a QR bound (one QR, no SVD) and is n below the singular threshold.
 TEST(Rank, FloatBeyondTheGramResolutionTakesTheQrBound) {
   const index_t n = 60;
-  const auto A = testing::with_singular_values<float>(n, n, testing::geometric_spectrum(n, 2e3), 25);
+  const auto A = testkit::with_singular_values<float>(n, n, testkit::geometric_spectrum(n, 2e3), 25);
   const auto r = solve(A, Method::polar_express_adaptive);
   EXPECT_EQ(r.info.rank, n);
   EXPECT_TRUE(r.info.converged);

@@ -11,12 +11,13 @@
 #include "core/solvers/solvers.hpp"
 #include "polarkit/condition.hpp"
 #include "polarkit/polar.hpp"
-#include "support/matrices.hpp"
+#include "testkit/accuracy.hpp"
+#include "testkit/matrices.hpp"
 
 namespace polarkit {
 namespace {
 
-using testing::eps;
+using testkit::eps;
 
 struct Shape {
   index_t m, n;
@@ -31,8 +32,8 @@ std::string name(const Shape& s, double kappa) {
 template <class T>
 Matrix<T> make(const Shape& s, double kappa, std::uint64_t seed) {
   const index_t k = std::min(s.m, s.n);
-  return testing::with_singular_values<T>(
-      s.m, s.n, s.linear ? testing::linear_spectrum(k, kappa) : testing::geometric_spectrum(k, kappa), seed);
+  return testkit::with_singular_values<T>(
+      s.m, s.n, s.linear ? testkit::linear_spectrum(k, kappa) : testkit::geometric_spectrum(k, kappa), seed);
 }
 
 template <class T>
@@ -46,9 +47,9 @@ PolarResult<T> run(const Matrix<T>& A, Method method) {
 template <class T>
 void expect_13_eps(const Matrix<T>& A, const PolarResult<T>& r, const std::string& what) {
   const double k = double(std::min(A.rows(), A.cols()));
-  EXPECT_LE(testing::orthogonality_fro<T>(r.U.view()) / std::sqrt(k), 13 * eps<T>) << what;
-  EXPECT_LE(testing::backward_error<T>(A.view(), r.U.view(), r.H.view()), 13 * eps<T>) << what;
-  EXPECT_LE(testing::asymmetry<T>(r.H.view()), 0.0) << what;
+  EXPECT_LE(testkit::orthogonality_fro<T>(r.U.view()) / std::sqrt(k), 13 * eps<T>) << what;
+  EXPECT_LE(testkit::backward_error<T>(A.view(), r.U.view(), r.H.view()), 13 * eps<T>) << what;
+  EXPECT_LE(testkit::asymmetry<T>(r.H.view()), 0.0) << what;
 }
 
 const Shape double_shapes[] = {{300, 300, false}, {300, 300, true}, {300, 200, false}, {300, 200, true}};
@@ -147,8 +148,8 @@ TEST(Newton, MeetsTheSqrtNBarsInAtMostNineIterations) {
       const auto A = make<double>(s, kappa, 43);
       const auto r = run(A, Method::newton);
       const double bar = 3 * std::sqrt(double(s.n)) * eps<double>;
-      EXPECT_LE(testing::orthogonality_fro<double>(r.U.view()) / std::sqrt(double(s.n)), bar) << name(s, kappa);
-      EXPECT_LE(testing::backward_error<double>(A.view(), r.U.view(), r.H.view()), bar) << name(s, kappa);
+      EXPECT_LE(testkit::orthogonality_fro<double>(r.U.view()) / std::sqrt(double(s.n)), bar) << name(s, kappa);
+      EXPECT_LE(testkit::backward_error<double>(A.view(), r.U.view(), r.H.view()), bar) << name(s, kappa);
       EXPECT_LE(r.info.iterations, 9) << name(s, kappa);
       EXPECT_EQ(r.info.steps.front(), StepKind::newton);
     }
@@ -170,7 +171,7 @@ TEST(Newton, HugeConditionNumberStaysFinite) {
   const auto r = run(A, Method::newton);
   EXPECT_TRUE(r.info.converged);
   for (index_t i = 0; i < 3; ++i) EXPECT_NEAR(r.U(i, i), 1.0, 4 * eps<double>) << i;
-  EXPECT_LE(testing::backward_error<double>(A.view(), r.U.view(), r.H.view()), 13 * eps<double>);
+  EXPECT_LE(testkit::backward_error<double>(A.view(), r.U.view(), r.H.view()), 13 * eps<double>);
 }
 
 TEST(Zolo, LowerBoundBelowTheCoefficientRangeIsTreatedAsSingular) {
@@ -182,7 +183,7 @@ TEST(Zolo, LowerBoundBelowTheCoefficientRangeIsTreatedAsSingular) {
   ASSERT_NO_THROW(r = run(A, Method::zolo));
   EXPECT_NEAR(r.U(0, 0), 1.0, 4 * eps<double>);
   EXPECT_NEAR(r.U(2, 2), 1.0, 4 * eps<double>);
-  EXPECT_LE(testing::backward_error<double>(A.view(), r.U.view(), r.H.view()), 13 * eps<double>);
+  EXPECT_LE(testkit::backward_error<double>(A.view(), r.U.view(), r.H.view()), 13 * eps<double>);
 }
 
 // A = P·diag(1, …, 1, 0, …)·Qᵀ with known Q, so range(Aᵀ) = span(Q[:, :rank]).
@@ -194,14 +195,14 @@ TEST(RankDeficient, OrthogonalOnTheRangeAndReconstructs) {
     std::vector<double> sigma(std::size_t(c.n), 0.0);
     for (index_t i = 0; i < c.rank; ++i) sigma[std::size_t(i)] = 1.0 / double(i + 1);
     const std::uint64_t seed = 51;
-    const auto A = testing::with_singular_values<double>(c.m, c.n, sigma, seed);
-    const auto Q = testing::haar_orthonormal(c.n, c.n, seed + 1);
+    const auto A = testkit::with_singular_values<double>(c.m, c.n, sigma, seed);
+    const auto Q = testkit::haar_orthonormal(c.n, c.n, seed + 1);
     for (Method method : {Method::qdwh, Method::zolo, Method::automatic}) {
       const auto r = run(A, method);
       const std::string what = std::string(method_name(method)) + " " + std::to_string(c.m) + "x" +
                                std::to_string(c.n) + " rank " + std::to_string(c.rank);
-      EXPECT_LE(testing::asymmetry<double>(r.H.view()), 10 * eps<double>) << what;
-      EXPECT_LE(testing::backward_error<double>(A.view(), r.U.view(), r.H.view()), 60 * eps<double>) << what;
+      EXPECT_LE(testkit::asymmetry<double>(r.H.view()), 10 * eps<double>) << what;
+      EXPECT_LE(testkit::backward_error<double>(A.view(), r.U.view(), r.H.view()), 60 * eps<double>) << what;
       // U·Q_r must have orthonormal columns.
       Matrix<double> UQ(c.m, c.rank);
       for (index_t i = 0; i < c.m; ++i) {
@@ -211,7 +212,7 @@ TEST(RankDeficient, OrthogonalOnTheRangeAndReconstructs) {
           UQ(i, j) = static_cast<double>(s);
         }
       }
-      EXPECT_LE(testing::orthogonality_fro<double>(UQ.view()) / std::sqrt(double(c.rank)), 25 * eps<double>) << what;
+      EXPECT_LE(testkit::orthogonality_fro<double>(UQ.view()) / std::sqrt(double(c.rank)), 25 * eps<double>) << what;
     }
   }
 }
@@ -250,13 +251,13 @@ TEST(Extremes, ScaleInvariance) {
       const auto r = run(B, method);
       // A·c rounds every entry (c is not a power of 2): U moves by up to ~κ·u (perturbation
       // bound 2‖ΔA‖/(σ_n + σ_{n−1})), H by ~u.
-      EXPECT_LE(testing::relative_difference<double>(r.U.view(), base.U.view()), 10 * 1e6 * eps<double>)
+      EXPECT_LE(testkit::relative_difference<double>(r.U.view(), base.U.view()), 10 * 1e6 * eps<double>)
           << method_name(method) << " " << c;
       Matrix<double> H(40, 40);
       for (index_t j = 0; j < 40; ++j) {
         for (index_t i = 0; i < 40; ++i) H(i, j) = r.H(i, j) / c;
       }
-      EXPECT_LE(testing::relative_difference<double>(H.view(), base.H.view()), 100 * eps<double>)
+      EXPECT_LE(testkit::relative_difference<double>(H.view(), base.H.view()), 100 * eps<double>)
           << method_name(method) << " " << c;
     }
   }
@@ -366,7 +367,7 @@ TEST(Auto, NewtonSchulzChoiceIsTheDirectCallBitForBit) {
     }
   }
   // An orthogonal A (κ = 1): Weyl's bound from tr G and ‖G − I‖_F certifies it, no factorisation.
-  const auto Q = testing::haar_orthonormal(250, 250, 91);
+  const auto Q = testkit::haar_orthonormal(250, 250, 91);
   const auto q = run(Q, Method::automatic);
   EXPECT_EQ(q.info.method_used, Method::polar_express_adaptive);
   bool certified = false;
@@ -420,7 +421,7 @@ TEST(Auto, AnIsolatedSmallSingularValueIsNotMissed) {
     std::vector<double> sigma(static_cast<std::size_t>(n));
     for (index_t i = 0; i < n; ++i) sigma[std::size_t(i)] = 1.0 - double(i) / double(n);
     sigma.back() = tiny;
-    const auto A = testing::with_singular_values<double>(n, n, sigma, 89);
+    const auto A = testkit::with_singular_values<double>(n, n, sigma, 89);
     const auto r = run(A, Method::automatic);
     // QDWH, or where its ℓ₀ shows a Householder step ahead (σ = 1e-6 and below), the refined SVD.
     EXPECT_NE(r.info.method_used, Method::polar_express_adaptive) << tiny;

@@ -14,7 +14,9 @@
 #include "core/kernels/backend.hpp"
 #include "polarkit/coefficients.hpp"
 #include "polarkit/polar.hpp"
-#include "support/matrices.hpp"
+#include "testkit/accuracy.hpp"
+#include "testkit/matrices.hpp"
+#include "testkit/random.hpp"
 
 namespace polarkit::detail {
 namespace {
@@ -113,8 +115,8 @@ void expect_storage_gemm_accuracy() {
   const index_t m = 37;
   const index_t k = 53;
   const index_t n = 29;
-  const auto Ad = testing::gaussian<double>(m, k, 1);
-  const auto Bd = testing::gaussian<double>(k, n, 2);
+  const auto Ad = testkit::gaussian<double>(m, k, 1);
+  const auto Bd = testkit::gaussian<double>(k, n, 2);
   Matrix<S> A = be.allocate(m, k);
   Matrix<S> B = be.allocate(k, n);
   be.load(Ad.view(), A.view());
@@ -156,7 +158,7 @@ TEST(ReducedBackends, Fp16ProductRoundsOnceAfterAFloatProduct) {
 
 TEST(ReducedBackends, LoadAndStoreRoundToNearest) {
   StorageBackend<bfloat16>& be = storage_backend_for<bfloat16>(MemorySpace::host);
-  const auto A = testing::gaussian<float>(9, 7, 3);
+  const auto A = testkit::gaussian<float>(9, 7, 3);
   Matrix<bfloat16> S = be.allocate(9, 7);
   be.load(A.view(), S.view());
   Matrix<float> back(9, 7);
@@ -199,7 +201,7 @@ double unit(Precision p) {
 
 template <class T>
 double ortho(const Matrix<T>& U) {
-  return testing::orthogonality_fro(U.view()) / std::sqrt(static_cast<double>(U.cols()));
+  return testkit::orthogonality_fro(U.view()) / std::sqrt(static_cast<double>(U.cols()));
 }
 
 // The orthogonality the schedule's polynomials give in exact arithmetic: applied to each singular
@@ -240,8 +242,8 @@ class FixedSchedule : public ::testing::TestWithParam<FixedCase> {};
 TEST_P(FixedSchedule, WithinTwiceExactArithmeticPlusFourU) {
   const auto [method, steps, precision, kappa] = GetParam();
   const index_t n = 128;
-  const auto sigma = testing::geometric_spectrum(n, kappa);
-  const auto A = testing::with_singular_values<float>(n, n, sigma, 21);
+  const auto sigma = testkit::geometric_spectrum(n, kappa);
+  const auto A = testkit::with_singular_values<float>(n, n, sigma, 21);
   PolarOptions o;
   o.method = method;
   o.steps = steps;
@@ -267,7 +269,7 @@ class ToTolerance : public ::testing::TestWithParam<Precision> {};
 
 TEST_P(ToTolerance, AdaptiveReachesTheFormatsRoundingLevel) {
   const index_t n = 128;
-  const auto A = testing::with_singular_values<float>(n, n, testing::geometric_spectrum(n, 1e3), 22);
+  const auto A = testkit::with_singular_values<float>(n, n, testkit::geometric_spectrum(n, 1e3), 22);
   PolarOptions o;
   o.precision = GetParam();
   o.backward_error = true;
@@ -285,7 +287,7 @@ TEST_P(ToTolerance, AdaptiveReachesTheFormatsRoundingLevel) {
 TEST_P(ToTolerance, RefinementReachesTenFloatUnits) {
   const index_t n = 256;
   for (const Method m : {Method::muon, Method::polar_express, Method::polar_express_adaptive}) {
-    const auto A = testing::with_singular_values<float>(n, n, testing::geometric_spectrum(n, 1e2), 23);
+    const auto A = testkit::with_singular_values<float>(n, n, testkit::geometric_spectrum(n, 1e2), 23);
     PolarOptions o;
     o.method = m;
     o.precision = GetParam();
@@ -293,7 +295,7 @@ TEST_P(ToTolerance, RefinementReachesTenFloatUnits) {
     const auto r = polar(A, o);
     EXPECT_TRUE(r.info.converged) << method_name(m);
     EXPECT_LE(ortho(r.U), 10.0 * unit_roundoff<float>) << method_name(m);
-    EXPECT_LE(testing::backward_error(A, r.U, r.H), 4.0 * unit(GetParam())) << method_name(m);
+    EXPECT_LE(testkit::backward_error(A, r.U, r.H), 4.0 * unit(GetParam())) << method_name(m);
     EXPECT_EQ(r.info.ortho_error_history.size(), std::size_t(r.info.iterations) + 1);
     ASSERT_FALSE(r.info.steps.empty());
     EXPECT_EQ(r.info.steps.front(), StepKind::reduced);
@@ -307,18 +309,18 @@ INSTANTIATE_TEST_SUITE_P(Precisions, ToTolerance,
 
 TEST(ReducedPolar, Bf16RefinedInDoubleReachesDoublePrecision) {
   const index_t n = 128;
-  const auto A = testing::with_singular_values<double>(n, n, testing::geometric_spectrum(n, 1e2), 24);
+  const auto A = testkit::with_singular_values<double>(n, n, testkit::geometric_spectrum(n, 1e2), 24);
   PolarOptions o;
   o.precision = Precision::bf16;
   o.refine = true;
   const auto r = polar(A, o);
   EXPECT_TRUE(r.info.converged);
-  EXPECT_LE(ortho(r.U), 13.0 * testing::eps<double>);  // the double bar of the core issue
+  EXPECT_LE(ortho(r.U), 13.0 * testkit::eps<double>);  // the double bar of the core issue
 }
 
 TEST(ReducedPolar, Fp16IsSafeForHugeInputs) {
   // Normalised in float first: 1e30 would overflow binary16 (max 65504) if cast before.
-  auto A = testing::with_singular_values<float>(40, 30, testing::geometric_spectrum(30, 10.0), 25);
+  auto A = testkit::with_singular_values<float>(40, 30, testkit::geometric_spectrum(30, 10.0), 25);
   for (index_t j = 0; j < 30; ++j) {
     for (index_t i = 0; i < 40; ++i) A(i, j) *= 1e30f;
   }
@@ -330,7 +332,7 @@ TEST(ReducedPolar, Fp16IsSafeForHugeInputs) {
 }
 
 TEST(ReducedPolar, OptionsOutsideTheNewtonSchulzFamilyAreRefused) {
-  const auto A = testing::gaussian<float>(12, 8, 26);
+  const auto A = testkit::gaussian<float>(12, 8, 26);
   PolarOptions o;
   o.precision = Precision::bf16;
   for (const Method m : {Method::svd, Method::qdwh, Method::zolo, Method::newton, Method::automatic}) {
@@ -339,7 +341,7 @@ TEST(ReducedPolar, OptionsOutsideTheNewtonSchulzFamilyAreRefused) {
   }
   o.method = Method::polar_express_adaptive;
   o.precision = Precision::tf32;
-  EXPECT_THROW(polar(testing::gaussian<double>(12, 8, 27), o), Error);
+  EXPECT_THROW(polar(testkit::gaussian<double>(12, 8, 27), o), Error);
   EXPECT_EQ(parse_precision("bf16"), Precision::bf16);
   EXPECT_THROW(parse_precision("fp8"), Error);
 }

@@ -10,7 +10,9 @@
 
 #include "core/kernels/backends.hpp"
 #include "core/linalg/stacked_qr.hpp"
-#include "support/matrices.hpp"
+#include "testkit/accuracy.hpp"
+#include "testkit/matrices.hpp"
+#include "testkit/random.hpp"
 
 namespace polarkit::detail {
 namespace {
@@ -27,14 +29,14 @@ Routes both_routes(index_t m, index_t n, double kappa, double rho) {
   Backend<double>& be = backend_for<double>(MemorySpace::host);
   Ops<double> ops(be);
   const Matrix<double> X =
-      polarkit::testing::with_singular_values<double>(m, n, polarkit::testing::geometric_spectrum(n, kappa), 7);
+      polarkit::testkit::with_singular_values<double>(m, n, polarkit::testkit::geometric_spectrum(n, kappa), 7);
   Matrix<double> G(n, n);
   ops.gram(1.0, X.view(), 0.0, G.view());
   StackedQr<double> stacked(ops, m, n);
   Routes r;
   r.householder = Matrix<double>(m, n);
   be.copy(0.5, X.view(), r.householder.view());  // Y starts nonzero: the routes accumulate
-  Matrix<double> Y = polarkit::testing::clone(r.householder);
+  Matrix<double> Y = polarkit::testkit::clone(r.householder);
   stacked.accumulate(rho, X.view(), 0.75, r.householder.view());
   r.suits = cholesky_route_suits(rho, n, polarkit::detail::unit_roundoff<double>);
   if (stacked.accumulate_by_cholesky(rho, X.view(), G.view(), 0.75, Y.view())) {
@@ -50,7 +52,7 @@ Routes both_routes(index_t m, index_t n, double kappa, double rho) {
 }
 
 TEST(StackedQr, CholeskyRouteAgreesWithHouseholderWhereItIsTaken) {
-  const double u = polarkit::testing::eps<double> / 2;
+  const double u = polarkit::testkit::eps<double> / 2;
   // ρ² = c of QDWH's first step at κ = 1e3 (1.6e4) and of its second at κ = 1e12 (1.0e5).
   for (const double c : {1.6e4, 1.0e5}) {
     for (const auto& [m, n] : {std::pair<index_t, index_t>{160, 160}, {240, 160}}) {
@@ -62,7 +64,7 @@ TEST(StackedQr, CholeskyRouteAgreesWithHouseholderWhereItIsTaken) {
       // n·u: they agree to a few n·u (measured 0.9–2.1·n·u). Without the correction the
       // Cholesky route is off by E ≈ c·u (measured 29–150·n·u here), which this bar catches.
       const double bar = 4.0 * static_cast<double>(n) * u;
-      EXPECT_LE(polarkit::testing::relative_difference<double>(r.cholesky.view(), r.householder.view()), bar)
+      EXPECT_LE(polarkit::testkit::relative_difference<double>(r.cholesky.view(), r.householder.view()), bar)
           << what;
     }
   }
@@ -82,7 +84,7 @@ TEST(StackedQr, TriangularInverseAgreesWithTheGenericSolve) {
   Backend<double>& be = backend_for<double>(MemorySpace::host);
   Ops<double> ops(be);
   const index_t n = 150;
-  const Matrix<double> X = polarkit::testing::gaussian<double>(n, n, 3);
+  const Matrix<double> X = polarkit::testkit::gaussian<double>(n, n, 3);
   Matrix<double> R(n, n);
   ops.gram(1e4 / static_cast<double>(n), X.view(), 0.0, R.view());
   be.add_diagonal(1.0, R.view());
@@ -94,8 +96,8 @@ TEST(StackedQr, TriangularInverseAgreesWithTheGenericSolve) {
   for (index_t j = 0; j < n; ++j) {
     for (index_t i = j + 1; i < n; ++i) ASSERT_EQ(fast(i, j), 0.0) << i << "," << j;
   }
-  const double bar = 100.0 * static_cast<double>(n) * polarkit::testing::eps<double>;
-  EXPECT_LE(polarkit::testing::relative_difference<double>(fast.view(), generic.view()), bar);
+  const double bar = 100.0 * static_cast<double>(n) * polarkit::testkit::eps<double>;
+  EXPECT_LE(polarkit::testkit::relative_difference<double>(fast.view(), generic.view()), bar);
 }
 
 TEST(StackedQr, FloatSuitsAboveTheCholeskyStepLimitOnlyForTinyN) {

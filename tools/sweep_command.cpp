@@ -10,18 +10,35 @@
 #include <utility>
 #include <vector>
 
-#include "accuracy.hpp"
 #include "commands.hpp"
 #include "output_files.hpp"
 #include "timed_polar.hpp"
 #include "polarkit/error.hpp"
 #include "polarkit/polar.hpp"
 #include "progress.hpp"
-#include "svg_plot.hpp"
-#include "test_matrix.hpp"
+#include "testkit/accuracy.hpp"
+#include "testkit/matrices.hpp"
+#include "testkit/plot.hpp"
 
 namespace polarkit::cli {
 namespace {
+
+// The generated matrices, the accuracy measures and the plot are testkit's (testkit/), shared
+// with the tests.
+using testkit::backward_error;
+using testkit::Figure;
+using testkit::orthogonality_fro;
+using testkit::overlay_style;
+using testkit::PlotPanel;
+using testkit::PlotSeries;
+using testkit::ReferenceLine;
+using testkit::relative_difference;
+using testkit::render_svg;
+using testkit::series_style;
+using testkit::SeriesStyle;
+using testkit::SingularVectors;
+using testkit::spectrum;
+using testkit::spectrum_names;
 
 /// One (spectrum, κ, method) measurement.
 struct SweepRow {

@@ -89,7 +89,7 @@ blas::Op op_of(Layout layout) {
 }
 
 // Σ p[k]² over a contiguous column in double, in four partial sums so the adds do not wait on
-// one another (as tools/accuracy.cpp's long-double dot; a single chain waits on the adder's
+// one another (as testkit/accuracy.cpp's long-double dot; a single chain waits on the adder's
 // latency at every element).
 template <class T>
 double column_sum_squares(const T* p, index_t len) {

@@ -19,7 +19,7 @@
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "fuzz_support.hpp"
-#include "test_matrix.hpp"
+#include "testkit/matrices.hpp"
 
 namespace {
 
@@ -43,7 +43,7 @@ void check_sweep(const cli::SweepArgs& a) {
   require(one_of(a.precision, {"working", "tf32", "bf16", "fp16"}),
           "sweep --precision outside its list", a.precision);
   require(one_of(a.device, {"cpu", "cuda"}), "sweep --device outside its list", a.device);
-  const std::vector<std::string>& names = cli::spectrum_names();
+  const std::vector<std::string>& names = polarkit::testkit::spectrum_names();
   for (const std::string& s : a.spectra) {
     require(std::find(names.begin(), names.end(), s) != names.end(),
             "sweep --spectrum outside its list", s);

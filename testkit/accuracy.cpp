@@ -1,10 +1,11 @@
-#include "accuracy.hpp"
+#include "testkit/accuracy.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
-namespace polarkit::cli {
+namespace polarkit::testkit {
 namespace {
 
 using real = long double;
@@ -47,6 +48,8 @@ real dot(const double* x, const double* y, index_t len) {
 }
 
 double to_double(real x) { return static_cast<double>(x); }
+
+double sq(double x) { return x * x; }
 
 }  // namespace
 
@@ -106,12 +109,73 @@ double relative_difference(MatrixView<const T> X, MatrixView<const T> Y) {
   return to_double(std::sqrt(num / den));
 }
 
-#define POLARKIT_CLI_INSTANTIATE(T)                                                          \
+template <class T>
+double asymmetry(MatrixView<const T> H) {
+  double diff = 0.0;
+  double size = 0.0;
+  for (index_t i = 0; i < H.rows(); ++i) {
+    for (index_t j = 0; j < H.cols(); ++j) {
+      diff = std::max(diff, static_cast<double>(std::abs(H(i, j) - H(j, i))));
+      size = std::max(size, static_cast<double>(std::abs(H(i, j))));
+    }
+  }
+  return size > 0 ? diff / size : diff;
+}
+
+template <class T>
+std::vector<double> symmetric_eigenvalues(MatrixView<const T> S) {
+  const index_t n = S.rows();
+  std::vector<double> a(at(n * n));
+  const auto el = [&](index_t i, index_t j) -> double& { return a[at(i + j * n)]; };
+  double norm = 0.0;
+  for (index_t j = 0; j < n; ++j) {
+    for (index_t i = 0; i < n; ++i) {
+      el(i, j) = 0.5 * (static_cast<double>(S(i, j)) + static_cast<double>(S(j, i)));
+      norm += sq(el(i, j));
+    }
+  }
+  for (int sweep = 0; sweep < 100; ++sweep) {
+    double off = 0.0;
+    for (index_t p = 0; p < n; ++p) {
+      for (index_t q = p + 1; q < n; ++q) off += sq(el(p, q));
+    }
+    if (off <= 1e-34 * norm) break;
+    for (index_t p = 0; p < n; ++p) {
+      for (index_t q = p + 1; q < n; ++q) {
+        if (el(p, q) == 0.0) continue;
+        const double theta = (el(q, q) - el(p, p)) / (2.0 * el(p, q));
+        const double t = (theta >= 0 ? 1.0 : -1.0) / (std::abs(theta) + std::sqrt(theta * theta + 1.0));
+        const double c = 1.0 / std::sqrt(t * t + 1.0);
+        const double s = t * c;
+        for (index_t k = 0; k < n; ++k) {
+          const double akp = el(k, p);
+          const double akq = el(k, q);
+          el(k, p) = c * akp - s * akq;
+          el(k, q) = s * akp + c * akq;
+        }
+        for (index_t k = 0; k < n; ++k) {
+          const double apk = el(p, k);
+          const double aqk = el(q, k);
+          el(p, k) = c * apk - s * aqk;
+          el(q, k) = s * apk + c * aqk;
+        }
+      }
+    }
+  }
+  std::vector<double> eig(at(n));
+  for (index_t i = 0; i < n; ++i) eig[at(i)] = el(i, i);
+  std::sort(eig.begin(), eig.end());
+  return eig;
+}
+
+#define POLARKIT_TESTKIT_INSTANTIATE(T)                                                          \
   template double orthogonality_fro<T>(MatrixView<const T>);                                 \
   template double backward_error<T>(MatrixView<const T>, MatrixView<const T>, MatrixView<const T>); \
-  template double relative_difference<T>(MatrixView<const T>, MatrixView<const T>);
-POLARKIT_CLI_INSTANTIATE(float)
-POLARKIT_CLI_INSTANTIATE(double)
-#undef POLARKIT_CLI_INSTANTIATE
+  template double relative_difference<T>(MatrixView<const T>, MatrixView<const T>);            \
+  template double asymmetry<T>(MatrixView<const T>);                                         \
+  template std::vector<double> symmetric_eigenvalues<T>(MatrixView<const T>);
+POLARKIT_TESTKIT_INSTANTIATE(float)
+POLARKIT_TESTKIT_INSTANTIATE(double)
+#undef POLARKIT_TESTKIT_INSTANTIATE
 
-}  // namespace polarkit::cli
+}  // namespace polarkit::testkit

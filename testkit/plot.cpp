@@ -1,4 +1,4 @@
-#include "svg_plot.hpp"
+#include "testkit/plot.hpp"
 
 #include <algorithm>
 #include <array>
@@ -9,7 +9,7 @@
 #include <sstream>
 #include <utility>
 
-namespace polarkit::cli {
+namespace polarkit::testkit {
 namespace {
 
 constexpr double margin_left = 72.0;
@@ -54,12 +54,15 @@ std::string escape(const std::string& text) {
   return out;
 }
 
-// A pixel coordinate.
-std::string fmt(double x) {
+// A pixel coordinate, to `decimals` places.
+std::string fixed(double x, int decimals) {
   char s[32];
-  std::snprintf(s, sizeof s, "%.2f", x);
+  std::snprintf(s, sizeof s, "%.*f", decimals, x);
   return s;
 }
+
+// A figure's pixel coordinate.
+std::string fmt(double x) { return fixed(x, 2); }
 
 // A data value in an attribute: round-trips, so that readers compare the numbers plotted.
 std::string exact(double x) {
@@ -76,6 +79,25 @@ std::string tick_text(double x) {
 }
 
 bool usable(double v, bool log) { return std::isfinite(v) && (!log || v > 0.0); }
+
+// The smallest of 1, 2, 2.5, 5 × 10^e that is at least `raw`: a tick step.
+double nice_step(double raw) {
+  const double power = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = power;
+  for (const double f : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    step = f * power;
+    if (step >= raw) break;
+  }
+  return step;
+}
+
+// "10^k" with a raised exponent, at pixel coordinates already formatted.
+void power_of_ten_label(std::ostream& svg, const std::string& x, const std::string& y, double k,
+                        const char* anchor, int exponent_size) {
+  svg << "<text x=\"" << x << "\" y=\"" << y << "\" text-anchor=\"" << anchor
+      << "\">10<tspan dy=\"-6\" font-size=\"" << exponent_size << "\">"
+      << static_cast<long>(std::lround(k)) << "</tspan></text>\n";
+}
 
 // --- markers -------------------------------------------------------------------------------------
 
@@ -215,13 +237,7 @@ Axis make_axis(const std::vector<double>& values, bool log) {
   } else {
     lo = std::min(lo, 0.0);
     if (hi <= lo) hi = lo + 1.0;
-    const double raw = (hi - lo) / 6.0;
-    const double power = std::pow(10.0, std::floor(std::log10(raw)));
-    double step = power;
-    for (const double f : {1.0, 2.0, 2.5, 5.0, 10.0}) {
-      step = f * power;
-      if (step >= raw) break;
-    }
+    const double step = nice_step((hi - lo) / 6.0);
     hi = std::ceil(hi / step - 1e-9) * step;
     if (hi <= lo) hi = lo + step;
     for (double t = lo; t <= hi + 1e-9 * step; t += step) axis.ticks.push_back(t);
@@ -291,13 +307,6 @@ struct Frame {
   [[nodiscard]] double py(double v) const { return ty(ay.unit(v)); }
 };
 
-// "10^k" with a raised exponent.
-void power_of_ten_label(std::ostringstream& svg, double x, double y, double k, const char* anchor) {
-  svg << "<text x=\"" << fmt(x) << "\" y=\"" << fmt(y) << "\" text-anchor=\"" << anchor
-      << "\">10<tspan dy=\"-6\" font-size=\"9\">" << static_cast<long>(std::lround(k))
-      << "</tspan></text>\n";
-}
-
 // Log axes label round powers (10⁰, 10⁴, 10⁸ rather than 10⁻¹, 10³, 10⁷).
 bool labelled(const Axis& axis, double t) {
   return !axis.log || std::lround(t) % axis.label_every == 0;
@@ -310,7 +319,7 @@ void draw_x_ticks(std::ostringstream& svg, const Frame& f) {
         << fmt(f.y0) << "\" stroke=\"#e4e4e4\"/>\n";
     if (!labelled(f.ax, t)) continue;
     if (f.ax.log) {
-      power_of_ten_label(svg, x, f.y0 + 18, t, "middle");
+      power_of_ten_label(svg, fmt(x), fmt(f.y0 + 18), t, "middle", 9);
     } else {
       svg << "<text x=\"" << fmt(x) << "\" y=\"" << fmt(f.y0 + 18) << "\" text-anchor=\"middle\">"
           << tick_text(t) << "</text>\n";
@@ -342,7 +351,7 @@ void draw_y_ticks(std::ostringstream& svg, const Frame& f, bool plain_log_labels
         << "\" y2=\"" << fmt(y) << "\" stroke=\"#e4e4e4\"/>\n";
     if (!labelled(f.ay, t)) continue;
     if (f.ay.log && !plain_log_labels) {
-      power_of_ten_label(svg, f.x0 - 8, y + 4, t, "end");
+      power_of_ten_label(svg, fmt(f.x0 - 8), fmt(y + 4), t, "end", 9);
     } else {
       svg << "<text x=\"" << fmt(f.x0 - 8) << "\" y=\"" << fmt(y + 4) << "\" text-anchor=\"end\">"
           << tick_text(f.ay.value(t)) << "</text>\n";
@@ -572,4 +581,197 @@ std::string render_svg(const Figure& figure) {
   return svg.str();
 }
 
-}  // namespace polarkit::cli
+
+// --- curves against the iteration count ---------------------------------------------------------
+
+namespace {
+
+// The curve plot's size, and the margins around its frame.
+constexpr double curve_width = 900.0, curve_height = 560.0;
+constexpr double curve_left = 78.0, curve_right = 24.0, curve_top = 66.0, curve_bottom = 58.0;
+
+// Eight styles: the figures' colours less their grey and olive (slots 7 and 8), with dash
+// patterns of their own; docs/img/optim_*.svg were drawn in them.
+constexpr std::array<std::size_t, 8> curve_colours{0, 1, 2, 3, 4, 5, 6, 9};
+constexpr std::array<const char*, 8> curve_dashes{"", "8 4", "2 3", "", "8 3 2 3", "", "4 4", ""};
+
+// A curve plot's pixel coordinate: a tenth of a pixel is enough at 900 × 560.
+std::string coord(double v) { return fixed(v, 1); }
+
+using Piece = std::vector<std::pair<double, double>>;
+
+}  // namespace
+
+std::string render_curves_svg(const CurvePlot& plot) {
+  const std::vector<Curve>& curves = plot.curves;
+  // Data range: k from 0 to the longest curve, y = log10 of the usable values.
+  std::size_t kmax = 1;
+  double ymin = std::numeric_limits<double>::infinity();
+  double ymax = -std::numeric_limits<double>::infinity();
+  std::vector<std::vector<double>> logs;
+  for (const Curve& c : curves) {
+    std::vector<double> y(c.y.size(), std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t k = 0; k < c.y.size(); ++k) {
+      if (std::isfinite(c.y[k]) && c.y[k] > 0.0) {
+        y[k] = std::log10(c.y[k]);
+        ymin = std::min(ymin, y[k]);
+        ymax = std::max(ymax, y[k]);
+      }
+    }
+    kmax = std::max(kmax, c.y.empty() ? std::size_t{1} : c.y.size() - 1);
+    logs.push_back(std::move(y));
+  }
+  if (!std::isfinite(ymin)) {
+    ymin = -1.0;
+    ymax = 0.0;
+  }
+  double lo = std::floor(ymin);
+  double hi = std::max(std::ceil(ymax), lo + 1.0);
+  const double decades = hi - lo;
+  const double step = decades > 24 ? 5.0 : decades > 12 ? 2.0 : 1.0;
+  lo = std::floor(lo / step) * step;
+  hi = std::ceil(hi / step) * step;
+
+  const double pw = curve_width - curve_left - curve_right;
+  const double ph = curve_height - curve_top - curve_bottom;
+  const auto px = [&](double k) { return curve_left + pw * k / static_cast<double>(kmax); };
+  const auto py = [&](double y) { return curve_top + ph * (hi - y) / (hi - lo); };
+
+  std::ostringstream s;
+  s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << curve_width << "\" height=\""
+    << curve_height << "\" viewBox=\"0 0 " << curve_width << ' ' << curve_height
+    << "\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"13\">\n";
+  s << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  s << "<text x=\"" << curve_width / 2 << "\" y=\"24\" text-anchor=\"middle\" font-size=\"17\">"
+    << escape(plot.title) << "</text>\n";
+  if (!plot.subtitle.empty()) {
+    s << "<text x=\"" << curve_width / 2 << "\" y=\"44\" text-anchor=\"middle\" fill=\"#555\">"
+      << escape(plot.subtitle) << "</text>\n";
+  }
+
+  // Grid and ticks; k ticks at most 10 intervals apart, on whole iterations.
+  const double kstep = std::max(1.0, nice_step(static_cast<double>(kmax) / 10.0));
+  s << "<g stroke=\"#e4e4e4\" stroke-width=\"1\">\n";
+  for (double y = lo; y <= hi + 1e-9; y += step) {
+    s << "<line x1=\"" << coord(curve_left) << "\" x2=\"" << coord(curve_left + pw) << "\" y1=\""
+      << coord(py(y)) << "\" y2=\"" << coord(py(y)) << "\"/>\n";
+  }
+  for (double k = 0; k <= static_cast<double>(kmax) + 1e-9; k += kstep) {
+    s << "<line y1=\"" << coord(curve_top) << "\" y2=\"" << coord(curve_top + ph) << "\" x1=\""
+      << coord(px(k)) << "\" x2=\"" << coord(px(k)) << "\"/>\n";
+  }
+  s << "</g>\n";
+  s << "<g fill=\"#222\">\n";
+  for (double y = lo; y <= hi + 1e-9; y += step) {
+    power_of_ten_label(s, coord(curve_left - 8), coord(py(y) + 4), y, "end", 10);
+  }
+  for (double k = 0; k <= static_cast<double>(kmax) + 1e-9; k += kstep) {
+    s << "<text x=\"" << coord(px(k)) << "\" y=\"" << coord(curve_top + ph + 18)
+      << "\" text-anchor=\"middle\">" << static_cast<long>(std::lround(k)) << "</text>\n";
+  }
+  s << "<text x=\"" << coord(curve_left + pw / 2) << "\" y=\"" << coord(curve_height - 14)
+    << "\" text-anchor=\"middle\">" << escape(plot.x_label) << "</text>\n";
+  s << "<text transform=\"translate(18 " << coord(curve_top + ph / 2)
+    << ") rotate(-90)\" text-anchor=\"middle\">" << plot.y_label_markup << "</text>\n";
+  s << "</g>\n";
+  s << "<rect x=\"" << coord(curve_left) << "\" y=\"" << coord(curve_top) << "\" width=\""
+    << coord(pw) << "\" height=\"" << coord(ph) << "\" fill=\"none\" stroke=\"#444\"/>\n";
+
+  // Curves: per pixel column keep the first, min, max and last point (in order), which keeps
+  // the envelope of an oscillating curve; a non-finite value breaks the line.
+  const auto columns = static_cast<std::size_t>(pw);
+  std::vector<std::vector<Piece>> drawn;
+  for (const std::vector<double>& y : logs) {
+    std::vector<Piece> pieces(1);
+    std::size_t k = 0;
+    while (k < y.size()) {
+      const std::size_t col = k * columns / (kmax + 1);
+      std::size_t end = k;
+      while (end < y.size() && end * columns / (kmax + 1) == col) ++end;
+      std::vector<std::size_t> keep;
+      std::size_t kmin = k, kmx = k;
+      bool broken = false;
+      for (std::size_t j = k; j < end; ++j) {
+        if (!std::isfinite(y[j])) {
+          broken = true;
+          continue;
+        }
+        if (!std::isfinite(y[kmin]) || y[j] < y[kmin]) kmin = j;
+        if (!std::isfinite(y[kmx]) || y[j] > y[kmx]) kmx = j;
+      }
+      if (broken) {
+        // Rare (failures): keep every point so the break lands where it happened.
+        for (std::size_t j = k; j < end; ++j) keep.push_back(j);
+      } else {
+        keep = {k, kmin, kmx, end - 1};
+        std::sort(keep.begin(), keep.end());
+        keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
+      }
+      for (std::size_t j : keep) {
+        if (std::isfinite(y[j])) {
+          pieces.back().emplace_back(px(static_cast<double>(j)), py(y[j]));
+        } else if (!pieces.back().empty()) {
+          pieces.emplace_back();
+        }
+      }
+      k = end;
+    }
+    drawn.push_back(std::move(pieces));
+  }
+  for (std::size_t i = 0; i < curves.size(); ++i) {
+    const char* colour = colours[curve_colours[i % 8]];
+    const char* dash = curve_dashes[i % 8];
+    for (const Piece& piece : drawn[i]) {
+      if (piece.empty()) continue;
+      s << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"1.8\"";
+      if (*dash != '\0') s << " stroke-dasharray=\"" << dash << '"';
+      s << " points=\"";
+      for (const auto& [xv, yv] : piece) s << coord(xv) << ',' << coord(yv) << ' ';
+      s << "\"/>\n";
+    }
+  }
+
+  // Legend: in the inside corner that the fewest curve points cross.
+  const double lh = 19.0;
+  std::size_t longest = 0;
+  for (const Curve& c : curves) longest = std::max(longest, c.label.size());
+  const double box_w = 52 + 6.9 * static_cast<double>(longest);
+  const double box_h = lh * static_cast<double>(curves.size()) + 6;
+  double lx = curve_left + 14;
+  double ly = curve_top + ph - 12 - lh * static_cast<double>(curves.size());
+  std::size_t best = std::numeric_limits<std::size_t>::max();
+  for (int corner = 0; corner < 4; ++corner) {  // bottom left, top right, bottom right, top left
+    const double x0 = (corner == 1 || corner == 2) ? curve_left + pw - 6 - box_w : curve_left + 6;
+    const double y0 = (corner == 1 || corner == 3) ? curve_top + 6 : curve_top + ph - 6 - box_h;
+    std::size_t inside = 0;
+    for (const std::vector<Piece>& pieces : drawn) {
+      for (const Piece& piece : pieces) {
+        for (const auto& [xv, yv] : piece) {
+          if (xv >= x0 && xv <= x0 + box_w && yv >= y0 && yv <= y0 + box_h) ++inside;
+        }
+      }
+    }
+    if (inside < best) {
+      best = inside;
+      lx = x0 + 8;
+      ly = y0 + 6;
+    }
+  }
+  s << "<rect x=\"" << coord(lx - 8) << "\" y=\"" << coord(ly - 6) << "\" width=\""
+    << coord(box_w) << "\" height=\"" << coord(box_h)
+    << "\" fill=\"white\" fill-opacity=\"0.9\" stroke=\"#bbb\"/>\n";
+  for (std::size_t i = 0; i < curves.size(); ++i) {
+    const double yy = ly + lh * static_cast<double>(i) + lh / 2;
+    s << "<line x1=\"" << coord(lx) << "\" x2=\"" << coord(lx + 30) << "\" y1=\"" << coord(yy)
+      << "\" y2=\"" << coord(yy) << "\" stroke=\"" << colours[curve_colours[i % 8]]
+      << "\" stroke-width=\"2.2\"";
+    if (*curve_dashes[i % 8] != '\0') s << " stroke-dasharray=\"" << curve_dashes[i % 8] << '"';
+    s << "/>\n";
+    s << "<text x=\"" << coord(lx + 38) << "\" y=\"" << coord(yy + 4.5) << "\">"
+      << escape(curves[i].label) << "</text>\n";
+  }
+  s << "</svg>\n";
+  return s.str();
+}
+
+}  // namespace polarkit::testkit

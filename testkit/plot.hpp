@@ -1,7 +1,9 @@
-// svg_plot.hpp — a small hand-written SVG line plot (panels of x–y series with markers and a
-// shared legend), enough for `polarkit sweep --plot`. No plotting library.
+// plot.hpp — hand-written SVG plots, no plotting library: figures of x–y panels with markers and
+// a shared legend (`polarkit sweep --plot`), and curves against the iteration count on a log
+// axis (the example experiments' loss plots). Both draw with the same palette, escaping and
+// number formats (plot.cpp).
 //
-// The SVG carries what it draws as data for tests and scripts: each panel is a
+// A figure's SVG carries what it draws as data for tests and scripts: each panel is a
 // <g class="panel" data-title data-x-min data-x-max data-y-min data-y-max> holding a
 // <rect class="frame">, each series a <g class="series" data-label data-colour data-marker
 // data-dash data-line>, each point a <g class="point" data-x data-y data-hollow
@@ -13,7 +15,9 @@
 #include <string_view>
 #include <vector>
 
-namespace polarkit::cli {
+namespace polarkit::testkit {
+
+// --- figures ----------------------------------------------------------------------------------
 
 enum class Marker {
   circle, square, triangle_up, diamond, triangle_down, plus, cross, star, pentagon, hexagon,
@@ -99,4 +103,25 @@ struct Figure {
 /// left out (the line is broken there).
 std::string render_svg(const Figure& figure);
 
-}  // namespace polarkit::cli
+// --- curves against the iteration count ---------------------------------------------------------
+
+struct Curve {
+  std::string label;
+  std::vector<double> y;  ///< y_k for k = 0, 1, …; a non-finite or non-positive value breaks the line
+};
+
+struct CurvePlot {
+  std::string title;
+  std::string subtitle;  ///< one line under the title; empty: none
+  std::string x_label;
+  std::string y_label_markup;  ///< written as is: SVG text content (tspans for subscripts)
+  std::vector<Curve> curves;
+};
+
+/// The curves as a standalone SVG document: y on a log axis in whole decades (2 or 5 decades a
+/// tick when there are many), k from 0 to the longest curve, a legend in the inside corner that
+/// the fewest points cross. Each curve is reduced to the first, lowest, highest and last point
+/// of every pixel column, so that long oscillating curves stay small and look the same.
+std::string render_curves_svg(const CurvePlot& plot);
+
+}  // namespace polarkit::testkit

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace polarkit::testing {
+namespace polarkit::testkit {
 
 /// A .npy file of format version `major` (1: 2-byte header length, otherwise 4): the given
 /// header dict text (padded to 64 bytes and ended by '\n') and raw data.
@@ -33,4 +33,4 @@ std::string raw(const std::vector<T>& values) {
   return s;
 }
 
-}  // namespace polarkit::testing
+}  // namespace polarkit::testkit

@@ -1,0 +1,60 @@
+// accuracy.hpp — accuracy measures of a computed polar decomposition (and a few other checks),
+// evaluated independently of the library: plain loops, long double accumulation, no BLAS. The
+// tests hold results to bars with them; `polarkit sweep` reports them in units of ε.
+#pragma once
+
+#include <limits>
+#include <vector>
+
+#include "polarkit/matrix.hpp"
+
+namespace polarkit::testkit {
+
+/// Machine epsilon ε of T (2u).
+template <class T>
+constexpr double eps = std::numeric_limits<T>::epsilon();
+
+/// ‖UᵀU − I‖_F for m ≥ n, ‖UUᵀ − I‖_F for m < n.
+template <class T>
+double orthogonality_fro(MatrixView<const T> U);
+
+/// ‖A − U·H‖_F / ‖A‖_F (0 when A = 0 and U·H = 0).
+template <class T>
+double backward_error(MatrixView<const T> A, MatrixView<const T> U, MatrixView<const T> H);
+
+/// ‖X − Y‖_F / ‖Y‖_F: the forward error of X against a reference Y.
+template <class T>
+double relative_difference(MatrixView<const T> X, MatrixView<const T> Y);
+
+template <class T>
+double orthogonality_fro(const Matrix<T>& U) {
+  return orthogonality_fro(U.view());
+}
+template <class T>
+double backward_error(const Matrix<T>& A, const Matrix<T>& U, const Matrix<T>& H) {
+  return backward_error(A.view(), U.view(), H.view());
+}
+
+/// max |H − Hᵀ| / max |H|.
+template <class T>
+double asymmetry(MatrixView<const T> H);
+
+/// Eigenvalues of the symmetric part of a small square matrix, ascending (cyclic Jacobi).
+template <class T>
+std::vector<double> symmetric_eigenvalues(MatrixView<const T> S);
+
+/// A column-major host copy of a host view (Matrix is move-only), by plain loops.
+template <class T>
+Matrix<T> clone(MatrixView<const T> A) {
+  Matrix<T> B(A.rows(), A.cols());
+  for (index_t j = 0; j < A.cols(); ++j) {
+    for (index_t i = 0; i < A.rows(); ++i) B(i, j) = A(i, j);
+  }
+  return B;
+}
+template <class T>
+Matrix<T> clone(const Matrix<T>& A) {
+  return clone(A.view());
+}
+
+}  // namespace polarkit::testkit
