@@ -65,17 +65,13 @@ void settle_rank(Ops<T>& ops, MatrixView<const T> A, Matrix<T>& X, const PolarOp
     }
   }
   const typename Ops<T>::Phase phase(ops, "rank");
-  const double dm = static_cast<double>(m);
-  const double dn = static_cast<double>(n);
   if (orthonormal) {  // U stays: the count needs the singular values only
-    info.rank = numerical_rank(be.singular_values(A), m, n, epsilon);
-    ops.add_flops(4.0 * dm * dn * dn - 4.0 * dn * dn * dn / 3.0);  // the bidiagonalisation
+    info.rank = numerical_rank(ops.singular_values(A), m, n, epsilon);
     return;
   }
   Matrix<T> W = ops.allocate(m, n);
   Matrix<T> Vt = ops.allocate(n, n);
-  const std::vector<double> sigma = be.svd(A, W.view(), Vt.view());
-  ops.add_flops(6.0 * dm * dn * dn + 20.0 * dn * dn * dn);
+  const std::vector<double> sigma = ops.svd(A, W.view(), Vt.view());
   info.rank = numerical_rank(sigma, m, n, epsilon);
   const bool replace = info.rank < n || info.method == Method::automatic;
   if (replace) {

@@ -97,8 +97,68 @@ class Ops {
     }
   }
 
-  /// Work done inside a backend call that is not a product (an SVD, a factorisation).
-  void add_flops(double flops) { flops_[0] += flops; }
+  // The factorisations, solves and inverses of the single-matrix solvers (Backend<T> only),
+  // each counted here with its classical flop count (Golub & Van Loan) for item 0, so that no
+  // solver adds flops by hand. The O(mn) passes go to backend() directly: they count no flops.
+
+  /// Householder QR in place (Backend::qr): qr_flops(m, n).
+  void qr(MatrixView<T> A, MatrixView<T> tau) {
+    backend_.qr(A, tau);
+    flops_[0] += qr_flops(A.rows(), A.cols());
+  }
+
+  /// The explicit Q of a qr() (Backend::form_q): as many flops again.
+  void form_q(MatrixView<T> A, MatrixView<const T> tau) {
+    backend_.form_q(A, tau);
+    flops_[0] += qr_flops(A.rows(), A.cols());
+  }
+
+  /// The Q of [ρX; I] (Backend::stack_identity_q): its QR and explicit Q.
+  void stack_identity_q(double rho, MatrixView<const T> X, MatrixView<T> work, MatrixView<T> t,
+                        MatrixView<T> Q) {
+    backend_.stack_identity_q(rho, X, work, t, Q);
+    flops_[0] += 2.0 * qr_flops(X.rows() + X.cols(), X.cols());
+  }
+
+  /// Cholesky in place (Backend::cholesky): n³/3, counted whether or not A proves positive
+  /// definite (a failure is found late as often as early).
+  bool cholesky(MatrixView<T> A) {
+    flops_[0] += cube(A.rows()) / 3.0;
+    return backend_.cholesky(A);
+  }
+
+  /// B ← B·R⁻¹ or B·R⁻ᵀ (Backend::solve_upper_right): m·n² for an m × n B.
+  void solve_upper_right(MatrixView<const T> R, bool transpose, MatrixView<T> B) {
+    backend_.solve_upper_right(R, transpose, B);
+    flops_[0] += d(B.rows()) * d(B.cols()) * d(B.cols());
+  }
+
+  /// Rinv ← R⁻¹ (Backend::invert_upper): n³/3.
+  void invert_upper(MatrixView<const T> R, MatrixView<T> Rinv) {
+    backend_.invert_upper(R, Rinv);
+    flops_[0] += cube(R.rows()) / 3.0;
+  }
+
+  /// A ← A⁻¹ by LU (Backend::invert): 2n³, counted where A is not exactly singular.
+  bool invert(MatrixView<T> A) {
+    if (!backend_.invert(A)) return false;
+    flops_[0] += 2.0 * cube(A.rows());
+    return true;
+  }
+
+  /// Thin SVD (Backend::svd): the R-SVD's 6mn² + 20n³.
+  std::vector<double> svd(MatrixView<const T> A, MatrixView<T> W, MatrixView<T> Vt) {
+    std::vector<double> sigma = backend_.svd(A, W, Vt);
+    flops_[0] += 6.0 * d(A.rows()) * d(A.cols()) * d(A.cols()) + 20.0 * cube(A.cols());
+    return sigma;
+  }
+
+  /// The singular values alone (Backend::singular_values): the bidiagonalisation's 4mn² − 4n³/3.
+  std::vector<double> singular_values(MatrixView<const T> A) {
+    std::vector<double> sigma = backend_.singular_values(A);
+    flops_[0] += 4.0 * d(A.rows()) * d(A.cols()) * d(A.cols()) - 4.0 * cube(A.cols()) / 3.0;
+    return sigma;
+  }
 
   /// The work another Ops counted for one of its items, as this one's item 0 (one matrix's
   /// share of a batched solve).
@@ -131,6 +191,7 @@ class Ops {
 
  private:
   static double d(index_t v) { return static_cast<double>(v); }
+  static double cube(index_t v) { return d(v) * d(v) * d(v); }
   static double gemm_flops(MatrixView<const T> A, MatrixView<T> C) {
     return 2.0 * d(C.rows()) * d(C.cols()) * d(A.cols());
   }

@@ -37,10 +37,8 @@ double sigma_min_estimate(Ops<T>& ops, MatrixView<const T> R) {
   const auto ext = lanczos.extremes([&](MatrixView<const T> x, MatrixView<T> y) {
     be.copy(1.0, x, y);
     const MatrixView<T> row(y.data(), 1, n, 1, Layout::col_major, y.space());  // yᵀ
-    be.solve_upper_right(R, false, row);  // (R⁻ᵀy)ᵀ = yᵀR⁻¹
-    be.solve_upper_right(R, true, row);   // (R⁻¹R⁻ᵀy)ᵀ
-    const double dn = static_cast<double>(n);
-    ops.add_flops(2.0 * dn * dn);
+    ops.solve_upper_right(R, false, row);  // (R⁻ᵀy)ᵀ = yᵀR⁻¹
+    ops.solve_upper_right(R, true, row);   // (R⁻¹R⁻ᵀy)ᵀ
   });
   return ext.max > 0.0 && std::isfinite(ext.max) ? 1.0 / std::sqrt(ext.max) : 0.0;
 }
@@ -57,12 +55,11 @@ Reduction<T> reduce_to_square(Ops<T>& ops, Matrix<T>& X) {
   Matrix<T> R = ops.allocate(n, n);
   if (m == n) {
     be.copy(1.0, std::as_const(X).view(), R.view());
-    be.qr(R.view(), tau.view());
+    ops.qr(R.view(), tau.view());
   } else {
-    be.qr(X.view(), tau.view());
+    ops.qr(X.view(), tau.view());
     be.copy(1.0, std::as_const(X).view().block(0, 0, n, n), R.view());
   }
-  ops.add_flops(qr_flops(m, n));
   be.zero_strict_lower(R.view());
   out.ell0 = lower_bound_from_r(be, std::as_const(R).view());
   // R is the factor of X₀ + ΔX with ‖ΔX‖ ≲ n·u (‖X₀‖ ≈ 1), in practice a few √n·u, the
@@ -87,8 +84,7 @@ Reduction<T> reduce_to_square(Ops<T>& ops, Matrix<T>& X) {
     }
   }
   if (m > n) {
-    be.form_q(X.view(), std::as_const(tau).view());
-    ops.add_flops(qr_flops(m, n));
+    ops.form_q(X.view(), std::as_const(tau).view());
     out.Q = std::move(X);
     X = std::move(R);
   }
@@ -116,14 +112,12 @@ template <class T>
 std::optional<Reduction<T>> reduce_from_gram(Ops<T>& ops, MatrixView<const T> G, double lambda_min) {
   Backend<T>& be = ops.backend();
   const index_t n = G.rows();
-  const double dn = static_cast<double>(n);
   // δ below; Lanczos approaches λ_min from above, so a λ_min estimate under 100δ fails the test.
   const double delta = gram_rounding(be, G);
   if (!(lambda_min >= 100.0 * delta)) return std::nullopt;
   Matrix<T> R = ops.allocate(n, n);
   be.copy(1.0, G, R.view());
-  ops.add_flops(dn * dn * dn / 3.0);
-  if (!be.cholesky(R.view())) return std::nullopt;
+  if (!ops.cholesky(R.view())) return std::nullopt;
   be.zero_strict_lower(R.view());
   // RᵀR = X₀ᵀX₀ + E with ‖E‖₂ ≤ δ = 2(n + 1)·u·tr(G): the Gram matrix's rounding (|E₁| ≤
   // γₙ|X₀|ᵀ|X₀|, so ‖E₁‖₂ ≤ γₙ‖X₀‖_F²) and the Cholesky factor's (|E₂| ≤ γₙ₊₁|Rᵀ||R|, so

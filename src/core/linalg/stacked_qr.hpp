@@ -40,8 +40,7 @@ class StackedQr {
   void accumulate(double rho, MatrixView<const T> X, double alpha, MatrixView<T> Y) {
     const index_t m = X.rows();
     const index_t n = X.cols();
-    ops_.backend().stack_identity_q(rho, X, work_.view(), t_.view(), q_.view());
-    ops_.add_flops(2.0 * qr_flops(m + n, n));  // the QR of the stack and its explicit Q
+    ops_.stack_identity_q(rho, X, work_.view(), t_.view(), q_.view());
     const MatrixView<const T> Q = std::as_const(q_).view();
     ops_.gemm(alpha, Q.block(0, 0, m, n), Q.block(m, 0, n, n).transposed(), 1.0, Y);
   }
@@ -53,21 +52,17 @@ class StackedQr {
     Backend<T>& be = ops_.backend();
     const index_t m = X.rows();
     const index_t n = X.cols();
-    const double dm = static_cast<double>(m);
-    const double dn = static_cast<double>(n);
     const MatrixView<T> R1 = q_.view().block(m, 0, n, n);
     be.copy(rho * rho, G, R1);
     be.add_diagonal(1.0, R1);
-    ops_.add_flops(dn * dn * dn / 3.0);
-    if (!be.cholesky(R1)) return false;
+    if (!ops_.cholesky(R1)) return false;
     const MatrixView<const T> R = R1;
     // Q̃ = [ρX; I]·R₁⁻¹ in work_: Q̃₁ = ρX·R₁⁻¹ on top, Q̃₂ = R₁⁻¹ below.
     const MatrixView<T> Q1 = work_.view().block(0, 0, m, n);
     const MatrixView<T> Q2 = work_.view().block(m, 0, n, n);
     be.copy(rho, X, Q1);
-    be.solve_upper_right(R, false, Q1);
-    be.invert_upper(R, Q2);
-    ops_.add_flops(dm * dn * dn + dn * dn * dn / 3.0);
+    ops_.solve_upper_right(R, false, Q1);
+    ops_.invert_upper(R, Q2);
     // Q̃ᵀQ̃ = Q̃₁ᵀQ̃₁ + Q̃₂ᵀQ̃₂ in t_, and ‖E‖_F.
     const MatrixView<T> K = t_.view();
     ops_.gram(1.0, Q1, 0.0, K);
@@ -79,8 +74,7 @@ class StackedQr {
     be.add_diagonal(2.0, K);
     const MatrixView<T> M = q_.view().block(0, 0, m, n);
     ops_.gemm(1.0, Q1, K, 0.0, M);
-    be.solve_upper_right(R, true, M);
-    ops_.add_flops(dm * dn * dn);
+    ops_.solve_upper_right(R, true, M);
     be.add(alpha, M, 1.0, Y);
     return true;
   }

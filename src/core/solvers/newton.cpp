@@ -60,8 +60,7 @@ void solve_newton(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& op
     if (info.iterations >= options.max_iter) return;  // converged stays false
     const typename Ops<T>::Phase phase(ops, "step:newton");
     be.copy(1.0, std::as_const(X).view(), inverse.view());
-    if (!be.invert(inverse.view())) return;  // exactly singular: Newton cannot go on
-    ops.add_flops(2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n));
+    if (!ops.invert(inverse.view())) return;  // exactly singular: Newton cannot go on
     if (info.iterations == 0) {
       // σ_min(X₀) = 1/‖X₀⁻¹‖₂ with the explicit inverse at hand (Lanczos, from below, so a 2%
       // margin). The QR bound ℓ₀ rests on trcon estimates, which are unreliable for κ near 1/u

@@ -46,14 +46,11 @@ bool cholesky_step(Ops<T>& ops, const Halley& w, MatrixView<const T> X, MatrixVi
   Backend<T>& be = ops.backend();
   be.copy(w.c, G, Z.view());
   be.add_diagonal(1.0, Z.view());
-  if (!be.cholesky(Z.view())) return false;
+  if (!ops.cholesky(Z.view())) return false;
   be.copy(1.0, X, Y);
-  be.solve_upper_right(std::as_const(Z).view(), false, Y);
-  be.solve_upper_right(std::as_const(Z).view(), true, Y);
+  ops.solve_upper_right(std::as_const(Z).view(), false, Y);
+  ops.solve_upper_right(std::as_const(Z).view(), true, Y);
   be.add(w.b / w.c, X, w.a - w.b / w.c, Y);
-  const double dm = static_cast<double>(X.rows());
-  const double dn = static_cast<double>(X.cols());
-  ops.add_flops(dn * dn * dn / 3.0 + 2.0 * dm * dn * dn);
   return true;
 }
 
