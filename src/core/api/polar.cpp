@@ -54,20 +54,20 @@ void validate_operands(MatrixView<const T> A, MatrixView<T> U, MatrixView<T> H) 
 
 template <class T>
 void finish_with_h(Ops<T>& ops, MatrixView<const T> A, MatrixView<const T> U, MatrixView<T> H,
-                   bool backward_error, PolarInfo& info) {
+                   bool backward_error, detail::Report& report) {
   Backend<T>& be = ops.backend();
   {
     const typename Ops<T>::Phase phase(ops, "h");
     ops.gemm(1.0, U.transposed(), A, 0.0, H);
     be.symmetrize(H);
-    info.nuclear_norm = be.trace(H);
+    report.nuclear_norm(be.trace(H));
   }
   if (!backward_error) return;  // NaN, as set at the start
   const typename Ops<T>::Phase phase(ops, "backward_error");
   Matrix<T> R = ops.allocate(A.rows(), A.cols());
   be.copy(1.0, A, R.view());
   ops.gemm(-1.0, U, MatrixView<const T>(H), 1.0, R.view());
-  info.backward_error = be.norm_fro(std::as_const(R).view()) / be.norm_fro(A);
+  report.backward_error(be.norm_fro(std::as_const(R).view()) / be.norm_fro(A));
 }
 
 // One matrix of a polar call: its operands, its report, the work done on it alone and its
@@ -81,7 +81,7 @@ struct Problem {
   MatrixView<T> U;
   MatrixView<T> H;
   Ops<T> ops;
-  PolarInfo info;
+  detail::Report report;
   double amax = 0.0;
   Matrix<T> X;
 
@@ -95,17 +95,8 @@ template <class T>
 void solve_zero(Backend<T>& be, Problem<T>& p, bool want_h) {
   be.copy(0.0, p.A, p.U);
   if (want_h) be.copy(0.0, MatrixView<const T>(p.H), p.H);
-  p.info.zero_input = true;
-  p.info.rank = 0;
-  p.info.converged = true;
-  p.info.scale = 0.0;
-  p.info.cond_estimate = std::numeric_limits<double>::infinity();
   // No method ran: the report names the one asked for (not the svd its default would say).
-  p.info.method_used = p.info.method;
-  if (want_h) {
-    p.info.backward_error = 0.0;
-    p.info.nuclear_norm = 0.0;
-  }
+  p.report.zero_input(want_h);
 }
 
 // auto, first half: normalises and measures X₀ exactly as adaptive Polar Express starts
@@ -119,12 +110,12 @@ template <class T>
 bool solve_auto_by_newton_schulz(Problem<T>& p, const PolarOptions& options, Matrix<T>& gram0,
                                  double& lambda_min0) {
   Ops<T>& ops = p.ops;
-  PolarInfo& info = p.info;
+  detail::Report& report = p.report;
   const auto schedule = detail::make_schedule(Method::polar_express_adaptive, options);
   {
     const typename Ops<T>::Phase phase(ops, "normalise");
-    info.scale = normalise(ops, p.tall(), p.X.view(), p.amax, Scaling::frobenius,
-                           schedule->normalisation_safety());
+    report.scaled(normalise(ops, p.tall(), p.X.view(), p.amax, Scaling::frobenius,
+                            schedule->normalisation_safety()));
   }
   const index_t n = p.X.cols();
   detail::OrthogonalityMeter<T> meter(ops, n);
@@ -139,11 +130,11 @@ bool solve_auto_by_newton_schulz(Problem<T>& p, const PolarOptions& options, Mat
       }();
   if (newton_schulz) {
     const Method method = Method::polar_express_adaptive;
-    info.method_used = method;
-    detail::OrthogonalityMeter<T>::record(s, info);
-    info.cond_estimate = kappa;
-    detail::continue_newton_schulz(ops, p.X, *schedule, options, info, meter, s);
-    info.lower_bound = schedule->design_lower_bound();
+    report.ran(method);
+    report.measured(s);
+    report.condition(kappa);
+    detail::continue_newton_schulz(ops, p.X, *schedule, options, report, meter, s);
+    report.lower_bound(schedule->design_lower_bound());
     return true;
   }
   // σ_max(X₀) ≤ ‖X₀‖_F ≤ 1 already; the margin keeps the estimate an upper bound in practice.
@@ -155,7 +146,7 @@ bool solve_auto_by_newton_schulz(Problem<T>& p, const PolarOptions& options, Mat
     const typename Ops<T>::Phase phase(ops, "normalise");
     ops.backend().copy(1.0 / sigma_max, std::as_const(p.X).view(), p.X.view());
     ops.backend().copy(1.0 / (sigma_max * sigma_max), std::as_const(gram0).view(), gram0.view());
-    info.scale *= sigma_max;
+    report.scaled(report.info().scale * sigma_max);
   }
   return false;
 }
@@ -165,17 +156,17 @@ bool solve_auto_by_newton_schulz(Problem<T>& p, const PolarOptions& options, Mat
 template <class T>
 void solve_single(Problem<T>& p, const PolarOptions& options) {
   Ops<T>& ops = p.ops;
-  PolarInfo& info = p.info;
+  detail::Report& report = p.report;
   const Method requested = options.method;
-  info.method_used = requested;
+  report.ran(requested);
   const index_t rows = p.X.rows();  // A's larger dimension: the rank threshold's
   // auto's other way: the SVD refined by Newton–Schulz steps, on X₀ or on its R factor.
   const auto refined_svd = [&] {
     PolarOptions o = options;
     o.refine = true;
-    info.method_used = Method::svd;
+    report.ran(Method::svd);
     const typename Ops<T>::Phase phase(ops, "svd");
-    detail::solve_svd(ops, p.X, rows, o, info);
+    detail::solve_svd(ops, p.X, rows, o, report);
   };
   // Whether auto takes that way, for a lower estimate ell of σ_min(X₀) and the κ estimate the
   // rank check would read.
@@ -186,10 +177,10 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
   if (requested == Method::svd) {
     {
       const typename Ops<T>::Phase phase(ops, "normalise");
-      info.scale = normalise(ops, p.tall(), p.X.view(), p.amax, Scaling::frobenius, 1.0);
+      report.scaled(normalise(ops, p.tall(), p.X.view(), p.amax, Scaling::frobenius, 1.0));
     }
     const typename Ops<T>::Phase phase(ops, "svd");
-    detail::solve_svd(ops, p.X, rows, options, info);
+    detail::solve_svd(ops, p.X, rows, options, report);
     return;
   }
   // The rational methods (and auto) share one QR: ℓ₀, and the square problem for a tall A.
@@ -210,7 +201,7 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
     }
   } else {
     const typename Ops<T>::Phase phase(ops, "normalise");
-    info.scale = normalise(ops, p.tall(), p.X.view(), p.amax, Scaling::spectral, 1.0);
+    report.scaled(normalise(ops, p.tall(), p.X.view(), p.amax, Scaling::spectral, 1.0));
   }
   std::optional<detail::Reduction<T>> from_gram;
   if (!gram0.empty() && p.X.rows() == p.X.cols()) {
@@ -247,12 +238,12 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
     }
   }
   const Method method = requested == Method::automatic ? Method::qdwh : requested;
-  info.method_used = method;
+  report.ran(method);
   const detail::MethodRow& row = detail::method_row(method);
   if (row.family != detail::Family::rational) {
     invalid("polar: no single-matrix solver for method " + std::string(row.name));
   }
-  detail::RationalCall<T> call{ops, p.X, reduction, std::move(gram0), options, info};
+  detail::RationalCall<T> call{ops, p.X, reduction, std::move(gram0), options, report};
   detail::rational_solver<T>(row)(call);
   const typename Ops<T>::Phase phase(ops, "expand");
   detail::expand(ops, reduction, p.X);
@@ -261,7 +252,7 @@ void solve_single(Problem<T>& p, const PolarOptions& options) {
 // U (and H) from the solved X, the report's totals; X's memory is released.
 template <class T>
 void finish(Backend<T>& be, Problem<T>& p, const PolarOptions& options) {
-  detail::settle_rank(p.ops, p.tall(), p.X, options, p.info);
+  detail::settle_rank(p.ops, p.tall(), p.X, options, p.report);
   {
     const typename Ops<T>::Phase phase(p.ops, "output");
     const MatrixView<const T> X = std::as_const(p.X).view();
@@ -269,11 +260,9 @@ void finish(Backend<T>& be, Problem<T>& p, const PolarOptions& options) {
     p.X = Matrix<T>();
   }
   if (options.compute_h && !p.H.empty()) {
-    finish_with_h(p.ops, p.A, MatrixView<const T>(p.U), p.H, options.backward_error, p.info);
+    finish_with_h(p.ops, p.A, MatrixView<const T>(p.U), p.H, options.backward_error, p.report);
   }
-  p.info.flops = p.ops.flops();
-  p.info.products = p.ops.products();
-  p.info.phases = p.ops.phases();
+  p.report.totals(p.ops.flops(), p.ops.products(), p.ops.phases());
 }
 
 // The Newton–Schulz family: every X normalised on its own, then one batched iteration per group
@@ -295,15 +284,16 @@ void solve_newton_schulz_batch(Backend<T>& be, std::span<Problem<T>*> batch,
     for (Problem<T>* p : group) {
       p->X = p->ops.allocate(p->tall().rows(), p->tall().cols());
       schedules.push_back(detail::make_schedule(options.method, options));
-      p->info.method_used = options.method;
+      p->report.ran(options.method);
       const typename Ops<T>::Phase phase(p->ops, "normalise");
-      p->info.scale = normalise(p->ops, p->tall(), p->X.view(), p->amax, options.scaling,
+      double scale = normalise(p->ops, p->tall(), p->X.view(), p->amax, options.scaling,
                                 schedules.back()->normalisation_safety());
-      if (p->info.scale < options.scale_floor) {  // X₀ = A/floor = (A/α)·(α/floor)
-        be.copy(p->info.scale / options.scale_floor, std::as_const(p->X).view(), p->X.view());
-        p->info.scale = options.scale_floor;
+      if (scale < options.scale_floor) {  // X₀ = A/floor = (A/α)·(α/floor)
+        be.copy(scale / options.scale_floor, std::as_const(p->X).view(), p->X.view());
+        scale = options.scale_floor;
       }
-      items.push_back({&p->X, schedules.back().get(), &p->info});
+      p->report.scaled(scale);
+      items.push_back({&p->X, schedules.back().get(), &p->report});
     }
     Ops<T> ops(be, group.size());
     detail::solve_newton_schulz_in_precision(ops, std::span<const detail::NsItem<T>>(items), options);
@@ -427,9 +417,8 @@ std::vector<PolarInfo> polar_batched(std::span<const MatrixView<const T>> A,
   for (std::size_t i = 0; i < count; ++i) {
     problems.push_back(std::make_unique<Problem<T>>(be, A[i], U[i], h_of(i)));
     Problem<T>& p = *problems.back();
-    p.info.method = options.method;
-    p.info.backward_error = nan;
-    p.info.nuclear_norm = nan;
+    p.report.asked(options.method);
+    p.report.unmeasured_h();
     p.amax = be.max_abs(A[i]);
     if (p.amax == 0.0) {
       // An m × 0 input's H is 0 × 0 (an empty view): formed, trivially, when H is asked for.
@@ -451,7 +440,7 @@ std::vector<PolarInfo> polar_batched(std::span<const MatrixView<const T>> A,
   }
 
   std::vector<PolarInfo> infos;
-  for (const auto& p : problems) infos.push_back(std::move(p->info));
+  for (const auto& p : problems) infos.push_back(p->report.release());
   return infos;
 }
 

@@ -24,8 +24,8 @@ namespace {
 
 // Whether the solve iterated to tolerance in its own precision: only then is U meant to be
 // orthonormal, and only then is the rank determined.
-bool to_tolerance(const PolarOptions& o, const PolarInfo& info) {
-  return o.steps == 0 && info.method_used != Method::muon && o.measure_result &&
+bool to_tolerance(const PolarOptions& o, const Report& report) {
+  return o.steps == 0 && report.info().method_used != Method::muon && o.measure_result &&
          (o.precision == Precision::working || o.refine);
 }
 
@@ -33,10 +33,11 @@ bool to_tolerance(const PolarOptions& o, const PolarInfo& info) {
 
 template <class T>
 void settle_rank(Ops<T>& ops, MatrixView<const T> A, Matrix<T>& X, const PolarOptions& options,
-                 PolarInfo& info) {
+                 Report& report) {
+  const PolarInfo& info = report.info();
   if (info.method_used == Method::svd) return;
-  if (!to_tolerance(options, info)) {
-    info.rank = -1;
+  if (!to_tolerance(options, report)) {
+    report.rank(-1);
     return;
   }
   Backend<T>& be = ops.backend();
@@ -60,37 +61,36 @@ void settle_rank(Ops<T>& ops, MatrixView<const T> A, Matrix<T>& X, const PolarOp
       kappa = condition_bound(ops, A, be.max_abs(A)).kappa;
     }
     if (kappa < singular_kappa) {
-      info.rank = static_cast<int>(n);
+      report.rank(static_cast<int>(n));
       return;
     }
   }
   const typename Ops<T>::Phase phase(ops, "rank");
   if (orthonormal) {  // U stays: the count needs the singular values only
-    info.rank = numerical_rank(ops.singular_values(A), m, n, epsilon);
+    report.rank(numerical_rank(ops.singular_values(A), m, n, epsilon));
     return;
   }
   Matrix<T> W = ops.allocate(m, n);
   Matrix<T> Vt = ops.allocate(n, n);
   const std::vector<double> sigma = ops.svd(A, W.view(), Vt.view());
-  info.rank = numerical_rank(sigma, m, n, epsilon);
+  report.rank(numerical_rank(sigma, m, n, epsilon));
   const bool replace = info.rank < n || info.method == Method::automatic;
   if (replace) {
     ops.gemm(1.0, std::as_const(W).view(), std::as_const(Vt).view(), 0.0, X.view());
-    info.method_used = Method::svd;
+    report.ran(Method::svd);
     // U's own orthogonality; the history keeps the iterates' (the SVD has none).
     OrthogonalityMeter<T> meter(ops, n);
     const GramSpectrum s = meter.measure(std::as_const(X).view());
-    info.ortho_error_fro = s.e_fro;
-    info.ortho_error = s.e_two;
-    info.converged = s.e_fro <= bar;
+    report.final_measurement(s);
+    report.converged(s.e_fro <= bar);
   } else {
-    info.converged = info.converged && orthonormal;
+    report.converged(info.converged && orthonormal);
   }
 }
 
 template void settle_rank<float>(Ops<float>&, MatrixView<const float>, Matrix<float>&,
-                                 const PolarOptions&, PolarInfo&);
+                                 const PolarOptions&, Report&);
 template void settle_rank<double>(Ops<double>&, MatrixView<const double>, Matrix<double>&,
-                                  const PolarOptions&, PolarInfo&);
+                                  const PolarOptions&, Report&);
 
 }  // namespace polarkit::detail

@@ -97,14 +97,6 @@ class OrthogonalityMeter {
     return spectrum(s.e_fro, extremes(Items(&first, 1))[0]);
   }
 
-  /// Appends a measurement to the report and makes it the final one.
-  static void record(const GramSpectrum& s, PolarInfo& info) {
-    info.ortho_error_history.push_back(s.e_fro);
-    info.ortho_error_2_history.push_back(s.e_two);
-    info.ortho_error_fro = s.e_fro;
-    info.ortho_error = s.e_two;
-  }
-
   /// The last G of an item, for a step that may overwrite it: measure() forms it anew.
   [[nodiscard]] Matrix<T>& gram(std::size_t item = 0) { return gram_.at(item); }
 

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/kernels/ops.hpp"
+#include "core/kernels/report.hpp"
 #include "polarkit/info.hpp"
 
 namespace polarkit::detail {
@@ -29,11 +30,10 @@ struct Reduction {
 /// steps), or u for a numerically singular X₀, whose zero singular values no iteration can
 /// move — u is then the worst case the weights cover.
 template <class T>
-double design_lower_bound(double ell0, PolarInfo& info) {
+double design_lower_bound(double ell0, Report& report) {
   const double u = unit_roundoff<T>;
   const double ell = ell0 > 0.0 ? std::min(ell0, 1.0) : u;
-  info.lower_bound = ell;
-  info.cond_estimate = 1.0 / ell;
+  report.designed_for(ell);
   return ell;
 }
 

@@ -16,18 +16,18 @@ namespace {
 // for the guaranteed ℓ₀.
 template <class T>
 void qdwh(RationalCall<T>& c) {
-  solve_qdwh(c.ops, c.X, c.reduction.ell, c.options, c.info, std::move(c.gram0));
-  if (std::isfinite(c.reduction.cond_estimate)) c.info.cond_estimate = c.reduction.cond_estimate;
+  solve_qdwh(c.ops, c.X, c.reduction.ell, c.options, c.report, std::move(c.gram0));
+  if (std::isfinite(c.reduction.cond_estimate)) c.report.condition(c.reduction.cond_estimate);
 }
 
 template <class T>
 void newton(RationalCall<T>& c) {
-  solve_newton(c.ops, c.X, c.reduction.ell0, c.options, c.info);
+  solve_newton(c.ops, c.X, c.reduction.ell0, c.options, c.report);
 }
 
 template <class T>
 void zolo(RationalCall<T>& c) {
-  solve_zolo(c.ops, c.X, c.reduction.ell0, c.options, c.info);
+  solve_zolo(c.ops, c.X, c.reduction.ell0, c.options, c.report);
 }
 
 constexpr int muon_steps = 5;  // Muon's published budget (Jordan et al.)

@@ -12,7 +12,7 @@
 
 #include "core/design/schedule.hpp"
 #include "core/linalg/reduction.hpp"
-#include "polarkit/info.hpp"
+#include "core/kernels/report.hpp"
 #include "polarkit/options.hpp"
 
 namespace polarkit::detail {
@@ -34,7 +34,7 @@ struct RationalCall {
   const Reduction<T>& reduction;
   Matrix<T> gram0;
   const PolarOptions& options;
-  PolarInfo& info;
+  Report& report;
 };
 
 template <class T>

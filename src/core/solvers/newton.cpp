@@ -47,21 +47,21 @@ constexpr double tail_threshold = 1e-2;
 
 template <class T>
 void solve_newton(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
-                  PolarInfo& info) {
+                  Report& report) {
   Backend<T>& be = ops.backend();
   const index_t n = X.cols();
-  ByersXu scaling(1.0, design_lower_bound<T>(ell0, info));  // X₀ = A/α has σ_max ≤ 1
+  ByersXu scaling(1.0, design_lower_bound<T>(ell0, report));  // X₀ = A/α has σ_max ≤ 1
 
   OrthogonalityMeter<T> meter(ops, n);
   Matrix<T> inverse = ops.allocate(n, n);
   GramSpectrum s = meter.measure(std::as_const(X).view());
-  OrthogonalityMeter<T>::record(s, info);
+  report.measured(s);
   while (s.e_fro >= tail_threshold) {
-    if (info.iterations >= options.max_iter) return;  // converged stays false
+    if (report.info().iterations >= options.max_iter) return;  // converged stays false
     const typename Ops<T>::Phase phase(ops, "step:newton");
     be.copy(1.0, std::as_const(X).view(), inverse.view());
     if (!ops.invert(inverse.view())) return;  // exactly singular: Newton cannot go on
-    if (info.iterations == 0) {
+    if (report.info().iterations == 0) {
       // σ_min(X₀) = 1/‖X₀⁻¹‖₂ with the explicit inverse at hand (Lanczos, from below, so a 2%
       // margin). The QR bound ℓ₀ rests on trcon estimates, which are unreliable for κ near 1/u
       // — where rounding in A itself moves σ_min — and each factor β is off costs Byers–Xu
@@ -71,22 +71,21 @@ void solve_newton(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& op
       int exponent = 0;
       std::frexp(be.max_abs(std::as_const(inverse).view()), &exponent);
       const double inverse_norm = sigma_max_estimate(ops, std::as_const(inverse).view(), exponent);
-      if (inverse_norm > 0.0) scaling.set_beta(std::min(info.lower_bound, 0.98 / inverse_norm));
+      if (inverse_norm > 0.0) scaling.set_beta(std::min(report.info().lower_bound, 0.98 / inverse_norm));
     }
     const double zeta = scaling.next();
     be.add(0.5 / zeta, std::as_const(inverse).view().transposed(), 0.5 * zeta, X.view());
-    ++info.iterations;
-    info.steps.push_back(StepKind::newton);
+    report.step(StepKind::newton);
     s = meter.measure(std::as_const(X).view());
-    OrthogonalityMeter<T>::record(s, info);
+    report.measured(s);
   }
   const auto tail = make_schedule(Method::polar_express_adaptive, PolarOptions{});
   PolarOptions tail_options = options;
   tail_options.steps = 0;
-  continue_newton_schulz(ops, X, *tail, tail_options, info, meter, s);
+  continue_newton_schulz(ops, X, *tail, tail_options, report, meter, s);
 }
 
-template void solve_newton<float>(Ops<float>&, Matrix<float>&, double, const PolarOptions&, PolarInfo&);
-template void solve_newton<double>(Ops<double>&, Matrix<double>&, double, const PolarOptions&, PolarInfo&);
+template void solve_newton<float>(Ops<float>&, Matrix<float>&, double, const PolarOptions&, Report&);
+template void solve_newton<double>(Ops<double>&, Matrix<double>&, double, const PolarOptions&, Report&);
 
 }  // namespace polarkit::detail

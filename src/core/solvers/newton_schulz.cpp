@@ -151,13 +151,13 @@ void solve_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
   const std::vector<GramSpectrum> s =
       meter.measure_batched(all, views_of<T>(all, batch), !unmeasured(batch, options));
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    PolarInfo& info = *batch[i].info;
-    OrthogonalityMeter<T, Be>::record(s[i], info);
-    info.cond_estimate = kappa_estimate(s[i]);
+    Report& report = *batch[i].report;
+    report.measured(s[i]);
+    report.condition(kappa_estimate(s[i]));
   }
   continue_newton_schulz(ops, batch, options, meter, s);
   for (const NsItem<T>& item : batch) {
-    item.info->lower_bound = item.schedule->design_lower_bound();
+    item.report->lower_bound(item.schedule->design_lower_bound());
   }
 }
 
@@ -178,7 +178,7 @@ void continue_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
   std::vector<double> change(size, std::numeric_limits<double>::infinity());
   std::vector<double> lifted(size, ops.rounding().unit_roundoff);
   for (std::size_t i = 0; i < size; ++i) {
-    const auto& history = batch[i].info->ortho_error_history;
+    const auto& history = batch[i].report->info().ortho_error_history;
     if (history.size() >= 2) previous[i] = history[history.size() - 2];
   }
   const int fixed_steps = options.steps > 0 ? options.steps : batch[0].schedule->default_steps();
@@ -194,13 +194,13 @@ void continue_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
   for (int taken = 0;; ++taken) {
     std::vector<std::size_t> going;
     for (const std::size_t i : active) {
-      PolarInfo& info = *batch[i].info;
+      Report& report = *batch[i].report;
       const GramSpectrum& si = spectrum[i];
       const bool stop = fixed_steps > 0 ? taken == fixed_steps
-                                        : info.iterations >= options.max_iter ||
+                                        : report.info().iterations >= options.max_iter ||
                                               rule.done(si, previous[i], change[i], lifted[i]);
       if (stop) {
-        info.converged = rule.met(si.e_fro);
+        report.converged(rule.met(si.e_fro));
       } else {
         going.push_back(i);
       }
@@ -235,14 +235,13 @@ void continue_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
       const std::size_t i = active[k];
       std::swap(*batch[i].X, Y[i]);
       previous[i] = spectrum[i].e_fro;
-      ++batch[i].info->iterations;
-      batch[i].info->steps.push_back(StepKind::polynomial);
+      batch[i].report->step(StepKind::polynomial);
     }
     const bool result = taken + 1 == fixed_steps;
     if (result && skip_result) {
       for (const std::size_t i : active) {
         spectrum[i] = unmeasured_spectrum();
-        OrthogonalityMeter<T, Be>::record(spectrum[i], *batch[i].info);
+        batch[i].report->measured(spectrum[i]);
       }
       continue;
     }
@@ -251,23 +250,23 @@ void continue_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
     for (std::size_t k = 0; k < active.size(); ++k) {
       const std::size_t i = active[k];
       spectrum[i] = measured[k];
-      OrthogonalityMeter<T, Be>::record(spectrum[i], *batch[i].info);
+      batch[i].report->measured(spectrum[i]);
     }
   }
 }
 
 template <class T, class Be>
 void solve_newton_schulz(Ops<T, Be>& ops, Matrix<T>& X, Schedule& schedule,
-                         const PolarOptions& options, PolarInfo& info) {
-  const NsItem<T> one{&X, &schedule, &info};
+                         const PolarOptions& options, Report& report) {
+  const NsItem<T> one{&X, &schedule, &report};
   solve_newton_schulz(ops, std::span<const NsItem<T>>(&one, 1), options);
 }
 
 template <class T, class Be>
 void continue_newton_schulz(Ops<T, Be>& ops, Matrix<T>& X, Schedule& schedule,
-                            const PolarOptions& options, PolarInfo& info,
+                            const PolarOptions& options, Report& report,
                             OrthogonalityMeter<T, Be>& meter, GramSpectrum s) {
-  const NsItem<T> one{&X, &schedule, &info};
+  const NsItem<T> one{&X, &schedule, &report};
   continue_newton_schulz(ops, std::span<const NsItem<T>>(&one, 1), options, meter, {s});
 }
 
@@ -278,9 +277,9 @@ void continue_newton_schulz(Ops<T, Be>& ops, Matrix<T>& X, Schedule& schedule,
                                              const PolarOptions&, OrthogonalityMeter<T, Be>&,    \
                                              std::vector<GramSpectrum>);                         \
   template void solve_newton_schulz<T, Be>(Ops<T, Be>&, Matrix<T>&, Schedule&,                  \
-                                          const PolarOptions&, PolarInfo&);                     \
+                                          const PolarOptions&, Report&);                     \
   template void continue_newton_schulz<T, Be>(Ops<T, Be>&, Matrix<T>&, Schedule&,               \
-                                             const PolarOptions&, PolarInfo&,                   \
+                                             const PolarOptions&, Report&,                   \
                                              OrthogonalityMeter<T, Be>&, GramSpectrum);
 POLARKIT_INSTANTIATE(float, Backend<float>)
 POLARKIT_INSTANTIATE(double, Backend<double>)

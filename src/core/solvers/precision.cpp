@@ -30,7 +30,7 @@ void iterate_in_storage(Ops<T>& ops, std::span<const NsItem<T>> batch,
   for (const NsItem<T>& item : batch) {
     Xs.push_back(be.allocate(item.X->rows(), item.X->cols()));
     be.load(std::as_const(*item.X).view(), Xs.back().view());
-    stored.push_back({&Xs.back(), item.schedule, item.info});
+    stored.push_back({&Xs.back(), item.schedule, item.report});
   }
   solve_newton_schulz(reduced, std::span<const NsItem<S>>(stored), options);
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -62,17 +62,15 @@ void refine(Ops<T>& ops, std::span<const NsItem<T>> batch, const PolarOptions& o
   std::vector<MatrixView<const T>> X;
   for (const NsItem<T>& item : batch) {
     schedules.push_back(make_schedule(Method::polar_express_adaptive, o));
-    refined.push_back({item.X, schedules.back().get(), item.info});
+    refined.push_back({item.X, schedules.back().get(), item.report});
     all.push_back(all.size());
     X.push_back(std::as_const(*item.X).view());
   }
   OrthogonalityMeter<T> meter(ops, batch[0].X->cols(), batch.size());
   const std::vector<GramSpectrum> s = meter.measure_batched(all, X);
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    PolarInfo& info = *batch[i].info;
-    info.ortho_error_history.pop_back();
-    info.ortho_error_2_history.pop_back();
-    OrthogonalityMeter<T>::record(s[i], info);
+    Report& report = *batch[i].report;
+    report.replace_last(s[i]);
   }
   continue_newton_schulz(ops, std::span<const NsItem<T>>(refined), o, meter, s);
 }
@@ -83,7 +81,7 @@ template <class T>
 void solve_newton_schulz_in_precision(Ops<T>& ops, std::span<const NsItem<T>> batch,
                              const PolarOptions& options) {
   std::vector<std::size_t> first;
-  for (const NsItem<T>& item : batch) first.push_back(item.info->steps.size());
+  for (const NsItem<T>& item : batch) first.push_back(item.report->info().steps.size());
   switch (options.precision) {
     case Precision::bf16:
       iterate_in_storage<bfloat16>(ops, batch, options);
@@ -99,9 +97,7 @@ void solve_newton_schulz_in_precision(Ops<T>& ops, std::span<const NsItem<T>> ba
       return;
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    auto& steps = batch[i].info->steps;
-    std::fill(steps.begin() + static_cast<std::ptrdiff_t>(first[i]), steps.end(),
-              StepKind::reduced);
+    batch[i].report->relabel_steps(first[i], StepKind::reduced);
   }
   if (options.refine) refine(ops, batch, options);
 }

@@ -68,12 +68,12 @@ int qdwh_householder_steps(double ell, index_t n, double u) {
 
 template <class T>
 void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
-                PolarInfo& info, Matrix<T>&& gram0) {
+                Report& report, Matrix<T>&& gram0) {
   Backend<T>& be = ops.backend();
   const index_t m = X.rows();
   const index_t n = X.cols();
   const double u = unit_roundoff<T>;
-  double ell = design_lower_bound<T>(ell0, info);
+  double ell = design_lower_bound<T>(ell0, report);
 
   OrthogonalityMeter<T> meter(ops, n);
   Matrix<T> Y = ops.allocate(m, n);
@@ -85,7 +85,7 @@ void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
   for (;;) {
     // The 2-norm estimate (a Lanczos run) is spent on X₀ and U; the iterates in between report
     // NaN, since the stopping rule reads ℓ, the step size and ‖XᵀX − I‖_F only.
-    const bool first = info.iterations == 0;
+    const bool first = report.info().iterations == 0;
     GramSpectrum s = first && !gram0.empty() ? meter.adopt(std::move(gram0), true)
                                              : meter.measure(std::as_const(X).view(), first);
     // Converged once ℓ — a lower bound on σ_min(X), and σ_max(X) ≤ 1 — is 1 to working
@@ -104,11 +104,11 @@ void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
         done = s.e_two <= 16.0 * u;
       }
     }
-    const bool last = done || info.iterations >= options.max_iter;
+    const bool last = done || report.info().iterations >= options.max_iter;
     if (last && std::isnan(s.e_two)) s = meter.add_two_norm(s);
-    OrthogonalityMeter<T>::record(s, info);
+    report.measured(s);
     if (last) {
-      info.converged = done;
+      report.converged(done);
       return;
     }
     const Halley w = dynamic_weights(ell);
@@ -119,7 +119,7 @@ void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
       cholesky = cholesky_step(ops, w, Xc, std::as_const(meter.gram()).view(), Y.view(), Z);
     }
     if (cholesky) {
-      info.steps.push_back(StepKind::cholesky);
+      report.step(StepKind::cholesky);
     } else {
       // X_new = (b/c)X + ((a − b/c)/√c)·Q₁Q₂ᵀ with [√c X; I] = [Q₁; Q₂]R: by a Cholesky QR of
       // the stack where it is well enough conditioned (stacked_qr.hpp), else by Householder.
@@ -136,7 +136,7 @@ void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
         const typename Ops<T>::Phase phase(ops, "step:qr");
         stacked.accumulate(rho, Xc, alpha, Y.view());
       }
-      info.steps.push_back(cholesky_qr ? StepKind::cholesky_qr : StepKind::qr);
+      report.step(cholesky_qr ? StepKind::cholesky_qr : StepKind::qr);
     }
     // The step size only matters once ℓ has converged (an O(n²) pass that reads two matrices).
     if (std::abs(1.0 - w.ell_next) <= 5.0 * u) {
@@ -145,13 +145,12 @@ void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
     }
     std::swap(X, Y);
     ell = w.ell_next;
-    ++info.iterations;
   }
 }
 
-template void solve_qdwh<float>(Ops<float>&, Matrix<float>&, double, const PolarOptions&, PolarInfo&,
+template void solve_qdwh<float>(Ops<float>&, Matrix<float>&, double, const PolarOptions&, Report&,
                                 Matrix<float>&&);
 template void solve_qdwh<double>(Ops<double>&, Matrix<double>&, double, const PolarOptions&,
-                                 PolarInfo&, Matrix<double>&&);
+                                 Report&, Matrix<double>&&);
 
 }  // namespace polarkit::detail

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/linalg/orthogonality.hpp"
+#include "core/kernels/report.hpp"
 #include "polarkit/info.hpp"
 #include "polarkit/options.hpp"
 
@@ -17,7 +18,7 @@ namespace polarkit::detail {
 /// larger dimension, for the rank threshold (X may be the R factor of a tall X₀).
 template <class T>
 void solve_svd(Ops<T>& ops, Matrix<T>& X, index_t rows, const PolarOptions& options,
-               PolarInfo& info);
+               Report& report);
 
 /// One matrix of a batched Newton–Schulz solve: its iterate (overwritten by the result), its
 /// own schedule (adaptive ones follow each iterate's spectrum) and its report.
@@ -25,7 +26,7 @@ template <class T>
 struct NsItem {
   Matrix<T>* X;
   Schedule* schedule;
-  PolarInfo* info;
+  Report* report;
 };
 
 /// The Newton–Schulz loop over a batch of iterates of one shape, in lockstep: each step is one
@@ -48,13 +49,13 @@ void continue_newton_schulz(Ops<T, Be>& ops, std::span<const NsItem<T>> batch,
 /// A batch of one.
 template <class T, class Be>
 void solve_newton_schulz(Ops<T, Be>& ops, Matrix<T>& X, Schedule& schedule,
-                         const PolarOptions& options, PolarInfo& info);
+                         const PolarOptions& options, Report& report);
 
 /// Newton–Schulz steps from an iterate that `meter` has just measured as `s` (and that is
 /// already recorded in info): the tail other solvers hand over to once X is nearly orthogonal.
 template <class T, class Be>
 void continue_newton_schulz(Ops<T, Be>& ops, Matrix<T>& X, Schedule& schedule,
-                            const PolarOptions& options, PolarInfo& info,
+                            const PolarOptions& options, Report& report,
                             OrthogonalityMeter<T, Be>& meter, GramSpectrum s);
 
 /// The rational iterations work on a square, nonsingular-in-practice X (see reduction.hpp);
@@ -62,11 +63,11 @@ void continue_newton_schulz(Ops<T, Be>& ops, Matrix<T>& X, Schedule& schedule,
 /// formed (auto measured it), used in place of the first Gram matrix.
 template <class T>
 void solve_qdwh(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
-                PolarInfo& info, Matrix<T>&& gram0 = Matrix<T>());
+                Report& report, Matrix<T>&& gram0 = Matrix<T>());
 
 template <class T>
 void solve_newton(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
-                  PolarInfo& info);
+                  Report& report);
 
 /// How many Householder QR steps QDWH plans from a lower bound ℓ on σ_min(X) (σ_max ≤ 1) for
 /// n columns at unit roundoff u: steps whose weight c exceeds the Cholesky-step limit and the
@@ -75,7 +76,7 @@ int qdwh_householder_steps(double ell, index_t n, double u);
 
 template <class T>
 void solve_zolo(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
-                PolarInfo& info);
+                Report& report);
 
 /// auto (src/core/solvers/select_method.cpp): the largest κ(X₀) of an n-column X₀ for which adaptive
 /// Polar Express is both accurate (13ε) and the faster choice on a backend in `space`.
@@ -109,7 +110,7 @@ int numerical_rank(const std::vector<double>& sigma, index_t m, index_t n, doubl
 /// says svd ran. `converged` is true exactly when the returned U meets the acceptance level.
 template <class T>
 void settle_rank(Ops<T>& ops, MatrixView<const T> A, Matrix<T>& X, const PolarOptions& options,
-                 PolarInfo& info);
+                 Report& report);
 
 /// The checks polar() makes of its options before any work (invalid_argument naming the
 /// option); the C ABI runs them before it allocates anything the options place.

@@ -17,7 +17,7 @@ namespace polarkit::detail {
 
 template <class T>
 void solve_svd(Ops<T>& ops, Matrix<T>& X, index_t rows, const PolarOptions& options,
-               PolarInfo& info) {
+               Report& report) {
   const index_t m = X.rows();
   const index_t n = X.cols();
   Matrix<T> W = ops.allocate(m, n);
@@ -25,26 +25,25 @@ void solve_svd(Ops<T>& ops, Matrix<T>& X, index_t rows, const PolarOptions& opti
   const std::vector<double> sigma = ops.svd(std::as_const(X).view(), W.view(), Vt.view());
   ops.gemm(1.0, std::as_const(W).view(), std::as_const(Vt).view(), 0.0, X.view());
 
-  info.iterations = 0;
-  info.cond_estimate = sigma.back() > 0.0 ? sigma.front() / sigma.back()
-                                          : std::numeric_limits<double>::infinity();
-  info.lower_bound = sigma.back();
-  info.rank = numerical_rank(sigma, rows, n, 2.0 * unit_roundoff<T>);
+  report.condition(sigma.back() > 0.0 ? sigma.front() / sigma.back()
+                                      : std::numeric_limits<double>::infinity());
+  report.lower_bound(sigma.back());
+  report.rank(numerical_rank(sigma, rows, n, 2.0 * unit_roundoff<T>));
   OrthogonalityMeter<T> meter(ops, n);
   const GramSpectrum s = meter.measure(std::as_const(X).view());
-  OrthogonalityMeter<T>::record(s, info);
-  info.converged = true;
+  report.measured(s);
+  report.converged(true);
   if (!options.refine) return;
   // Adaptive Polar Express from the measured spectrum: it takes the cubic where that lands below
   // rounding, and its stopping rule takes no step where U is orthogonal to rounding already.
   const PolarOptions o = refinement_options(options);
   const auto schedule = make_schedule(Method::polar_express_adaptive, o);
-  continue_newton_schulz(ops, X, *schedule, o, info, meter, s);
+  continue_newton_schulz(ops, X, *schedule, o, report, meter, s);
 }
 
 template void solve_svd<float>(Ops<float>&, Matrix<float>&, index_t, const PolarOptions&,
-                               PolarInfo&);
+                               Report&);
 template void solve_svd<double>(Ops<double>&, Matrix<double>&, index_t, const PolarOptions&,
-                                PolarInfo&);
+                                Report&);
 
 }  // namespace polarkit::detail

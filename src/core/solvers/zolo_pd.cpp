@@ -30,13 +30,13 @@ int two_step_order(double ell, double u) {
 
 template <class T>
 void solve_zolo(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& options,
-                PolarInfo& info) {
+                Report& report) {
   Backend<T>& be = ops.backend();
   const double u = unit_roundoff<T>;
   // The coefficients exist down to zolotarev_min_ell only. A certified ℓ₀ below it (far under
   // u·σ_max) is designed for as a singular X₀ is: those singular values are zero to working
   // precision, and a design for ℓ = zolotarev_min_ell leaves σ = 1 off by 1e-6 after two steps.
-  double ell = design_lower_bound<T>(ell0 >= zolotarev_min_ell ? ell0 : 0.0, info);
+  double ell = design_lower_bound<T>(ell0 >= zolotarev_min_ell ? ell0 : 0.0, report);
   int r = two_step_order(ell, u);
   int max_steps = std::min(2, options.max_iter);
   // ℓ₀ bounds σ_min only where X₀ is not numerically singular: below n·u a singular value may
@@ -52,19 +52,19 @@ void solve_zolo(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
   StackedQr<T> stacked(ops, X.rows(), X.cols());
   Matrix<T> Y = ops.allocate(X.rows(), X.cols());
   GramSpectrum s = meter.measure(std::as_const(X).view());
-  OrthogonalityMeter<T>::record(s, info);
+  report.measured(s);
   for (;;) {
     bool modelled = 1.0 - ell <= 5.0 * u;
     if (modelled && !redesigned && s.e_fro > short_of_convergence && s.e_fro < 1.0 &&
-        info.iterations < options.max_iter) {
+        report.info().iterations < options.max_iter) {
       redesigned = true;
       ell = std::sqrt(1.0 - s.e_fro);
       r = two_step_order(ell, u);
-      max_steps = std::min(info.iterations + 2, options.max_iter);
+      max_steps = std::min(report.info().iterations + 2, options.max_iter);
       modelled = 1.0 - ell <= 5.0 * u;
     }
-    if (modelled || info.iterations >= max_steps) {
-      info.converged = modelled;
+    if (modelled || report.info().iterations >= max_steps) {
+      report.converged(modelled);
       return;
     }
     const typename Ops<T>::Phase phase(ops, "step:zolotarev");
@@ -80,16 +80,15 @@ void solve_zolo(Ops<T>& ops, Matrix<T>& X, double ell0, const PolarOptions& opti
     be.copy(z.mhat, std::as_const(Y).view(), Y.view());
     std::swap(X, Y);
     ell = z.ell_next;
-    ++info.iterations;
-    info.steps.push_back(StepKind::zolotarev);
+    report.step(StepKind::zolotarev);
     // The 2-norm estimate is spent on X₀ and on what the model says is U.
-    const bool last = 1.0 - ell <= 5.0 * u || info.iterations >= max_steps;
+    const bool last = 1.0 - ell <= 5.0 * u || report.info().iterations >= max_steps;
     s = meter.measure(std::as_const(X).view(), last);
-    OrthogonalityMeter<T>::record(s, info);
+    report.measured(s);
   }
 }
 
-template void solve_zolo<float>(Ops<float>&, Matrix<float>&, double, const PolarOptions&, PolarInfo&);
-template void solve_zolo<double>(Ops<double>&, Matrix<double>&, double, const PolarOptions&, PolarInfo&);
+template void solve_zolo<float>(Ops<float>&, Matrix<float>&, double, const PolarOptions&, Report&);
+template void solve_zolo<double>(Ops<double>&, Matrix<double>&, double, const PolarOptions&, Report&);
 
 }  // namespace polarkit::detail
