@@ -1357,6 +1357,19 @@ static void test_row_major_checks(void) {
               POLARKIT_ERROR_INVALID_ARGUMENT, "w and g overlap");
   CHECK_FAILS(polarkit_optimizer_step_d(p, 3, 4, w, 4, g, 4, w + 11, 4, NULL),
               POLARKIT_ERROR_INVALID_ARGUMENT, "overlap");
+  {
+    /* Across the items of a batch, by the same rule: w[1] starts inside w[0]'s 12 elements. */
+    double* ws[2] = {w, w + 11};
+    const double* gs[2] = {g, g + 12};
+    double* ms[2] = {mom, mom + 12};
+    double w_before[128];
+    memcpy(w_before, w, sizeof w);
+    CHECK_FAILS(polarkit_optimizer_step_batched_d(p, 2, 3, 4, ws, 4, gs, 4, ms, 4, NULL),
+                POLARKIT_ERROR_INVALID_ARGUMENT, "w[1] and w[0] overlap");
+    CHECK(memcmp(w_before, w, sizeof w) == 0);
+    ws[1] = w + 12; /* adjacent: fine */
+    CHECK_OK(polarkit_optimizer_step_batched_d(p, 2, 3, 4, ws, 4, gs, 4, ms, 4, NULL));
+  }
   polarkit_options_free(o);
   polarkit_optimizer_free(p);
 }
