@@ -31,7 +31,7 @@
 // for n ∈ {1024, 4096, 8192}; <name> is polarkit::method_name (svd, polar-express-adaptive, muon,
 // qdwh). n = 8192 is run for BM_CudaGemm in both dtypes but for BM_CudaPolar in f32 only: the f64
 // cusolverDn?gesvd (method svd, and vs_svd's reference) at 8192 alone would take a large share
-// of the 5 minutes tools/gpu-check allows the whole run. A = P·diag(σ)·Qᵀ is n × n with Haar-random
+// of the 5 minutes scripts/gpu-check allows the whole run. A = P·diag(σ)·Qᵀ is n × n with Haar-random
 // P, Q and geometric singular values σ_i = κ^{-i/(n-1)}, κ = 1e3 (testkit/matrices.hpp, the
 // matrix of bench_polar), built once per n on the host and copied once to the device (not timed).
 //

@@ -1,5 +1,5 @@
 # The rendered API reference (docs/Doxyfile.in): target `api_reference` where Doxygen is found
-# (Debian's doxygen, installed by tools/install-deps), and the ctest `api_reference`, which
+# (Debian's doxygen, installed by scripts/install-deps), and the ctest `api_reference`, which
 # builds it with warnings as errors so that a public entity without a /// comment fails.
 find_package(Doxygen QUIET)
 if(NOT DOXYGEN_FOUND)

@@ -1,4 +1,4 @@
-# The documentation's command blocks as tests (tools/doc_blocks.py):
+# The documentation's command blocks as tests (scripts/doc_blocks.py):
 #  - docs_blocks_parser: the block parser on a built-in sample;
 #  - docs_blocks_marked: every shell block of README.md and docs/ says whether and how it runs;
 #  - docs_runnable: the quick blocks, run as written from the repository root. They use the dev
@@ -14,7 +14,7 @@ if(NOT Python3_Interpreter_FOUND OR NOT POLARKIT_GIT OR NOT EXISTS ${PROJECT_SOU
   message(STATUS "polarkit: no Python 3, git or git checkout: the documentation tests are off")
   return()
 endif()
-set(_doc_blocks ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tools/doc_blocks.py)
+set(_doc_blocks ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/scripts/doc_blocks.py)
 add_test(NAME docs_blocks_parser COMMAND ${_doc_blocks} --self-test)
 add_test(NAME docs_blocks_marked COMMAND ${_doc_blocks} --check)
 if(CMAKE_BINARY_DIR STREQUAL "${PROJECT_SOURCE_DIR}/build/dev")

@@ -1,6 +1,6 @@
 // The CUDA backend against the CPU backend (the reference) on the same inputs: every kernel, and
 // polar() on device views for every method. Built only with the CUDA backend; without a CUDA
-// device every device test skips with the reason (tools/gpu-check runs them on a GPU machine).
+// device every device test skips with the reason (scripts/gpu-check runs them on a GPU machine).
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Runs the sweeps behind docs/accuracy.md and refreshes its tables.
 
-    tools/accuracy_report.py --run            # the sweeps (release build), then the tables
-    tools/accuracy_report.py                  # the tables only, from the CSVs of the last run
+    scripts/accuracy_report.py --run            # the sweeps (release build), then the tables
+    scripts/accuracy_report.py                  # the tables only, from the CSVs of the last run
 
 The sweeps are the commands listed in docs/accuracy.md ("Reproducing"). The first repetition
 writes docs/img/accuracy_f64.{csv,svg} and docs/img/accuracy_f32.{csv,svg}; every repetition
@@ -235,7 +235,7 @@ def main():
     elif not os.path.isdir(os.path.join(args.work, "rep1")):
         # Without --run the tables come from the CSVs of an earlier run: say so instead of a
         # traceback when there is none.
-        parser.error(f"no sweep results in {args.work}: run `tools/accuracy_report.py --run` "
+        parser.error(f"no sweep results in {args.work}: run `scripts/accuracy_report.py --run` "
                      "first (it runs the sweeps with the release build, then writes the tables)")
     refresh(args.doc, tables(args.work))
 

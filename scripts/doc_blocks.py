@@ -16,11 +16,11 @@ Blocks that are not shell (C++, CMake, Python source) need no marker. After each
 repository must look as before (`git status --porcelain`, untracked files included, ignored
 files not): a documented command that leaves files behind is a defect of the documentation.
 
-    tools/doc_blocks.py --check        every command block is marked (fast)
-    tools/doc_blocks.py                the quick blocks
-    tools/doc_blocks.py --long         the long blocks (minutes to an hour)
-    tools/doc_blocks.py --list         what would run
-    tools/doc_blocks.py --long --only docs/getting-started.md     some of them
+    scripts/doc_blocks.py --check        every command block is marked (fast)
+    scripts/doc_blocks.py                the quick blocks
+    scripts/doc_blocks.py --long         the long blocks (minutes to an hour)
+    scripts/doc_blocks.py --list         what would run
+    scripts/doc_blocks.py --long --only docs/getting-started.md     some of them
 
 Exit status: 0, 1 where a block failed (or, with --check, is unmarked), 77 when started from
 inside a block (the README's test command runs ctest, which would start them again).
