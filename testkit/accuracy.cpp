@@ -95,21 +95,6 @@ double backward_error(MatrixView<const T> A, MatrixView<const T> U, MatrixView<c
 }
 
 template <class T>
-double relative_difference(MatrixView<const T> X, MatrixView<const T> Y) {
-  real num = 0;
-  real den = 0;
-  for (index_t j = 0; j < X.cols(); ++j) {
-    for (index_t i = 0; i < X.rows(); ++i) {
-      const real d = static_cast<real>(X(i, j)) - static_cast<real>(Y(i, j));
-      num += d * d;
-      den += static_cast<real>(Y(i, j)) * static_cast<real>(Y(i, j));
-    }
-  }
-  if (den == 0) return num == 0 ? 0.0 : std::numeric_limits<double>::infinity();
-  return to_double(std::sqrt(num / den));
-}
-
-template <class T>
 double asymmetry(MatrixView<const T> H) {
   double diff = 0.0;
   double size = 0.0;
@@ -171,7 +156,6 @@ std::vector<double> symmetric_eigenvalues(MatrixView<const T> S) {
 #define POLARKIT_TESTKIT_INSTANTIATE(T)                                                          \
   template double orthogonality_fro<T>(MatrixView<const T>);                                 \
   template double backward_error<T>(MatrixView<const T>, MatrixView<const T>, MatrixView<const T>); \
-  template double relative_difference<T>(MatrixView<const T>, MatrixView<const T>);            \
   template double asymmetry<T>(MatrixView<const T>);                                         \
   template std::vector<double> symmetric_eigenvalues<T>(MatrixView<const T>);
 POLARKIT_TESTKIT_INSTANTIATE(float)

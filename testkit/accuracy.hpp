@@ -3,6 +3,7 @@
 // tests hold results to bars with them; `polarkit sweep` reports them in units of ε.
 #pragma once
 
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -22,9 +23,24 @@ double orthogonality_fro(MatrixView<const T> U);
 template <class T>
 double backward_error(MatrixView<const T> A, MatrixView<const T> U, MatrixView<const T> H);
 
-/// ‖X − Y‖_F / ‖Y‖_F: the forward error of X against a reference Y.
-template <class T>
-double relative_difference(MatrixView<const T> X, MatrixView<const T> Y);
+/// ‖X − Y‖_F / ‖Y‖_F: the forward error of X against a reference Y (∞ where Y = 0 ≠ X), for
+/// views or matrices of any layouts and element types (a float result against a double
+/// reference), accumulated in long double.
+template <class MX, class MY>
+double relative_difference(const MX& X, const MY& Y) {
+  long double num = 0;
+  long double den = 0;
+  for (index_t j = 0; j < X.cols(); ++j) {
+    for (index_t i = 0; i < X.rows(); ++i) {
+      const long double y = static_cast<long double>(Y(i, j));
+      const long double d = static_cast<long double>(X(i, j)) - y;
+      num += d * d;
+      den += y * y;
+    }
+  }
+  if (den == 0) return num == 0 ? 0.0 : std::numeric_limits<double>::infinity();
+  return static_cast<double>(std::sqrt(num / den));
+}
 
 template <class T>
 double orthogonality_fro(const Matrix<T>& U) {

@@ -64,19 +64,10 @@ double fro(MatrixView<const double> A) {
 }
 double fro(const Mat& A) { return fro(A.view()); }
 
-// ‖X − Y‖_F / ‖Y‖_F for any layouts.
+// ‖X − Y‖_F / ‖Y‖_F for any layouts and element types.
 template <class VX, class VY>
 double rel(VX X, VY Y) {
-  double d = 0.0;
-  double y = 0.0;
-  for (index_t j = 0; j < Y.cols(); ++j) {
-    for (index_t i = 0; i < Y.rows(); ++i) {
-      const double e = static_cast<double>(X(i, j)) - static_cast<double>(Y(i, j));
-      d += e * e;
-      y += static_cast<double>(Y(i, j)) * static_cast<double>(Y(i, j));
-    }
-  }
-  return std::sqrt(d) / std::sqrt(y);
+  return testkit::relative_difference(X, Y);
 }
 double rel(const Mat& X, const Mat& Y) { return rel(X.view(), Y.view()); }
 

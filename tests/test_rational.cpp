@@ -251,13 +251,13 @@ TEST(Extremes, ScaleInvariance) {
       const auto r = run(B, method);
       // A·c rounds every entry (c is not a power of 2): U moves by up to ~κ·u (perturbation
       // bound 2‖ΔA‖/(σ_n + σ_{n−1})), H by ~u.
-      EXPECT_LE(testkit::relative_difference<double>(r.U.view(), base.U.view()), 10 * 1e6 * eps<double>)
+      EXPECT_LE(testkit::relative_difference(r.U.view(), base.U.view()), 10 * 1e6 * eps<double>)
           << method_name(method) << " " << c;
       Matrix<double> H(40, 40);
       for (index_t j = 0; j < 40; ++j) {
         for (index_t i = 0; i < 40; ++i) H(i, j) = r.H(i, j) / c;
       }
-      EXPECT_LE(testkit::relative_difference<double>(H.view(), base.H.view()), 100 * eps<double>)
+      EXPECT_LE(testkit::relative_difference(H.view(), base.H.view()), 100 * eps<double>)
           << method_name(method) << " " << c;
     }
   }

@@ -64,7 +64,7 @@ TEST(StackedQr, CholeskyRouteAgreesWithHouseholderWhereItIsTaken) {
       // n·u: they agree to a few n·u (measured 0.9–2.1·n·u). Without the correction the
       // Cholesky route is off by E ≈ c·u (measured 29–150·n·u here), which this bar catches.
       const double bar = 4.0 * static_cast<double>(n) * u;
-      EXPECT_LE(polarkit::testkit::relative_difference<double>(r.cholesky.view(), r.householder.view()), bar)
+      EXPECT_LE(polarkit::testkit::relative_difference(r.cholesky.view(), r.householder.view()), bar)
           << what;
     }
   }
@@ -97,7 +97,7 @@ TEST(StackedQr, TriangularInverseAgreesWithTheGenericSolve) {
     for (index_t i = j + 1; i < n; ++i) ASSERT_EQ(fast(i, j), 0.0) << i << "," << j;
   }
   const double bar = 100.0 * static_cast<double>(n) * polarkit::testkit::eps<double>;
-  EXPECT_LE(polarkit::testkit::relative_difference<double>(fast.view(), generic.view()), bar);
+  EXPECT_LE(polarkit::testkit::relative_difference(fast.view(), generic.view()), bar);
 }
 
 TEST(StackedQr, FloatSuitsAboveTheCholeskyStepLimitOnlyForTinyN) {

@@ -33,7 +33,6 @@ using detail::Backend;
 using detail::normalise;
 using detail::Ops;
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 using detail::invalid;
 using detail::shape;
