@@ -15,6 +15,7 @@
 
 #include "core/kernels/backend.hpp"
 #include "libraries.hpp"  // cuda/
+#include "optim/kernels.hpp"
 #include "polarkit/device.hpp"
 #include "polarkit/polar.hpp"
 #include "testkit/accuracy.hpp"
@@ -93,6 +94,7 @@ class CudaBackendTest : public ::testing::Test {
   void SetUp() override {
     POLARKIT_REQUIRE_DEVICE();
     gpu = &backend_for<T>(MemorySpace::cuda);
+    gpu_optim = &optim::detail::optim_kernels_for<T>(MemorySpace::cuda);
   }
 
   // A device copy of a host matrix, made by the backend's copy from host memory.
@@ -110,6 +112,10 @@ class CudaBackendTest : public ::testing::Test {
 
   Backend<T>& cpu = backend_for<T>(MemorySpace::host);
   Backend<T>* gpu = nullptr;
+  // The optimizer layer's kernels of the same two backends.
+  optim::detail::OptimKernels<T>& cpu_optim =
+      optim::detail::optim_kernels_for<T>(MemorySpace::host);
+  optim::detail::OptimKernels<T>* gpu_optim = nullptr;
 };
 
 using Scalars = ::testing::Types<float, double>;
@@ -267,8 +273,8 @@ TYPED_TEST(CudaBackendTest, TriangleDiagonalAndColumnKernelsMatchTheCpu) {
 
     Matrix<T> S = this->upload(A);
     Matrix<T> signs(m, n);
-    this->cpu.sign(0.25, A.view(), signs.view());
-    this->gpu->sign(0.25, std::as_const(S).view(), S.view());  // src may be dst
+    this->cpu_optim.sign(0.25, A.view(), signs.view());
+    this->gpu_optim->sign(0.25, std::as_const(S).view(), S.view());  // src may be dst
     expect_equal(download(S), signs, "sign " + shape);
   }
   const auto B = testkit::gaussian<T>(40, 40, 13);
@@ -285,7 +291,7 @@ TYPED_TEST(CudaBackendTest, SignOfZeroIsZero) {
   A(1, 1) = T(-2);
   A(2, 0) = T(5);
   Matrix<T> D = this->upload(A);
-  this->gpu->sign(3.0, std::as_const(D).view(), D.view());
+  this->gpu_optim->sign(3.0, std::as_const(D).view(), D.view());
   const Matrix<T> s = download(D);
   EXPECT_EQ(s(1, 1), T(-3));
   EXPECT_EQ(s(2, 0), T(3));
@@ -321,8 +327,8 @@ TYPED_TEST(CudaBackendTest, ReductionsMatchTheCpu) {
                   tol * host.norm_fro_minus_identity(A.view()))
           << shape;
       EXPECT_TRUE(device.all_finite(a)) << shape;
-      const auto expected = host.column_norms(A.view());
-      const auto got = device.column_norms(a);
+      const auto expected = this->cpu_optim.column_norms(A.view());
+      const auto got = this->gpu_optim->column_norms(a);
       ASSERT_EQ(got.size(), expected.size());
       for (std::size_t j = 0; j < got.size(); ++j) {
         EXPECT_NEAR(got[j], expected[j], tol * expected[j]) << shape << " column " << j;
@@ -415,8 +421,8 @@ TYPED_TEST(CudaBackendTest, NormsAreSafeAtTheEndsOfTheRange) {
     EXPECT_NEAR(this->gpu->norm_fro(dS.view()), expected, 1e-13 * expected) << c;
     EXPECT_NEAR(this->gpu->norm_fro_difference(dS.view(), zero.view()), expected, 1e-13 * expected)
         << c;
-    const auto columns = this->cpu.column_norms(S.view());
-    const auto got = this->gpu->column_norms(dS.view());
+    const auto columns = this->cpu_optim.column_norms(S.view());
+    const auto got = this->gpu_optim->column_norms(dS.view());
     for (std::size_t j = 0; j < got.size(); ++j) {
       EXPECT_NEAR(got[j], columns[j], 1e-13 * columns[j]) << c << " column " << j;
     }
@@ -553,10 +559,10 @@ TYPED_TEST(CudaBackendTest, SymmetricEigenMatchesTheCpu) {
   Matrix<T> S(n, n);
   this->cpu.gram(1.0, X.view(), 0.0, S.view());
   Matrix<T> V(n, n);
-  const auto expected = this->cpu.symmetric_eigen(S.view(), V.view());
+  const auto expected = this->cpu_optim.symmetric_eigen(S.view(), V.view());
   const Matrix<T> dS = this->upload(S);
   Matrix<T> dV = this->gpu->allocate(n, n);
-  const auto lambda = this->gpu->symmetric_eigen(dS.view(), dV.view());
+  const auto lambda = this->gpu_optim->symmetric_eigen(dS.view(), dV.view());
   ASSERT_EQ(lambda.size(), expected.size());
   for (std::size_t i = 0; i < lambda.size(); ++i) {
     EXPECT_NEAR(lambda[i], expected[i], 20 * n * eps<T> * expected.back()) << i;
