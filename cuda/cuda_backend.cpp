@@ -27,6 +27,7 @@
 #include "products.hpp"
 #include "cusolver.hpp"
 #include "kernels.hpp"
+#include "optim/kernels.hpp"
 
 namespace polarkit::detail {
 namespace {
@@ -80,8 +81,12 @@ int read_info(Context::Session& session, const int* info) {
               std::string("cuSOLVER ") + routine + " failed with info = " + std::to_string(info));
 }
 
+// The optimizer's kernels (optim/kernels.hpp) on the same class, not a class of their own: they
+// need this backend's context (its stream, so they run in order with the backend's kernels), its
+// solver scratch and read-backs, and one object per device serves both interfaces.
 template <class T>
-class CudaBackend final : public CudaProducts<T, Backend<T>, cuda::TypedProducts<T>> {
+class CudaBackend final : public CudaProducts<T, Backend<T>, cuda::TypedProducts<T>>,
+                          public optim::detail::OptimKernels<T> {
   using Base = CudaProducts<T, Backend<T>, cuda::TypedProducts<T>>;
   using Base::add_diagonal;
   using Base::allocate;
@@ -102,14 +107,14 @@ class CudaBackend final : public CudaProducts<T, Backend<T>, cuda::TypedProducts
   }
 
   void symmetrize(MatrixView<T> C) override {
-    require(C.rows() == C.cols(), "symmetrize: matrix is not square");
+    require(C.rows() == C.cols(), who, "symmetrize: matrix is not square");
     require_device(C, "symmetrize: C");
     auto session = context_.session();
     cuda::symmetrize(strided(C), session.stream());
   }
 
   void scale_columns(std::span<const double> d, MatrixView<T> A) override {
-    require(static_cast<index_t>(d.size()) == A.cols(), "scale_columns: size mismatch");
+    require(static_cast<index_t>(d.size()) == A.cols(), who, "scale_columns: size mismatch");
     require_device(A, "scale_columns: A");
     if (A.empty()) return;
     const std::vector<T> factors(d.begin(), d.end());
@@ -132,7 +137,7 @@ class CudaBackend final : public CudaProducts<T, Backend<T>, cuda::TypedProducts
   }
 
   void qr(MatrixView<T> A, MatrixView<T> tau) override {
-    require(A.is_col_major() && tau.rows() >= std::min(A.rows(), A.cols()),
+    require(A.is_col_major() && tau.rows() >= std::min(A.rows(), A.cols()), who,
             "qr: needs a column-major A and room for min(m, n) reflectors");
     require_device(A, "qr: A");
     require_device(tau, "qr: tau");
@@ -153,7 +158,7 @@ class CudaBackend final : public CudaProducts<T, Backend<T>, cuda::TypedProducts
   }
 
   void form_q(MatrixView<T> A, MatrixView<const T> tau) override {
-    require(A.is_col_major() && A.rows() >= A.cols(), "form_q: needs a tall column-major A");
+    require(A.is_col_major() && A.rows() >= A.cols(), who, "form_q: needs a tall column-major A");
     require_device(A, "form_q: A");
     require_device(tau, "form_q: tau");
     if (A.empty()) return;
@@ -171,7 +176,8 @@ class CudaBackend final : public CudaProducts<T, Backend<T>, cuda::TypedProducts
   }
 
   bool cholesky(MatrixView<T> A) override {
-    require(A.is_col_major() && A.rows() == A.cols(), "cholesky: needs a square column-major A");
+    require(A.is_col_major() && A.rows() == A.cols(), who,
+            "cholesky: needs a square column-major A");
     require_device(A, "cholesky: A");
     if (A.empty()) return true;
     auto session = context_.session();
@@ -192,7 +198,7 @@ class CudaBackend final : public CudaProducts<T, Backend<T>, cuda::TypedProducts
 
   void solve_upper_right(MatrixView<const T> R, bool transpose, MatrixView<T> B) override {
     require(R.is_col_major() && B.is_col_major() && R.rows() == R.cols() && B.cols() == R.rows(),
-            "solve_upper_right: shape or layout mismatch");
+            who, "solve_upper_right: shape or layout mismatch");
     require_device(R, "solve_upper_right: R");
     require_device(B, "solve_upper_right: B");
     if (B.empty()) return;
@@ -205,7 +211,7 @@ class CudaBackend final : public CudaProducts<T, Backend<T>, cuda::TypedProducts
   }
 
   InverseNorms inverse_norms_upper(MatrixView<const T> R) override {
-    require(R.is_col_major() && R.rows() == R.cols(), "inverse_norms_upper: needs a square R");
+    require(R.is_col_major() && R.rows() == R.cols(), who, "inverse_norms_upper: needs a square R");
     require_device(R, "inverse_norms_upper: R");
     // A host round trip of n² elements: cuSOLVER has no condition estimator, and trcon's O(n²)
     // work is small beside the O(mn²) QR whose R this is.
@@ -219,7 +225,7 @@ class CudaBackend final : public CudaProducts<T, Backend<T>, cuda::TypedProducts
   }
 
   bool invert(MatrixView<T> A) override {
-    require(A.is_col_major() && A.rows() == A.cols(), "invert: needs a square column-major A");
+    require(A.is_col_major() && A.rows() == A.cols(), who, "invert: needs a square column-major A");
     require_device(A, "invert: A");
     if (A.empty()) return true;
     // A⁻¹ as the solution X of A·X = I (getrs), then copied over A.
@@ -253,7 +259,7 @@ class CudaBackend final : public CudaProducts<T, Backend<T>, cuda::TypedProducts
     const index_t m = A.rows();
     const index_t n = A.cols();
     require(m >= n && W.is_col_major() && W.rows() == m && W.cols() == n &&
-                Vt.is_col_major() && Vt.rows() == n && Vt.cols() == n,
+                Vt.is_col_major() && Vt.rows() == n && Vt.cols() == n, who,
             "svd: needs a tall A, an m x n W and an n x n Vt, column-major");
     require_device(A, "svd: A");
     require_device(W, "svd: W");
@@ -278,6 +284,8 @@ class CudaBackend final : public CudaProducts<T, Backend<T>, cuda::TypedProducts
     return read_values(session, std::as_const(sigma).view());
   }
 
+  // ---- OptimKernels<T> ------------------------------------------------------------------------
+
   std::vector<double> column_norms(MatrixView<const T> A) override {
     require_device(A, "column_norms: A");
     std::vector<double> norms(count(A.cols()), 0.0);
@@ -290,7 +298,7 @@ class CudaBackend final : public CudaProducts<T, Backend<T>, cuda::TypedProducts
   }
 
   void sign(double alpha, MatrixView<const T> src, MatrixView<T> dst) override {
-    require(src.rows() == dst.rows() && src.cols() == dst.cols(), "sign: shape mismatch");
+    require(src.rows() == dst.rows() && src.cols() == dst.cols(), who, "sign: shape mismatch");
     require_device(src, "sign: src");
     require_device(dst, "sign: dst");
     auto session = context_.session();
@@ -299,7 +307,7 @@ class CudaBackend final : public CudaProducts<T, Backend<T>, cuda::TypedProducts
 
   std::vector<double> symmetric_eigen(MatrixView<const T> A, MatrixView<T> V) override {
     const index_t n = A.rows();
-    require(A.cols() == n && V.is_col_major() && V.rows() == n && V.cols() == n,
+    require(A.cols() == n && V.is_col_major() && V.rows() == n && V.cols() == n, who,
             "symmetric_eigen: needs a square A and a column-major V of its size");
     require_device(A, "symmetric_eigen: A");
     require_device(V, "symmetric_eigen: V");
@@ -346,3 +354,15 @@ template Backend<float>& cuda_backend<float>();
 template Backend<double>& cuda_backend<double>();
 
 }  // namespace polarkit::detail
+
+namespace polarkit::optim::detail {
+
+template <class T>
+OptimKernels<T>& cuda_optim_kernels() {
+  return polarkit::detail::cuda_shared::per_device<polarkit::detail::CudaBackend<T>>();
+}
+
+template OptimKernels<float>& cuda_optim_kernels<float>();
+template OptimKernels<double>& cuda_optim_kernels<double>();
+
+}  // namespace polarkit::optim::detail

@@ -9,12 +9,14 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "check.hpp"
 #include "context.hpp"
 #include "blas/blas.hpp"
+#include "core/api/checks.hpp"
 #include "core/kernels/backend.hpp"
 #include "cublas.hpp"
 #include "kernels.hpp"
@@ -25,16 +27,15 @@ using cuda::check;
 using cuda::Context;
 using cuda::Strided;
 
-inline void require(bool ok, const char* what) {
-  if (!ok) throw Error(ErrorCode::invalid_argument, std::string("cuda backend: ") + what);
-}
+// The prefix of the CUDA backends' argument errors ("cuda backend: copy: shape mismatch"), for
+// core/api/checks.hpp's require and invalid.
+inline constexpr std::string_view who = "cuda backend";
 
 // Device operands must be device memory: a host pointer would fault inside a kernel.
 template <class T>
 void require_device(MatrixView<T> A, const char* what) {
   if (!A.empty() && A.space() != MemorySpace::cuda) {
-    throw Error(ErrorCode::invalid_argument,
-                std::string("cuda backend: ") + what + " is not in CUDA device memory");
+    invalid(who, std::string(what) + " is not in CUDA device memory");
   }
 }
 
@@ -94,7 +95,7 @@ class CudaProducts : public Base {
   [[nodiscard]] MemorySpace space() const override { return MemorySpace::cuda; }
 
   Matrix<T> allocate(index_t rows, index_t cols) override {
-    require(rows >= 0 && cols >= 0, "allocate: negative size");
+    require(rows >= 0 && cols >= 0, who, "allocate: negative size");
     const int device = context_.device();
     if (device >= max_devices) {
       throw Error(ErrorCode::backend_failure,
@@ -109,7 +110,7 @@ class CudaProducts : public Base {
   }
 
   void copy(double alpha, MatrixView<const T> src, MatrixView<T> dst) override {
-    require(src.rows() == dst.rows() && src.cols() == dst.cols(), "copy: shape mismatch");
+    require(src.rows() == dst.rows() && src.cols() == dst.cols(), who, "copy: shape mismatch");
     if (dst.space() == MemorySpace::host) {
       download(alpha, src, dst);
       return;
@@ -145,7 +146,7 @@ class CudaProducts : public Base {
 
   void gemm(double alpha, MatrixView<const T> A, MatrixView<const T> B, double beta,
             MatrixView<T> C) override {
-    require(A.rows() == C.rows() && B.cols() == C.cols() && A.cols() == B.rows(),
+    require(A.rows() == C.rows() && B.cols() == C.cols() && A.cols() == B.rows(), who,
             "gemm: shape mismatch");
     if (!C.is_col_major()) {  // Cᵀ = BᵀAᵀ keeps the output column-major
       gemm(alpha, B.transposed(), A.transposed(), beta, C.transposed());
@@ -162,7 +163,7 @@ class CudaProducts : public Base {
   }
 
   void gram(double alpha, MatrixView<const T> X, double beta, MatrixView<T> G) override {
-    require(G.is_col_major() && G.rows() == X.cols() && G.cols() == X.cols(),
+    require(G.is_col_major() && G.rows() == X.cols() && G.cols() == X.cols(), who,
             "gram: G must be a column-major n x n matrix for an m x n X");
     require_device(X, "gram: X");
     require_device(G, "gram: G");
@@ -175,7 +176,7 @@ class CudaProducts : public Base {
   }
 
   void add(double alpha, MatrixView<const T> A, double beta, MatrixView<T> C) override {
-    require(A.rows() == C.rows() && A.cols() == C.cols(), "add: shape mismatch");
+    require(A.rows() == C.rows() && A.cols() == C.cols(), who, "add: shape mismatch");
     require_device(A, "add: A");
     require_device(C, "add: C");
     auto session = context_.session();
@@ -197,12 +198,13 @@ class CudaProducts : public Base {
   }
 
   double dot(MatrixView<const T> A, MatrixView<const T> B) override {
-    require(A.rows() == B.rows() && A.cols() == B.cols(), "dot: shape mismatch");
+    require(A.rows() == B.rows() && A.cols() == B.cols(), who, "dot: shape mismatch");
     return A.empty() ? 0.0 : reduce(cuda::Reduce::dot, A, B);
   }
 
   double norm_fro_difference(MatrixView<const T> A, MatrixView<const T> B) override {
-    require(A.rows() == B.rows() && A.cols() == B.cols(), "norm_fro_difference: shape mismatch");
+    require(A.rows() == B.rows() && A.cols() == B.cols(), who,
+            "norm_fro_difference: shape mismatch");
     return A.empty() ? 0.0 : reduce(cuda::Reduce::norm_difference, A, B);
   }
 
@@ -218,13 +220,13 @@ class CudaProducts : public Base {
   /// dimension (every batch the solvers make); any other batch runs item by item.
   void gemm_batched(double alpha, Views<const T> A, Views<const T> B, double beta,
                     Views<T> C) override {
-    require(A.size() == C.size() && B.size() == C.size(), "gemm_batched: batch size mismatch");
+    require(A.size() == C.size() && B.size() == C.size(), who, "gemm_batched: batch size mismatch");
     if (C.size() < 2 || !uniform(A) || !uniform(B) || !uniform(C)) {
       Base::gemm_batched(alpha, A, B, beta, C);
       return;
     }
     require(A[0].rows() == C[0].rows() && B[0].cols() == C[0].cols() && A[0].cols() == B[0].rows(),
-            "gemm_batched: shape mismatch");
+            who, "gemm_batched: shape mismatch");
     if (!C[0].is_col_major()) {  // Cᵀ = BᵀAᵀ keeps the output column-major
       gemm_batched(alpha, transposed(B), transposed(A), beta, transposed(C));
       return;
@@ -311,7 +313,7 @@ class CudaProducts : public Base {
   std::vector<double> reduce_batched(cuda::Reduce what, Views<const T> A, Views<const T> B) {
     const std::size_t n = A.size();
     for (std::size_t i = 0; i < n; ++i) {
-      require(A[i].rows() == B[i].rows() && A[i].cols() == B[i].cols(),
+      require(A[i].rows() == B[i].rows() && A[i].cols() == B[i].cols(), who,
               "batched reduction: shape mismatch");
     }
     if (n == 1) {  // a batch of one (every single-matrix solve): as the single kernels do it

@@ -28,7 +28,7 @@ class CudaStorageBackend final : public CudaProducts<S, StorageBackend<S>, Produ
  private:
   template <class From, class To>
   void convert(MatrixView<const From> src, MatrixView<To> dst) {
-    require(src.rows() == dst.rows() && src.cols() == dst.cols(), "convert: shape mismatch");
+    require(src.rows() == dst.rows() && src.cols() == dst.cols(), who, "convert: shape mismatch");
     require_device(src, "convert: src");
     require_device(dst, "convert: dst");
     auto session = context_.session();

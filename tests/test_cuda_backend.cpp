@@ -19,6 +19,7 @@
 #include "core/kernels/backend.hpp"
 #include "backend/no_cuda_device.hpp"
 #include "libraries.hpp"  // cuda/
+#include "optim/kernels.hpp"
 #include "polarkit/device.hpp"
 #include "polarkit/polar.hpp"
 #include "testkit/accuracy.hpp"
@@ -86,6 +87,7 @@ class CudaBackendTest : public ::testing::Test {
   void SetUp() override {
     POLARKIT_REQUIRE_DEVICE();
     gpu = &backend_for<T>(MemorySpace::cuda);
+    gpu_optim = &optim::detail::optim_kernels_for<T>(MemorySpace::cuda);
   }
 
   // A device copy of a host matrix, made by the backend's copy from host memory.
@@ -103,6 +105,10 @@ class CudaBackendTest : public ::testing::Test {
 
   Backend<T>& cpu = backend_for<T>(MemorySpace::host);
   Backend<T>* gpu = nullptr;
+  // The optimizer layer's kernels of the same two backends.
+  optim::detail::OptimKernels<T>& cpu_optim =
+      optim::detail::optim_kernels_for<T>(MemorySpace::host);
+  optim::detail::OptimKernels<T>* gpu_optim = nullptr;
 };
 
 using Scalars = ::testing::Types<float, double>;
@@ -155,8 +161,8 @@ TYPED_TEST(CudaBackendTest, SignMatchesTheCpu) {
     const auto A = testkit::gaussian<T>(m, n, 12);
     Matrix<T> S = this->upload(A);
     Matrix<T> signs(m, n);
-    this->cpu.sign(0.25, A.view(), signs.view());
-    this->gpu->sign(0.25, std::as_const(S).view(), S.view());  // src may be dst
+    this->cpu_optim.sign(0.25, A.view(), signs.view());
+    this->gpu_optim->sign(0.25, std::as_const(S).view(), S.view());  // src may be dst
     expect_equal(download(S), signs, "sign " + std::to_string(m) + "x" + std::to_string(n));
   }
 }
@@ -167,7 +173,7 @@ TYPED_TEST(CudaBackendTest, SignOfZeroIsZero) {
   A(1, 1) = T(-2);
   A(2, 0) = T(5);
   Matrix<T> D = this->upload(A);
-  this->gpu->sign(3.0, std::as_const(D).view(), D.view());
+  this->gpu_optim->sign(3.0, std::as_const(D).view(), D.view());
   const Matrix<T> s = download(D);
   EXPECT_EQ(s(1, 1), T(-3));
   EXPECT_EQ(s(2, 0), T(3));
@@ -185,9 +191,9 @@ TYPED_TEST(CudaBackendTest, ColumnNormsMatchTheCpu) {
     Matrix<T> a_store;
     const Matrix<T> dA = this->upload(A);
     const std::string shape = std::to_string(m) + "x" + std::to_string(n);
-    const auto expected = this->cpu.column_norms(A.view());
+    const auto expected = this->cpu_optim.column_norms(A.view());
     for (const auto& a : {dA.view(), this->row_major_view(A, a_store)}) {
-      const auto got = this->gpu->column_norms(a);
+      const auto got = this->gpu_optim->column_norms(a);
       ASSERT_EQ(got.size(), expected.size());
       for (std::size_t j = 0; j < got.size(); ++j) {
         EXPECT_NEAR(got[j], expected[j], tol * expected[j]) << shape << " column " << j;
@@ -210,8 +216,8 @@ TYPED_TEST(CudaBackendTest, ColumnNormsAreSafeAtTheEndsOfTheRange) {
       for (index_t i = 0; i < 64; ++i) S(i, j) = static_cast<T>(A(i, j) * c);
     }
     const Matrix<T> dS = this->upload(S);
-    const auto columns = this->cpu.column_norms(S.view());
-    const auto got = this->gpu->column_norms(dS.view());
+    const auto columns = this->cpu_optim.column_norms(S.view());
+    const auto got = this->gpu_optim->column_norms(dS.view());
     for (std::size_t j = 0; j < got.size(); ++j) {
       EXPECT_NEAR(got[j], columns[j], 1e-13 * columns[j]) << c << " column " << j;
     }
@@ -245,10 +251,10 @@ TYPED_TEST(CudaBackendTest, SymmetricEigenMatchesTheCpu) {
   Matrix<T> S(n, n);
   this->cpu.gram(1.0, X.view(), 0.0, S.view());
   Matrix<T> V(n, n);
-  const auto expected = this->cpu.symmetric_eigen(S.view(), V.view());
+  const auto expected = this->cpu_optim.symmetric_eigen(S.view(), V.view());
   const Matrix<T> dS = this->upload(S);
   Matrix<T> dV = this->gpu->allocate(n, n);
-  const auto lambda = this->gpu->symmetric_eigen(dS.view(), dV.view());
+  const auto lambda = this->gpu_optim->symmetric_eigen(dS.view(), dV.view());
   ASSERT_EQ(lambda.size(), expected.size());
   for (std::size_t i = 0; i < lambda.size(); ++i) {
     EXPECT_NEAR(lambda[i], expected[i], 20 * n * eps<T> * expected.back()) << i;

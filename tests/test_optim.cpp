@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/kernels/backend.hpp"
+#include "optim/kernels.hpp"
 #include "polarkit/optim.hpp"
 #include "polarkit/polar.hpp"
 #include "testkit/accuracy.hpp"
@@ -1125,7 +1126,7 @@ TEST(Float, StepsAgreeWithDouble) {
   }
 }
 
-// ---- the backend kernels added for the optimizer layer -----------------------------------------
+// ---- the optimizer layer's kernels (optim/kernels.hpp) -----------------------------------------
 
 template <class T>
 class OptimKernels : public ::testing::Test {};
@@ -1134,12 +1135,12 @@ TYPED_TEST_SUITE(OptimKernels, Scalars);
 
 TYPED_TEST(OptimKernels, ColumnNormsSignAndSymmetricEigen) {
   using T = TypeParam;
-  auto& be = polarkit::detail::backend_for<T>(MemorySpace::host);
+  auto& kernels = detail::optim_kernels_for<T>(MemorySpace::host);
   Matrix<T> A = testkit::gaussian<T>(9, 6, 7);
   A(2, 3) = T(0);
   for (const MatrixView<const T> V :
        {std::as_const(A).view(), std::as_const(A).view().transposed()}) {
-    const auto norms = be.column_norms(V);
+    const auto norms = kernels.column_norms(V);
     ASSERT_EQ(norms.size(), std::size_t(V.cols()));
     for (index_t j = 0; j < V.cols(); ++j) {
       double s = 0.0;
@@ -1147,7 +1148,7 @@ TYPED_TEST(OptimKernels, ColumnNormsSignAndSymmetricEigen) {
       EXPECT_NEAR(norms[std::size_t(j)], std::sqrt(s), 4 * eps<double> * std::sqrt(s));
     }
     Matrix<T> S(V.rows(), V.cols());
-    be.sign(0.5, V, S.view());
+    kernels.sign(0.5, V, S.view());
     for (index_t j = 0; j < V.cols(); ++j) {
       for (index_t i = 0; i < V.rows(); ++i) {
         EXPECT_EQ(S(i, j), V(i, j) > 0 ? T(0.5) : V(i, j) < 0 ? T(-0.5) : T(0));
@@ -1166,7 +1167,7 @@ TYPED_TEST(OptimKernels, ColumnNormsSignAndSymmetricEigen) {
     }
   }
   Matrix<T> V(n, n);
-  const auto lambda = be.symmetric_eigen(std::as_const(H).view(), V.view());
+  const auto lambda = kernels.symmetric_eigen(std::as_const(H).view(), V.view());
   ASSERT_EQ(lambda.size(), std::size_t(n));
   const double tol = 50.0 * double(n) * eps<T>;
   for (index_t k = 0; k < n; ++k) EXPECT_NEAR(lambda[std::size_t(k)], double(k - 3), tol * 8);

@@ -6,22 +6,21 @@
 #include <limits>
 #include <new>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "core/kernels/backends.hpp"
 #include "blas/blas.hpp"
+#include "core/api/checks.hpp"
+#include "core/kernels/backends.hpp"
 #include "cpu/host_cache.hpp"
 #include "cpu/parallel_passes.hpp"
+#include "optim/kernels.hpp"
 
 namespace polarkit::detail {
 namespace {
 
-template <class T>
-void require(bool ok, const char* what) {
-  if (!ok) {
-    throw Error(ErrorCode::invalid_argument, std::string("cpu backend: ") + what);
-  }
-}
+// The prefix of this backend's argument errors ("cpu backend: copy: shape mismatch").
+constexpr std::string_view who = "cpu backend";
 
 // Calls f(i, j) for every element, walking memory contiguously.
 template <class T, class F>
@@ -137,17 +136,18 @@ double sum_over_columns(index_t rows, index_t cols, F&& column) {
 // back to the rescaled norm2_of.
 bool plain_sum_is_safe(double sum) { return std::isfinite(sum) && sum > 1e-280; }
 
+// The optimizer's kernels (optim/kernels.hpp) on the same class, not a class of their own: they
+// are made of this backend's pieces (norm_fro, copy, for_each), and one object per type means
+// one instance of each interface that optim_kernels_for() and backend_for() both reach.
 template <class T>
-class CpuBackend final : public Backend<T> {
+class CpuBackend final : public Backend<T>, public optim::detail::OptimKernels<T> {
  public:
   [[nodiscard]] MemorySpace space() const override { return MemorySpace::host; }
 
   // From the host cache (cpu/host_cache.hpp): no fresh pages to fault in for the matrices of
   // each solve.
   Matrix<T> allocate(index_t rows, index_t cols) override {
-    if (rows < 0 || cols < 0) {
-      throw Error(ErrorCode::invalid_argument, "cpu backend: allocate: negative size");
-    }
+    require(rows >= 0 && cols >= 0, who, "allocate: negative size");
     const std::size_t count = checked_element_count<T>(rows, cols, "cpu backend");
     if (count == 0) return Matrix<T>(rows, cols);
     require_host_memory("cpu backend", rows, cols, count * sizeof(T));
@@ -162,7 +162,7 @@ class CpuBackend final : public Backend<T> {
   }
 
   void copy(double alpha, MatrixView<const T> src, MatrixView<T> dst) override {
-    require<T>(src.rows() == dst.rows() && src.cols() == dst.cols(), "copy: shape mismatch");
+    require(src.rows() == dst.rows() && src.cols() == dst.cols(), who, "copy: shape mismatch");
     if (dst.empty()) return;
     const T a = static_cast<T>(alpha);
     const auto element = [&](index_t i, index_t j) {
@@ -201,8 +201,8 @@ class CpuBackend final : public Backend<T> {
 
   void gemm(double alpha, MatrixView<const T> A, MatrixView<const T> B, double beta,
             MatrixView<T> C) override {
-    require<T>(A.rows() == C.rows() && B.cols() == C.cols() && A.cols() == B.rows(),
-               "gemm: shape mismatch");
+    require(A.rows() == C.rows() && B.cols() == C.cols() && A.cols() == B.rows(), who,
+            "gemm: shape mismatch");
     if (!C.is_col_major()) {  // Cᵀ = BᵀAᵀ keeps the output column-major
       gemm(alpha, B.transposed(), A.transposed(), beta, C.transposed());
       return;
@@ -228,8 +228,8 @@ class CpuBackend final : public Backend<T> {
   }
 
   void gram(double alpha, MatrixView<const T> X, double beta, MatrixView<T> G) override {
-    require<T>(G.is_col_major() && G.rows() == X.cols() && G.cols() == X.cols(),
-               "gram: G must be a column-major n x n matrix for an m x n X");
+    require(G.is_col_major() && G.rows() == X.cols() && G.cols() == X.cols(), who,
+            "gram: G must be a column-major n x n matrix for an m x n X");
     if (G.empty()) return;
     // XᵀX from a column-major X is SYRK 'T'; a row-major X stores Xᵀ, whose XXᵀ is SYRK 'N'.
     const blas::Op trans = X.is_col_major() ? blas::Op::trans : blas::Op::no_trans;
@@ -270,7 +270,7 @@ class CpuBackend final : public Backend<T> {
   }
 
   void add(double alpha, MatrixView<const T> A, double beta, MatrixView<T> C) override {
-    require<T>(A.rows() == C.rows() && A.cols() == C.cols(), "add: shape mismatch");
+    require(A.rows() == C.rows() && A.cols() == C.cols(), who, "add: shape mismatch");
     const T a = static_cast<T>(alpha);
     const T b = static_cast<T>(beta);
     for_each_parallel(C, [&](index_t i, index_t j) {
@@ -290,7 +290,7 @@ class CpuBackend final : public Backend<T> {
   }
 
   void symmetrize(MatrixView<T> C) override {
-    require<T>(C.rows() == C.cols(), "symmetrize: matrix is not square");
+    require(C.rows() == C.cols(), who, "symmetrize: matrix is not square");
     for (index_t j = 0; j < C.cols(); ++j) {
       for (index_t i = j + 1; i < C.rows(); ++i) {
         const T s = (C(i, j) + C(j, i)) / T(2);
@@ -301,7 +301,7 @@ class CpuBackend final : public Backend<T> {
   }
 
   void scale_columns(std::span<const double> d, MatrixView<T> A) override {
-    require<T>(static_cast<index_t>(d.size()) == A.cols(), "scale_columns: size mismatch");
+    require(static_cast<index_t>(d.size()) == A.cols(), who, "scale_columns: size mismatch");
     for_each(A, [&](index_t i, index_t j) {
       A(i, j) *= static_cast<T>(d[static_cast<std::size_t>(j)]);
     });
@@ -341,7 +341,7 @@ class CpuBackend final : public Backend<T> {
   }
 
   double dot(MatrixView<const T> A, MatrixView<const T> B) override {
-    require<T>(A.rows() == B.rows() && A.cols() == B.cols(), "dot: shape mismatch");
+    require(A.rows() == B.rows() && A.cols() == B.cols(), who, "dot: shape mismatch");
     double s = 0.0;
     for_each(A, [&](index_t i, index_t j) {
       s += static_cast<double>(A(i, j)) * static_cast<double>(B(i, j));
@@ -363,7 +363,8 @@ class CpuBackend final : public Backend<T> {
   }
 
   double norm_fro_difference(MatrixView<const T> A, MatrixView<const T> B) override {
-    require<T>(A.rows() == B.rows() && A.cols() == B.cols(), "norm_fro_difference: shape mismatch");
+    require(A.rows() == B.rows() && A.cols() == B.cols(), who,
+            "norm_fro_difference: shape mismatch");
     return norm2_of(A, [&](index_t i, index_t j) {
       return static_cast<double>(A(i, j)) - static_cast<double>(B(i, j));
     });
@@ -373,8 +374,8 @@ class CpuBackend final : public Backend<T> {
   // 10-13 GFLOP/s against geqrt's 50 on 2 cores (n = 2048): the same reflectors, and each τ is
   // the diagonal entry of its block's triangular factor T.
   void qr(MatrixView<T> A, MatrixView<T> tau) override {
-    require<T>(A.is_col_major() && tau.rows() >= std::min(A.rows(), A.cols()),
-               "qr: needs a column-major A and room for min(m, n) reflectors");
+    require(A.is_col_major() && tau.rows() >= std::min(A.rows(), A.cols()), who,
+            "qr: needs a column-major A and room for min(m, n) reflectors");
     if (A.empty()) return;
     const index_t k = std::min(A.rows(), A.cols());
     const index_t nb = block_size(k);
@@ -390,10 +391,10 @@ class CpuBackend final : public Backend<T> {
                         MatrixView<T> Q) override {
     const index_t m = X.rows();
     const index_t n = X.cols();
-    require<T>(work.is_col_major() && work.rows() == m + n && work.cols() == n &&
-                   t.is_col_major() && t.rows() == n && t.cols() == n && Q.is_col_major() &&
-                   Q.rows() == m + n && Q.cols() == n,
-               "stack_identity_q: shape or layout mismatch");
+    require(work.is_col_major() && work.rows() == m + n && work.cols() == n &&
+                t.is_col_major() && t.rows() == n && t.cols() == n && Q.is_col_major() &&
+                Q.rows() == m + n && Q.cols() == n, who,
+            "stack_identity_q: shape or layout mismatch");
     if (n == 0) return;
     copy(rho, X, work.block(0, 0, m, n));
     const MatrixView<T> identity = work.block(m, 0, n, n);
@@ -416,22 +417,23 @@ class CpuBackend final : public Backend<T> {
   }
 
   void form_q(MatrixView<T> A, MatrixView<const T> tau) override {
-    require<T>(A.is_col_major() && A.rows() >= A.cols(), "form_q: needs a tall column-major A");
+    require(A.is_col_major() && A.rows() >= A.cols(), who, "form_q: needs a tall column-major A");
     if (A.empty()) return;
     check_info(blas::orgqr(A.rows(), A.cols(), A.cols(), A.data(), A.ld(), tau.data()), "orgqr");
   }
 
   bool cholesky(MatrixView<T> A) override {
-    require<T>(A.is_col_major() && A.rows() == A.cols(), "cholesky: needs a square column-major A");
+    require(A.is_col_major() && A.rows() == A.cols(), who,
+            "cholesky: needs a square column-major A");
     const int info = blas::potrf(blas::Uplo::upper, A.rows(), A.data(), A.ld());
     if (info < 0) check_info(info, "potrf");
     return info == 0;
   }
 
   void invert_upper(MatrixView<const T> R, MatrixView<T> Rinv) override {
-    require<T>(R.is_col_major() && Rinv.is_col_major() && R.rows() == R.cols() &&
-                   Rinv.rows() == R.rows() && Rinv.cols() == R.cols(),
-               "invert_upper: shape or layout mismatch");
+    require(R.is_col_major() && Rinv.is_col_major() && R.rows() == R.cols() &&
+                Rinv.rows() == R.rows() && Rinv.cols() == R.cols(), who,
+            "invert_upper: shape or layout mismatch");
     if (R.empty()) return;
     copy(1.0, R, Rinv);
     zero_strict_lower(Rinv);
@@ -439,8 +441,8 @@ class CpuBackend final : public Backend<T> {
   }
 
   void solve_upper_right(MatrixView<const T> R, bool transpose, MatrixView<T> B) override {
-    require<T>(R.is_col_major() && B.is_col_major() && R.rows() == R.cols() && B.cols() == R.rows(),
-               "solve_upper_right: shape or layout mismatch");
+    require(R.is_col_major() && B.is_col_major() && R.rows() == R.cols() && B.cols() == R.rows(),
+            who, "solve_upper_right: shape or layout mismatch");
     if (B.empty()) return;
     if (B.rows() == 1) {  // a row b: b·R⁻¹ = (R⁻ᵀbᵀ)ᵀ by trsv (the Lanczos solves of ℓ's estimate)
       blas::trsv(blas::Uplo::upper, transpose ? blas::Op::no_trans : blas::Op::trans,
@@ -453,7 +455,7 @@ class CpuBackend final : public Backend<T> {
   }
 
   InverseNorms inverse_norms_upper(MatrixView<const T> R) override {
-    require<T>(R.is_col_major() && R.rows() == R.cols(), "inverse_norms_upper: needs a square R");
+    require(R.is_col_major() && R.rows() == R.cols(), who, "inverse_norms_upper: needs a square R");
     constexpr double singular = std::numeric_limits<double>::infinity();
     for (index_t i = 0; i < R.rows(); ++i) {
       if (R(i, i) == T(0)) return {singular, singular};
@@ -468,16 +470,16 @@ class CpuBackend final : public Backend<T> {
   }
 
   bool invert(MatrixView<T> A) override {
-    require<T>(A.is_col_major() && A.rows() == A.cols(), "invert: needs a square column-major A");
+    require(A.is_col_major() && A.rows() == A.cols(), who, "invert: needs a square column-major A");
     const int info = blas::invert_lu(A.rows(), A.data(), A.ld());
     if (info < 0) check_info(info, "getrf/getri");
     return info == 0;
   }
 
   std::vector<double> svd(MatrixView<const T> A, MatrixView<T> W, MatrixView<T> Vt) override {
-    require<T>(W.is_col_major() && W.rows() == A.rows() && W.cols() == A.cols() &&
-                   Vt.is_col_major() && Vt.rows() == A.cols() && Vt.cols() == A.cols(),
-               "svd: needs an m x n W and an n x n Vt, column-major");
+    require(W.is_col_major() && W.rows() == A.rows() && W.cols() == A.cols() &&
+                Vt.is_col_major() && Vt.rows() == A.cols() && Vt.cols() == A.cols(), who,
+            "svd: needs an m x n W and an n x n Vt, column-major");
     return lapack_svd(A, W.data(), W.ld(), Vt.data(), Vt.ld());
   }
 
@@ -490,7 +492,7 @@ class CpuBackend final : public Backend<T> {
   std::vector<double> lapack_svd(MatrixView<const T> A, T* W, index_t ldw, T* Vt, index_t ldvt) {
     const index_t m = A.rows();
     const index_t n = A.cols();
-    require<T>(m >= n, "svd: needs a tall A");
+    require(m >= n, who, "svd: needs a tall A");
     std::vector<T> s(static_cast<std::size_t>(n));
     Matrix<T> work(m, n);
     const auto run = [&](auto driver) {
@@ -509,6 +511,8 @@ class CpuBackend final : public Backend<T> {
   }
 
  public:
+  // ---- OptimKernels<T> ------------------------------------------------------------------------
+
   std::vector<double> column_norms(MatrixView<const T> A) override {
     std::vector<double> norms(static_cast<std::size_t>(A.cols()), 0.0);
     for (index_t j = 0; j < A.cols(); ++j) norms[static_cast<std::size_t>(j)] = norm_fro(A.col(j));
@@ -516,7 +520,7 @@ class CpuBackend final : public Backend<T> {
   }
 
   void sign(double alpha, MatrixView<const T> src, MatrixView<T> dst) override {
-    require<T>(src.rows() == dst.rows() && src.cols() == dst.cols(), "sign: shape mismatch");
+    require(src.rows() == dst.rows() && src.cols() == dst.cols(), who, "sign: shape mismatch");
     const T a = static_cast<T>(alpha);
     for_each(dst, [&](index_t i, index_t j) {
       const T v = src(i, j);
@@ -526,8 +530,8 @@ class CpuBackend final : public Backend<T> {
 
   std::vector<double> symmetric_eigen(MatrixView<const T> A, MatrixView<T> V) override {
     const index_t n = A.rows();
-    require<T>(A.cols() == n && V.is_col_major() && V.rows() == n && V.cols() == n,
-               "symmetric_eigen: needs a square A and a column-major V of its size");
+    require(A.cols() == n && V.is_col_major() && V.rows() == n && V.cols() == n, who,
+            "symmetric_eigen: needs a square A and a column-major V of its size");
     if (n == 0) return {};
     std::vector<T> w(static_cast<std::size_t>(n));
     const auto run = [&](auto driver) {
@@ -593,15 +597,32 @@ class CpuBackend final : public Backend<T> {
   }
 };
 
+template <class T>
+CpuBackend<T>& the_cpu_backend() {
+  static CpuBackend<T> backend;
+  return backend;
+}
+
 }  // namespace
 
 template <class T>
 Backend<T>& cpu_backend() {
-  static CpuBackend<T> backend;
-  return backend;
+  return the_cpu_backend<T>();
 }
 
 template Backend<float>& cpu_backend<float>();
 template Backend<double>& cpu_backend<double>();
 
 }  // namespace polarkit::detail
+
+namespace polarkit::optim::detail {
+
+template <class T>
+OptimKernels<T>& cpu_optim_kernels() {
+  return polarkit::detail::the_cpu_backend<T>();
+}
+
+template OptimKernels<float>& cpu_optim_kernels<float>();
+template OptimKernels<double>& cpu_optim_kernels<double>();
+
+}  // namespace polarkit::optim::detail

@@ -3,16 +3,16 @@
 //   - 16-bit storage: each kernel widens its operands to float, runs the float kernel and rounds
 //     the result back once (cuBLAS GemmEx with bf16/fp16 operands and fp32 compute);
 //   - TF32: float storage, and gemm/gram round copies of their inputs to TF32 first.
-#include <string>
+#include <string_view>
 
+#include "core/api/checks.hpp"
 #include "core/kernels/backends.hpp"
 
 namespace polarkit::detail {
 namespace {
 
-void require(bool ok, const char* what) {
-  if (!ok) throw Error(ErrorCode::invalid_argument, std::string("cpu backend: ") + what);
-}
+// The prefix of these backends' argument errors, the CPU backend's ("cpu backend: ...").
+constexpr std::string_view who = "cpu backend";
 
 // dst(i, j) = f(i, j) for every element.
 template <class T, class F>
@@ -44,7 +44,7 @@ class CpuStorageBackend final : public StorageBackend<S> {
   Matrix<S> allocate(index_t rows, index_t cols) override { return Matrix<S>(rows, cols); }
 
   void copy(double alpha, MatrixView<const S> src, MatrixView<S> dst) override {
-    require(src.rows() == dst.rows() && src.cols() == dst.cols(), "copy: shape mismatch");
+    require(src.rows() == dst.rows() && src.cols() == dst.cols(), who, "copy: shape mismatch");
     const auto a = static_cast<float>(alpha);
     assign(dst, [&](index_t i, index_t j) {
       return alpha == 0.0 ? S(0.0f) : S(a * static_cast<float>(src(i, j)));
@@ -53,7 +53,7 @@ class CpuStorageBackend final : public StorageBackend<S> {
 
   void gemm(double alpha, MatrixView<const S> A, MatrixView<const S> B, double beta,
             MatrixView<S> C) override {
-    require(A.rows() == C.rows() && B.cols() == C.cols() && A.cols() == B.rows(),
+    require(A.rows() == C.rows() && B.cols() == C.cols() && A.cols() == B.rows(), who,
             "gemm: shape mismatch");
     Matrix<float> Cf = accumulator(beta, C);
     float_.gemm(alpha, widened(A).view(), widened(B).view(), beta, Cf.view());
@@ -61,14 +61,15 @@ class CpuStorageBackend final : public StorageBackend<S> {
   }
 
   void gram(double alpha, MatrixView<const S> X, double beta, MatrixView<S> G) override {
-    require(G.rows() == X.cols() && G.cols() == X.cols(), "gram: G must be n x n for an m x n X");
+    require(G.rows() == X.cols() && G.cols() == X.cols(), who,
+            "gram: G must be n x n for an m x n X");
     Matrix<float> Gf = accumulator(beta, G);
     float_.gram(alpha, widened(X).view(), beta, Gf.view());
     narrow_into(Gf, G);
   }
 
   void add(double alpha, MatrixView<const S> A, double beta, MatrixView<S> C) override {
-    require(A.rows() == C.rows() && A.cols() == C.cols(), "add: shape mismatch");
+    require(A.rows() == C.rows() && A.cols() == C.cols(), who, "add: shape mismatch");
     const auto a = static_cast<float>(alpha);
     const auto b = static_cast<float>(beta);
     assign(C, [&](index_t i, index_t j) {
@@ -89,12 +90,13 @@ class CpuStorageBackend final : public StorageBackend<S> {
   }
 
   double dot(MatrixView<const S> A, MatrixView<const S> B) override {
-    require(A.rows() == B.rows() && A.cols() == B.cols(), "dot: shape mismatch");
+    require(A.rows() == B.rows() && A.cols() == B.cols(), who, "dot: shape mismatch");
     return float_.dot(widened(A).view(), widened(B).view());
   }
 
   double norm_fro_difference(MatrixView<const S> A, MatrixView<const S> B) override {
-    require(A.rows() == B.rows() && A.cols() == B.cols(), "norm_fro_difference: shape mismatch");
+    require(A.rows() == B.rows() && A.cols() == B.cols(), who,
+            "norm_fro_difference: shape mismatch");
     return float_.norm_fro_difference(widened(A).view(), widened(B).view());
   }
 
@@ -116,7 +118,7 @@ class CpuStorageBackend final : public StorageBackend<S> {
   // Every conversion goes through float, as the GPU's does.
   template <class From, class To>
   static void convert(MatrixView<const From> src, MatrixView<To> dst) {
-    require(src.rows() == dst.rows() && src.cols() == dst.cols(), "convert: shape mismatch");
+    require(src.rows() == dst.rows() && src.cols() == dst.cols(), who, "convert: shape mismatch");
     assign(dst, [&](index_t i, index_t j) {
       return To(static_cast<float>(static_cast<compute_t<From>>(src(i, j))));
     });

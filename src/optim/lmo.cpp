@@ -12,20 +12,22 @@ namespace polarkit::optim {
 namespace {
 
 using detail::Backend;
+using detail::OptimKernels;
 
 // Scales every column j of the column-major X to target·x_j/‖x_j‖ (a zero column stays zero),
 // norms[j] = ‖x_j‖. Safe for any magnitude: a column whose norm overflowed is rescaled first,
 // and a factor target/‖x_j‖ outside √(T's range) is applied in two parts (a power of two, then
 // the rest), so no factor overflows or loses bits to underflow in T.
 template <class T>
-void normalize_columns(Backend<T>& be, MatrixView<T> X, std::vector<double> norms, double target) {
+void normalize_columns(Backend<T>& be, OptimKernels<T>& kernels, MatrixView<T> X,
+                       std::vector<double> norms, double target) {
   const auto n = static_cast<std::size_t>(X.cols());
   for (std::size_t j = 0; j < n; ++j) {
     if (std::isinf(norms[j])) {  // double entries near the overflow threshold
       const MatrixView<T> c = X.col(static_cast<index_t>(j));
       be.copy(std::ldexp(1.0, -std::numeric_limits<T>::max_exponent / 2), MatrixView<const T>(c),
               c);
-      norms[j] = be.column_norms(c)[0];
+      norms[j] = kernels.column_norms(c)[0];
     }
   }
   const double lo = std::sqrt(static_cast<double>(std::numeric_limits<T>::min()));
@@ -53,7 +55,8 @@ void normalize_columns(Backend<T>& be, MatrixView<T> X, std::vector<double> norm
 
 // out = columns of D normalised to `target` (a column-major work matrix when out is not).
 template <class T>
-void column_normalized(Backend<T>& be, MatrixView<const T> D, MatrixView<T> out, double target) {
+void column_normalized(Backend<T>& be, OptimKernels<T>& kernels, MatrixView<const T> D,
+                       MatrixView<T> out, double target) {
   Matrix<T> work;
   MatrixView<T> X = out;
   if (!out.is_col_major()) {
@@ -61,7 +64,7 @@ void column_normalized(Backend<T>& be, MatrixView<const T> D, MatrixView<T> out,
     X = work.view();
   }
   be.copy(1.0, D, X);
-  normalize_columns(be, X, be.column_norms(D), target);
+  normalize_columns(be, kernels, X, kernels.column_norms(D), target);
   if (!out.is_col_major()) detail::copy(be, 1.0, std::as_const(work).view(), out);
 }
 
@@ -77,6 +80,7 @@ PolarInfo lmo(Kind kind, MatrixView<const std::type_identity_t<T>> D, MatrixView
   }
   if (polarkit::detail::overlap(D, out)) polarkit::detail::invalid("lmo: out must not alias D");
   Backend<T>& be = polarkit::detail::backend_for<T>(D.space());
+  OptimKernels<T>& kernels = detail::optim_kernels_for<T>(D.space());
   if (!be.all_finite(D)) throw Error(ErrorCode::non_finite_input, "lmo: D contains NaN or Inf");
   PolarInfo info;
   if (D.empty()) return info;
@@ -84,13 +88,13 @@ PolarInfo lmo(Kind kind, MatrixView<const std::type_identity_t<T>> D, MatrixView
   const auto d_in = static_cast<double>(D.cols());
   switch (kind) {
     case Kind::colnorm:  // each column → √d_out·col/‖col‖
-      column_normalized(be, D, out, std::sqrt(d_out));
+      column_normalized(be, kernels, D, out, std::sqrt(d_out));
       break;
     case Kind::rownorm:  // each row → row/(‖row‖·√d_in): the columns of Dᵀ
-      column_normalized(be, D.transposed(), out.transposed(), 1.0 / std::sqrt(d_in));
+      column_normalized(be, kernels, D.transposed(), out.transposed(), 1.0 / std::sqrt(d_in));
       break;
     case Kind::sign:
-      detail::sign(be, 1.0 / d_in, D, out);
+      detail::sign(kernels, 1.0 / d_in, D, out);
       break;
     default: {  // spectral: msign(D)·√(d_out/d_in)
       PolarOptions o = oracle;

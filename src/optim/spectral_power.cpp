@@ -14,6 +14,7 @@ namespace polarkit::optim {
 namespace {
 
 using detail::Backend;
+using detail::OptimKernels;
 
 // Eigenvalues of H below this fraction of the largest are rounding noise (H itself is only known
 // to about n·u·‖H‖): they are mapped to 0, as a numerically zero singular value of A should be.
@@ -49,10 +50,11 @@ bool half_power_by_cholesky(Backend<T>& be, MatrixView<const T> H, MatrixView<T>
 // Hp = V·diag(max(λ, 0)^p)·Vᵀ from H = V·diag(λ)·Vᵀ, formed as Y·Yᵀ with Y = V·diag(λ^{p/2})
 // (symmetric by construction); eigenvalues at the noise level count as 0.
 template <class T>
-void power_by_eigen(Backend<T>& be, MatrixView<const T> H, double p, MatrixView<T> Hp) {
+void power_by_eigen(Backend<T>& be, OptimKernels<T>& kernels, MatrixView<const T> H, double p,
+                    MatrixView<T> Hp) {
   const index_t n = H.rows();
   Matrix<T> V = be.allocate(n, n);
-  std::vector<double> lambda = be.symmetric_eigen(H, V.view());
+  std::vector<double> lambda = kernels.symmetric_eigen(H, V.view());
   const double top = lambda.empty() ? 0.0 : std::max(0.0, lambda.back());
   const double floor = noise_level<T>(n) * top;
   for (double& l : lambda) l = l > floor ? std::pow(l, p / 2) : 0.0;
@@ -105,7 +107,7 @@ PolarInfo spectral_power(MatrixView<const std::type_identity_t<T>> A, double p, 
   Matrix<T> Hp = be.allocate(n, n);
   const MatrixView<const T> Hc = std::as_const(H).view();
   if (!(p == 0.5 && half_power_by_cholesky(be, Hc, Hp.view(), o, info))) {
-    power_by_eigen(be, Hc, p, Hp.view());
+    power_by_eigen(be, detail::optim_kernels_for<T>(A.space()), Hc, p, Hp.view());
   }
   detail::gemm(be, 1.0, std::as_const(U).view(), std::as_const(Hp).view(), 0.0, out);
   return info;

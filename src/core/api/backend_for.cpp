@@ -1,19 +1,15 @@
-// The one place that maps a memory space to its backends.
+// The one place that maps a memory space to its backends (the optimizer layer maps it to its own
+// kernels in src/optim/kernels_for.cpp, the same way).
 #include "core/kernels/backends.hpp"
 #include "polarkit/error.hpp"
 
 namespace polarkit {
 namespace detail {
-#ifndef POLARKIT_HAVE_CUDA
-namespace {
 
-[[noreturn]] void no_cuda() {
+void cuda_not_compiled() {
   throw Error(ErrorCode::not_compiled,
               "the CUDA backend is not compiled into this polarkit build (memory space 'cuda')");
 }
-
-}  // namespace
-#endif
 
 template <class T>
 Backend<T>& backend_for(MemorySpace space) {
@@ -21,7 +17,7 @@ Backend<T>& backend_for(MemorySpace space) {
 #ifdef POLARKIT_HAVE_CUDA
   return cuda_backend<T>();
 #else
-  no_cuda();
+  cuda_not_compiled();
 #endif
 }
 
@@ -31,7 +27,7 @@ StorageBackend<S>& storage_backend_for(MemorySpace space) {
 #ifdef POLARKIT_HAVE_CUDA
   return cuda_storage_backend<S>();
 #else
-  no_cuda();
+  cuda_not_compiled();
 #endif
 }
 
@@ -40,7 +36,7 @@ ProductBackend<float>& tf32_backend_for(MemorySpace space) {
 #ifdef POLARKIT_HAVE_CUDA
   return cuda_tf32_backend();
 #else
-  no_cuda();
+  cuda_not_compiled();
 #endif
 }
 

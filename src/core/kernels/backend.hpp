@@ -261,18 +261,6 @@ class Backend : public ProductBackend<T> {
     Matrix<T> Vt = this->allocate(A.cols(), A.cols());
     return svd(A, W.view(), Vt.view());
   }
-
-  // ---- kernels of the optimizer layer (src/optim/) -------------------------------------------
-
-  /// ‖a_j‖₂ of every column j, without overflow or harmful underflow (as norm_fro).
-  virtual std::vector<double> column_norms(MatrixView<const T> A) = 0;
-
-  /// dst = alpha · sign(src) elementwise, with sign(0) = 0 (same shape; src may be dst).
-  virtual void sign(double alpha, MatrixView<const T> src, MatrixView<T> dst) = 0;
-
-  /// Eigendecomposition of a symmetric n × n A (its lower triangle is read): A = V·diag(λ)·Vᵀ
-  /// with λ returned in ascending order and V orthogonal (column-major n × n; V may not alias A).
-  virtual std::vector<double> symmetric_eigen(MatrixView<const T> A, MatrixView<T> V) = 0;
 };
 
 /// A backend of a 16-bit storage format S: the product kernels and the conversions from and to

@@ -16,6 +16,10 @@ template <class S>
 StorageBackend<S>& cpu_storage_backend();
 ProductBackend<float>& cpu_tf32_backend();
 
+/// Throws the Error(not_compiled) of a CUDA memory space in a build without the CUDA backend:
+/// backend_for()'s, shared with the optimizer's optim_kernels_for() so both say the same.
+[[noreturn]] void cuda_not_compiled();
+
 #ifdef POLARKIT_HAVE_CUDA
 /// The backend of the calling thread's current CUDA device. Throws Error(backend_failure)
 /// "no CUDA device: <reason>" when the CUDA runtime finds none.
