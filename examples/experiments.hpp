@@ -2,7 +2,7 @@
 // regression and low-rank matrix completion) as reusable code: the problems (loss and gradient),
 // the optimizers compared (PolarGrad with both ν, Muon, plain gradient descent) driven through
 // polarkit::optim::step, and the loss curves they produce. Used by the example programs
-// (quadratic_regression, matrix_completion) and by tests/test_optim_examples.cpp.
+// (quadratic_regression, matrix_completion) and by tests/optim/test_optim_examples.cpp.
 //
 // Everything is double precision, column-major, host memory; products go to the Fortran BLAS
 // (dgemm) directly, eigen- and singular values to LAPACK (dsyev, dgesdd).

@@ -195,7 +195,7 @@ class CpuBackend final : public Backend<T>, public optim::detail::OptimKernels<T
   // shapes (e.g. 7 × 257 × 512), sgemv and dgemv for some shapes, potrf from n = 64, getrf +
   // getri and trtri from 96, geqrf from 128, gesdd from 48, syevd from 32. Side by side, a
   // batch's items came out different from single calls, and every solve another thread ran
-  // meanwhile had the count lowered under it (tests/test_concurrency.cpp). Bit-identical batches
+  // meanwhile had the count lowered under it (tests/cpu/test_concurrency.cpp). Bit-identical batches
   // and thread-independent results are worth more than the 5–15% it gained for batches of small
   // matrices (docs/performance.md).
 

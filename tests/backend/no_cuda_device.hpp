@@ -1,5 +1,5 @@
 // Why the CUDA backend's tests cannot run here, shared by the conformance suite's CUDA cases and
-// tests/test_cuda_backend.cpp, so both skip with the same reason.
+// tests/cuda/test_cuda_backend.cpp, so both skip with the same reason.
 #pragma once
 
 #include <string>

@@ -115,7 +115,7 @@ TEST(Matrix, SizesThatOverflowOrCannotBeAllocatedAreErrors) {
 }
 
 // polarkit::copy and copy_to between host views: every element, any pair of layouts; the shape
-// is checked. (Host-device copies: tests/test_cuda_backend.cpp.)
+// is checked. (Host-device copies: tests/cuda/test_cuda_backend.cpp.)
 TEST(Copy, HostViewsInAnyLayoutsAndCopyTo) {
   std::vector<double> a(12);
   for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<double>(i) + 0.5;

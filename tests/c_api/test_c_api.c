@@ -3,7 +3,7 @@
  * Calls every function of the header, success and error paths, checks status codes, the thread's
  * last-error message, the polar identities (U^T U = I, A = U H) and optimizer steps. Prints every
  * failed check and exits non-zero if any failed. Built as C (tests/CMakeLists.txt) against the
- * static library, and against libpolarkit.so by tests/c_api_shared.cmake. */
+ * static library, and against libpolarkit.so by tests/c_api/c_api_shared.cmake. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1698,7 +1698,7 @@ static int last_steps_reduced(void) {
 }
 
 /* polarkit_polar_bf16 of a 24 × 12 bf16 matrix. Bars from u = 2^-8: the bf16 iteration stops at
- * ||U^T U - I||_F/sqrt(n) <= 4u (its acceptance level, tests/test_reduced_precision.cpp);
+ * ||U^T U - I||_F/sqrt(n) <= 4u (its acceptance level, tests/core/test_reduced_precision.cpp);
  * rounding U to bf16 moves each entry by at most u relative, each entry of U^T U by at most 2u,
  * ||U^T U - I||_F/sqrt(n) by at most 2u more: 6u, bar 7u. Refined in float, only the final
  * rounding is left: 2u, bar 3u. A = U H to the bf16 iteration's 4u plus the roundings of U and

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/kernels/backend.hpp"
-#include "backend/no_cuda_device.hpp"
+#include "../backend/no_cuda_device.hpp"
 #include "libraries.hpp"  // cuda/
 #include "optim/kernels.hpp"
 #include "polarkit/device.hpp"
@@ -295,7 +295,7 @@ std::string case_name(const ::testing::TestParamInfo<MethodCase>& info) {
   return name + "_kappa_1e" + std::to_string(static_cast<int>(std::lround(std::log10(info.param.kappa))));
 }
 
-// The bars of tests/test_polar.cpp and tests/test_rational.cpp for each method: orthogonality
+// The bars of tests/core/test_polar.cpp and tests/core/test_rational.cpp for each method: orthogonality
 // ‖UᵀU − I‖_F/√n and backward error ‖A − UH‖_F/‖A‖_F, in units of ε. Muon runs a fixed budget
 // and has none. A case the CPU itself does not meet is held to twice the CPU's value instead.
 struct Bars {

@@ -3,7 +3,7 @@
 #      between runs: later runs rebuild only what changed);
 #   2. nm -D --defined-only libpolarkit.so must list every function polarkit.h declares (and at
 #      least the functions the C ABI promises) as exported text symbols with C names;
-#   3. compile tests/test_c_api.c as C99 (warnings are errors) against the .so and run it.
+#   3. compile tests/c_api/test_c_api.c as C99 (warnings are errors) against the .so and run it.
 # Variables: SOURCE_DIR, WORK_DIR, GENERATOR, C_COMPILER, CXX_COMPILER, C_FLAGS,
 # CXX_FLAGS, EXE_LINKER_FLAGS, SHARED_LINKER_FLAGS, NM, PTHREADS (true: also test threads),
 # CUDA and CUDA_ARCHITECTURES (the parent's CUDA backend: the shared library ships with it too).
@@ -80,7 +80,7 @@ if(PTHREADS)
   set(threads -DPOLARKIT_TEST_PTHREADS -pthread)
 endif()
 run_step(${C_COMPILER} ${c_flags} -std=c99 -Wall -Wextra -Wpedantic -Werror -O1 ${threads}
-         -I${SOURCE_DIR}/include ${SOURCE_DIR}/tests/test_c_api.c -o ${program}
+         -I${SOURCE_DIR}/include ${SOURCE_DIR}/tests/c_api/test_c_api.c -o ${program}
          ${exe_linker_flags} -L${build} -Wl,-rpath,${build} -lpolarkit -lm)
 run_step(${program})
 message(STATUS "${step_output}")

@@ -30,7 +30,7 @@ constexpr double reordered = 8 * eps<double>;
 // - two codes whose length-n products round differently (an independent Newton–Schulz, ⟨U, G⟩
 //   against tr(H), LAPACK's singular values): c·n·ε (measured ≤ 7ε at n = 25);
 double products_bar(index_t n) { return 8.0 * static_cast<double>(n) * eps<double>; }
-// - two backward-stable polar factors (ours against LAPACK's SVD), as in tests/test_polar.cpp:
+// - two backward-stable polar factors (ours against LAPACK's SVD), as in tests/core/test_polar.cpp:
 //   10·κ·ε (measured ≤ 14ε at κ = 10).
 double polar_bar(double kappa) { return 10.0 * kappa * eps<double>; }
 
