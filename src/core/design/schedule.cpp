@@ -3,9 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <string>
-
-#include "polarkit/error.hpp"
 
 namespace polarkit::detail {
 namespace {
