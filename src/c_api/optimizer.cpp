@@ -9,14 +9,12 @@
 #include <vector>
 #include <utility>
 
+#include "c_api/batch.hpp"
 #include "c_api/common.hpp"
+#include "c_api/handles.hpp"
 #include "polarkit/optim.hpp"
 #include "polarkit/polarkit.h"
 
-struct polarkit_optimizer {
-  polarkit::optim::Config config;
-  polarkit::c_api::Storage storage;
-};
 
 namespace polarkit::c_api {
 namespace {
@@ -136,38 +134,6 @@ std::string get_hyper(const polarkit_optimizer& o, std::string_view key) {
   return *text;
 }
 
-// Every argument check of a step that the C ABI owes its caller before optim sees views: sizes,
-// pointers, leading dimensions (in the handle's layout) and the overlap rule across all items, on
-// the caller's pointers (staged copies would hide their aliasing). optim checks the gradients for
-// NaN/Inf.
-template <class S>
-void check_arguments(const Config& config, std::int64_t count, std::int64_t m, std::int64_t n,
-                     S* const* w, std::int64_t ldw, const S* const* g, std::int64_t ldg,
-                     S* const* momentum, std::int64_t ldm, Layout layout) {
-  require_dims(m, n);
-  require_pointer(w, "w");
-  require_pointer(g, "g");
-  if (momentum == nullptr && config.momentum != 0.0) {
-    invalid("momentum is NULL but the hyper-parameter momentum is " +
-            format_number(config.momentum) +
-            " (pass an m x n momentum state, zero at the first step, or set momentum to 0)");
-  }
-  require_ld("ldw", ldw, m, n, layout, sizeof(S));
-  require_ld("ldg", ldg, m, n, layout, sizeof(S));
-  if (momentum != nullptr) require_ld("ldm", ldm, m, n, layout, sizeof(S));
-  std::vector<detail::Operand> operands;
-  for (std::int64_t i = 0; i < count; ++i) {
-    require_pointer(w[i], count == 1 ? "w" : "w[i]");
-    require_pointer(g[i], count == 1 ? "g" : "g[i]");
-    if (momentum != nullptr) require_pointer(momentum[i], count == 1 ? "momentum" : "momentum[i]");
-    operands.push_back(operand("w", count, i, w[i], m, n, ldw, layout, sizeof(S), true));
-    operands.push_back(operand("momentum", count, i, momentum != nullptr ? momentum[i] : nullptr,
-                               m, n, ldm, layout, sizeof(S), true));
-    operands.push_back(operand("g", count, i, g[i], m, n, ldg, layout, sizeof(S), false));
-  }
-  detail::require_disjoint("", std::move(operands));
-}
-
 // polarkit_optimizer_step_{d,s,bf16} are batches of one (optim::step, whose messages name no
 // item); the batched entry points go through optim::step_batched.
 template <class S>
@@ -180,31 +146,20 @@ int step(const char* function, const polarkit_optimizer* opt, std::int64_t count
   }
   return guarded(function, [&] {
     require_pointer(opt, "opt");
-    if (count < 0) invalid("count must be non-negative");
-    if (count == 0) return;
-    const Config& config = opt->config;
-    check_arguments<S>(config, count, m, n, w, ldw, g, ldg, momentum, ldm, opt->storage.layout);
-    Staging<S> staging(opt->storage);
-    std::vector<MatrixView<T>> W;
-    std::vector<MatrixView<const T>> G;
-    std::vector<MatrixView<T>> M;
-    for (std::int64_t i = 0; i < count; ++i) {
-      W.push_back(staging.output(w[i], m, n, ldw, true));
-      G.push_back(staging.input(g[i], m, n, ldg));
-      if (momentum != nullptr) M.push_back(staging.output(momentum[i], m, n, ldm, true));
-    }
+    const std::vector<ItemShape> items = uniform_items(count, m, n, ldg, ldw, ldm);
+    if (items.empty()) return;
     // optim rejects a NaN/Inf gradient, and overlaps between items, before any work: w and
     // momentum stay unchanged (and staged copies are written back only after a success).
+    StepBatch<S> batch(opt, items, w, g, momentum);
+    const Config& config = opt->config;
     std::vector<optim::StepReport> reports;
     if (count == 1) {
-      reports.push_back(optim::step<T>(config, W[0], G[0], M.empty() ? MatrixView<T>() : M[0]));
+      reports.push_back(optim::step<T>(config, batch.W[0], batch.G[0],
+                                       batch.M.empty() ? MatrixView<T>() : batch.M[0]));
     } else {
-      reports = optim::step_batched<T>(config, W, G, M);
+      reports = optim::step_batched<T>(config, batch.W, batch.G, batch.M);
     }
-    staging.commit();
-    for (std::size_t i = 0; step_nu != nullptr && i < reports.size(); ++i) {
-      step_nu[i] = reports[i].nu;
-    }
+    batch.finish(reports, step_nu);
   });
 }
 

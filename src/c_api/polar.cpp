@@ -8,16 +8,15 @@
 #include <type_traits>
 #include <vector>
 
+#include "c_api/batch.hpp"
 #include "c_api/common.hpp"
+#include "c_api/handles.hpp"
+#include "c_api/reports.hpp"
 #include "core/kernels/backend.hpp"
 #include "core/solvers/solvers.hpp"
 #include "polarkit/polar.hpp"
 #include "polarkit/polarkit.h"
 
-struct polarkit_options {
-  polarkit::PolarOptions polar;
-  polarkit::c_api::Storage storage;
-};
 
 namespace polarkit::c_api {
 namespace {
@@ -39,22 +38,6 @@ std::string get_option(const polarkit_options& o, std::string_view key) {
   if (!text) bad_key("option", key, option_keys());
   return *text;
 }
-
-// The working precision of a bf16 matrix is bf16: "working" iterates a Newton–Schulz method in
-// bf16 storage, as a float matrix iterates in float. The other methods have no 16-bit mode and
-// compute in float; any other precision is the caller's choice and stands.
-template <class S>
-PolarOptions working_precision(PolarOptions o) {
-  if (std::is_same_v<S, bf16_bits> && o.precision == Precision::working &&
-      is_newton_schulz(o.method)) {
-    o.precision = Precision::bf16;
-  }
-  return o;
-}
-
-// The full reports of this thread's last polarkit_polar_* call, for polarkit_last_report_get
-// (polarkit_info's layout is part of the ABI and has no room for new fields).
-thread_local std::vector<PolarInfo> last_reports;
 
 // A scalar field of the report as text (the lists — histories, phases — are not offered).
 std::string report_field(const PolarInfo& info, std::string_view key) {
@@ -80,101 +63,24 @@ std::string report_field(const PolarInfo& info, std::string_view key) {
   return *text;
 }
 
-void reset(polarkit_info& info) {
-  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-  info.iterations = 0;
-  info.converged = 0;
-  info.ortho_error = nan;
-  info.backward_error = nan;
-  info.nuclear_norm = nan;
-  info.scale = nan;
-  info.lower_bound = nan;
-}
-
-void report(const PolarInfo& result, polarkit_info& info) {
-  info.iterations = static_cast<std::int32_t>(result.iterations);
-  info.converged = result.converged ? 1 : 0;
-  info.ortho_error = result.ortho_error;
-  info.backward_error = result.backward_error;
-  info.nuclear_norm = result.nuclear_norm;
-  info.scale = result.scale;
-  info.lower_bound = result.lower_bound;
-}
-
-// Every argument check of a polar call, before anything is computed: sizes, leading dimensions
-// (in the options' layout), NULL pointers and overlaps between any output and any input or other
-// output.
-template <class S>
-void check_arguments(std::int64_t count, std::int64_t m, std::int64_t n, const S* const* a,
-                     std::int64_t lda, S* const* u, std::int64_t ldu, S* const* h,
-                     std::int64_t ldh, Layout layout) {
-  require_sizes(m, n);
-  require_ld("lda", lda, m, n, layout, sizeof(S));
-  require_ld("ldu", ldu, m, n, layout, sizeof(S));
-  if (h != nullptr) require_ld("ldh", ldh, n, n, layout, sizeof(S));
-  const auto items = static_cast<std::size_t>(count);
-  std::vector<detail::Operand> operands;
-  for (std::size_t i = 0; i < items; ++i) {
-    // An empty problem has no element to read or write: its pointers may be NULL.
-    if (m > 0 && n > 0) {
-      require_pointer(a[i], "a[i]");
-      require_pointer(u[i], "u[i]");
-    }
-    if (h != nullptr && n > 0) require_pointer(h[i], "h[i]");
-    const auto k = static_cast<std::int64_t>(i);
-    operands.push_back(operand("a", count, k, a[i], m, n, lda, layout, sizeof(S), false));
-    operands.push_back(operand("u", count, k, u[i], m, n, ldu, layout, sizeof(S), true));
-    operands.push_back(operand("h", count, k, h != nullptr ? h[i] : nullptr, n, n, ldh, layout,
-                               sizeof(S), true));
-  }
-  detail::require_disjoint("", std::move(operands));
-}
-
 // polarkit_polar_{d,s,bf16} are batches of one: one set of checks and one call for all.
 template <class S>
 void solve(std::int64_t count, std::int64_t m, std::int64_t n, const S* const* a,
            std::int64_t lda, S* const* u, std::int64_t ldu, S* const* h, std::int64_t ldh,
            const polarkit_options* opts, polarkit_info* info) {
-  using T = compute_of_t<S>;
-  if (count < 0) throw Error(ErrorCode::invalid_argument, "count must be non-negative");
-  if (count == 0) return;
-  const Storage storage = opts != nullptr ? opts->storage : Storage{};
-  check_arguments<S>(count, m, n, a, lda, u, ldu, h, ldh, storage.layout);
-
-  const PolarOptions options = working_precision<S>(opts != nullptr ? opts->polar : PolarOptions{});
-  // Before the scratch H below is placed on the options' device: bad options are the same
-  // error whether or not info (which asks for the scratch H) was passed.
-  detail::validate_polar_options<T>(options);
-  Staging<S> staging(storage);
-  std::vector<MatrixView<const T>> A;
-  std::vector<MatrixView<T>> U;
-  std::vector<MatrixView<T>> H;
-  std::vector<Matrix<T>> scratch;
-  const auto items = static_cast<std::size_t>(count);
-  for (std::size_t i = 0; i < items; ++i) {
-    A.push_back(staging.input(a[i], m, n, lda));
-    U.push_back(staging.output(u[i], m, n, ldu, false));
-    if (h != nullptr && options.compute_h) {
-      H.push_back(staging.output(h[i], n, n, ldh, false));
-    } else if (options.compute_h && info != nullptr) {
-      // Only the info's backward error and nuclear norm need H: form it in scratch memory.
-      scratch.push_back(storage.space == MemorySpace::host
-                            ? Matrix<T>(n, n)
-                            : detail::backend_for<T>(storage.space).allocate(n, n));
-      H.push_back(scratch.back().view());
-    }
-  }
-  std::vector<PolarInfo> results = polarkit::polar_batched<T>(A, U, H, options);
-  staging.commit();
-  for (std::size_t i = 0; info != nullptr && i < items; ++i) report(results[i], info[i]);
-  last_reports = std::move(results);
+  const std::vector<ItemShape> items = uniform_items(count, m, n, lda, ldu, ldh);
+  if (items.empty()) return;
+  PolarBatch<S> batch(items, a, u, h, opts, info != nullptr);
+  batch.finish(polarkit::polar_batched<typename PolarBatch<S>::T>(batch.A, batch.U, batch.H,
+                                                                   batch.options),
+               info);
 }
 
 template <class S>
 int polar(const char* function, std::int64_t count, std::int64_t m, std::int64_t n,
           const S* const* a, std::int64_t lda, S* const* u, std::int64_t ldu, S* const* h,
           std::int64_t ldh, const polarkit_options* opts, polarkit_info* info) noexcept {
-  last_reports.clear();
+  last_reports().clear();
   for (std::int64_t i = 0; info != nullptr && i < count; ++i) reset(info[i]);
   return guarded(function, [&] {
     if (count > 0) {
@@ -189,7 +95,7 @@ template <class S>
 int polar(const char* function, std::int64_t m, std::int64_t n, const S* a, std::int64_t lda,
           S* u, std::int64_t ldu, S* h, std::int64_t ldh, const polarkit_options* opts,
           polarkit_info* info) noexcept {
-  last_reports.clear();
+  last_reports().clear();
   if (info != nullptr) reset(*info);
   return guarded(function, [&] {
     if (m > 0 && n > 0) {  // an empty problem's pointers may be NULL
@@ -241,15 +147,15 @@ int polarkit_last_report_get(int64_t item, const char* key, char* value, size_t 
   return guarded("polarkit_last_report_get", [&] {
     require_pointer(key, "key");
     require_pointer(value, "value");
-    using polarkit::c_api::last_reports;
-    if (item < 0 || static_cast<std::uint64_t>(item) >= last_reports.size()) {
+    const std::vector<polarkit::PolarInfo>& reports = polarkit::c_api::last_reports();
+    if (item < 0 || static_cast<std::uint64_t>(item) >= reports.size()) {
       if (size > 0) value[0] = '\0';
       throw polarkit::Error(polarkit::ErrorCode::invalid_argument,
                             "item " + std::to_string(item) + " is not in this thread's last polar call (" +
-                                std::to_string(last_reports.size()) + " reports)");
+                                std::to_string(reports.size()) + " reports)");
     }
     polarkit::c_api::write_value(
-        polarkit::c_api::report_field(last_reports[static_cast<std::size_t>(item)], key), value, size);
+        polarkit::c_api::report_field(reports[static_cast<std::size_t>(item)], key), value, size);
   });
 }
 
