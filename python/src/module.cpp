@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "c_api/common.hpp"
+#include "convert.hpp"
 #include "operands.hpp"
 #include "optimizer.hpp"
 #include "polarkit/condition.hpp"
@@ -22,28 +23,6 @@ namespace py = pybind11;
 
 namespace polarkit::python {
 namespace {
-
-PolarOptions options_from(const std::map<std::string, std::string>& text) {
-  PolarOptions o;
-  for (const auto& [key, value] : text) {
-    if (!c_api::set_polar_option(o, key, value)) invalid("unknown option '" + key + "'");
-  }
-  return o;
-}
-
-py::dict report(const PolarInfo& info) {
-  py::dict d;
-  for_each_field(info, [&](const char* name, const auto& value) {
-    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::vector<PhaseTime>>) {
-      py::list phases;
-      for (const PhaseTime& p : value) phases.append(py::make_tuple(p.name, p.seconds, p.flops, p.calls));
-      d[name] = phases;
-    } else {
-      d[name] = value;
-    }
-  });
-  return d;
-}
 
 template <class T>
 std::vector<PolarInfo> solve(const Exports& a, const Exports& u, const Exports* h,

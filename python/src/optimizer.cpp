@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "c_api/common.hpp"
+#include "convert.hpp"
 #include "operands.hpp"
 #include "polarkit/optim.hpp"
 
@@ -21,18 +22,7 @@ namespace py = pybind11;
 namespace polarkit::python {
 namespace {
 
-using Hyper = std::map<std::string, std::string>;
-
-optim::Config config_from(const std::string& kind, const Hyper& hyper) {
-  optim::Config c = c_api::optimizer_config(kind);
-  for (const auto& [key, value] : hyper) {
-    if (!c_api::set_optimizer_option(c, key, value)) {
-      invalid("unknown optimizer hyper-parameter '" + key + "' (keys: " +
-              c_api::key_list(c_api::optimizer_option_keys) + ")");
-    }
-  }
-  return c;
-}
+using Hyper = Text;
 
 // Every hyper-parameter of the Config that `hyper` makes, as canonical text: the front ends
 // check a group's hyper-parameters with it before the first parameter of a step is touched.
@@ -86,13 +76,7 @@ py::list step_entry(const std::string& kind, const Hyper& hyper, const py::handl
       w.first().dtype() == Dtype::f32 ? steps<float>(config, w, g, state)
                                       : steps<double>(config, w, g, state);
   py::list out;
-  for (const optim::StepReport& r : reports) {
-    py::dict d;
-    d["nu"] = r.nu;
-    d["scale"] = r.scale;
-    d["update_norm"] = r.update_norm;
-    out.append(d);
-  }
+  for (const optim::StepReport& r : reports) out.append(step_report(r));
   return out;
 }
 
