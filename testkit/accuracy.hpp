@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -58,6 +59,20 @@ double asymmetry(MatrixView<const T> H);
 /// Eigenvalues of the symmetric part of a small square matrix, ascending (cyclic Jacobi).
 template <class T>
 std::vector<double> symmetric_eigenvalues(MatrixView<const T> S);
+
+/// Whether X and Y are equal bit for bit: the same shape, and every element the same bytes (a
+/// NaN equals the same NaN; −0 and +0 differ), whatever the layouts. For results that must be
+/// identical, not close (a batch against single calls, many ranks against one process).
+template <class T>
+bool identical(MatrixView<const T> X, MatrixView<const T> Y) {
+  if (X.rows() != Y.rows() || X.cols() != Y.cols()) return false;
+  for (index_t j = 0; j < X.cols(); ++j) {
+    for (index_t i = 0; i < X.rows(); ++i) {
+      if (std::memcmp(&X(i, j), &Y(i, j), sizeof(T)) != 0) return false;
+    }
+  }
+  return true;
+}
 
 /// A column-major host copy of a host view (Matrix is move-only), by plain loops.
 template <class T>

@@ -2,12 +2,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/api/checks.hpp"
+#include "optim/checks.hpp"
 #include "optim/kernels.hpp"
 #include "polarkit/optim.hpp"
 #include "polarkit/polar.hpp"
@@ -65,7 +68,7 @@ void validate_operands(const Config& c, MatrixView<T> W, MatrixView<const T> G, 
 // The overlap rule of the entry points, for a step: parameters and momentum states are written,
 // gradients only read (two gradients may share memory). Items are named by index in a batch.
 template <class T, class State>
-void require_disjoint(const char* who, std::span<const MatrixView<T>> W,
+void require_disjoint(std::string_view who, std::span<const MatrixView<T>> W,
                       std::span<const MatrixView<const T>> G, State state) {
   std::vector<polarkit::detail::Operand> operands;
   for (std::size_t i = 0; i < W.size(); ++i) {
@@ -245,33 +248,70 @@ StepReport step(const Config& config, MatrixView<T> W, MatrixView<const std::typ
   return checked_steps<T>(config, std::span(&W, 1), std::span(&G, 1), std::span(&M, 1))[0];
 }
 
+namespace detail {
+
 template <class T>
-std::vector<StepReport> step_batched(const Config& config, std::span<const MatrixView<T>> W,
-                                     std::span<const MatrixView<const T>> G,
-                                     std::span<const MatrixView<T>> M) {
+void validate_step_batch(std::string_view who, bool one_shape, const Config& config,
+                         std::span<const MatrixView<T>> W, std::span<const MatrixView<const T>> G,
+                         std::span<const MatrixView<T>> M,
+                         const std::function<bool(std::size_t)>& holds_state) {
   validate(config);
+  const std::string prefix = std::string(who) + ": ";
   const std::size_t count = W.size();
   if (G.size() != count) {
-    invalid("step_batched: " + std::to_string(G.size()) + " gradients for " +
-            std::to_string(count) + " parameters");
+    invalid(prefix + std::to_string(G.size()) + " gradients for " + std::to_string(count) +
+            " parameters");
   }
   if (!M.empty() && M.size() != count) {
-    invalid("step_batched: " + std::to_string(M.size()) + " momentum states for " +
-            std::to_string(count) + " parameters (pass none only with momentum = 0)");
+    invalid(prefix + std::to_string(M.size()) + " momentum states for " + std::to_string(count) +
+            " parameters (pass none only with momentum = 0)");
   }
-  const auto state = [&](std::size_t i) { return M.empty() ? MatrixView<T>() : M[i]; };
-
-  // Every check before the first update: a rejected batch leaves all parameters untouched.
+  const auto held = [&](std::size_t i) { return !holds_state || holds_state(i); };
+  // A state held elsewhere is an empty view here: the rules below then leave it out.
+  const auto state = [&](std::size_t i) {
+    return M.empty() || !held(i) ? MatrixView<T>() : M[i];
+  };
   for (std::size_t i = 0; i < count; ++i) {
-    if (W[i].rows() != W[0].rows() || W[i].cols() != W[0].cols() || W[i].space() != W[0].space()) {
-      invalid("step_batched: W[" + std::to_string(i) + "] is " +
+    if (one_shape &&
+        (W[i].rows() != W[0].rows() || W[i].cols() != W[0].cols() || W[i].space() != W[0].space())) {
+      invalid(prefix + "W[" + std::to_string(i) + "] is " +
               polarkit::detail::shape(W[i].rows(), W[i].cols()) + ", W[0] is " +
               polarkit::detail::shape(W[0].rows(), W[0].cols()) +
               "; a batch holds parameters of one shape and memory space");
     }
-    validate_operands(config, W[i], G[i], state(i));
+    try {
+      if (held(i)) {
+        validate_operands(config, W[i], G[i], state(i));
+      } else {
+        polarkit::detail::require_same_shape("step", W[i], "W", G[i], "G");
+      }
+    } catch (const Error& e) {
+      if (one_shape) throw;  // step_batched's batch: the operands' words as step() says them
+      throw Error(e.code(), prefix + "item " + std::to_string(i) + ": " + e.what());
+    }
   }
-  require_disjoint("step_batched", W, G, state);
+  require_disjoint(who, W, G, state);
+}
+
+#define POLARKIT_INSTANTIATE(T)                                                              \
+  template void validate_step_batch<T>(std::string_view, bool, const Config&,                \
+                                       std::span<const MatrixView<T>>,                       \
+                                       std::span<const MatrixView<const T>>,                 \
+                                       std::span<const MatrixView<T>>,                       \
+                                       const std::function<bool(std::size_t)>&);
+POLARKIT_INSTANTIATE(float)
+POLARKIT_INSTANTIATE(double)
+#undef POLARKIT_INSTANTIATE
+
+}  // namespace detail
+
+template <class T>
+std::vector<StepReport> step_batched(const Config& config, std::span<const MatrixView<T>> W,
+                                     std::span<const MatrixView<const T>> G,
+                                     std::span<const MatrixView<T>> M) {
+  // Every check before the first update: a rejected batch leaves all parameters untouched.
+  detail::validate_step_batch<T>("step_batched", true, config, W, G, M);
+  const std::size_t count = W.size();
   for (std::size_t i = 0; i < count; ++i) {
     if (!polarkit::detail::backend_for<T>(G[i].space()).all_finite(G[i])) {
       throw Error(ErrorCode::non_finite_input,

@@ -22,16 +22,7 @@
 namespace polarkit {
 namespace {
 
-template <class T>
-bool identical(MatrixView<const T> X, MatrixView<const T> Y) {
-  if (X.rows() != Y.rows() || X.cols() != Y.cols()) return false;
-  for (index_t j = 0; j < X.cols(); ++j) {
-    for (index_t i = 0; i < X.rows(); ++i) {
-      if (std::memcmp(&X(i, j), &Y(i, j), sizeof(T)) != 0) return false;
-    }
-  }
-  return true;
-}
+using testkit::identical;
 
 // Both NaN (not computed) or equal.
 bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }

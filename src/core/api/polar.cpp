@@ -13,6 +13,7 @@
 #include <span>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -358,6 +359,60 @@ void validate_polar_options(const PolarOptions& o) {
 template void validate_polar_options<float>(const PolarOptions&);
 template void validate_polar_options<double>(const PolarOptions&);
 
+template <class T>
+void validate_polar_batch(std::string_view who, bool one_shape,
+                          std::span<const MatrixView<const T>> A, std::span<const MatrixView<T>> U,
+                          std::span<const MatrixView<T>> H, const PolarOptions& options) {
+  const std::size_t count = A.size();
+  const std::string prefix = std::string(who) + ": ";
+  if (U.size() != count || (!H.empty() && H.size() != count)) {
+    invalid(prefix + std::to_string(count) + " matrices A, " + std::to_string(U.size()) +
+            " U and " + std::to_string(H.size()) + " H (H may be empty)");
+  }
+  if (count == 0) return;
+  // A batch of one of polar_batched is polar()'s call, and speaks as polar() does.
+  const bool as_polar = one_shape && count == 1;
+  const auto none = MatrixView<T>();
+  const auto h_of = [&](std::size_t i) { return H.empty() ? none : H[i]; };
+  for (std::size_t i = 0; i < count; ++i) {
+    if (one_shape && (A[i].rows() != A[0].rows() || A[i].cols() != A[0].cols() ||
+                      A[i].space() != A[0].space())) {
+      invalid(prefix + "A[" + std::to_string(i) + "] is " + shape(A[i].rows(), A[i].cols()) +
+              ", A[0] is " + shape(A[0].rows(), A[0].cols()) +
+              "; a batch holds matrices of one shape and memory space");
+    }
+    try {
+      validate_operands(A[i], U[i], h_of(i));
+    } catch (const Error& e) {
+      if (as_polar) throw;
+      throw Error(e.code(), prefix + "item " + std::to_string(i) + ": " + e.what());
+    }
+  }
+  {
+    // U and H are written: neither may share memory with any A or with another output.
+    const auto named = [&](const char* name, std::size_t i) {
+      return as_polar ? std::string(name) : std::string(name) + "[" + std::to_string(i) + "]";
+    };
+    std::vector<Operand> operands;
+    for (std::size_t i = 0; i < count; ++i) {
+      operands.push_back({extent(A[i]), false, named("A", i)});
+      operands.push_back({extent(U[i]), true, named("U", i)});
+      operands.push_back({extent(h_of(i)), true, named("H", i)});
+    }
+    require_disjoint(as_polar ? "polar" : who, std::move(operands));
+  }
+  validate_polar_options<T>(options);
+}
+
+#define POLARKIT_INSTANTIATE(T)                                                           \
+  template void validate_polar_batch<T>(std::string_view, bool,                           \
+                                        std::span<const MatrixView<const T>>,             \
+                                        std::span<const MatrixView<T>>,                   \
+                                        std::span<const MatrixView<T>>, const PolarOptions&);
+POLARKIT_INSTANTIATE(float)
+POLARKIT_INSTANTIATE(double)
+#undef POLARKIT_INSTANTIATE
+
 }  // namespace detail
 
 template <class T>
@@ -365,43 +420,11 @@ std::vector<PolarInfo> polar_batched(std::span<const MatrixView<const T>> A,
                                      std::span<const MatrixView<T>> U,
                                      std::span<const MatrixView<T>> H,
                                      const PolarOptions& options) {
+  detail::validate_polar_batch<T>("polar_batched", true, A, U, H, options);
   const std::size_t count = A.size();
-  if (U.size() != count || (!H.empty() && H.size() != count)) {
-    invalid("polar_batched: " + std::to_string(count) + " matrices A, " +
-            std::to_string(U.size()) + " U and " + std::to_string(H.size()) +
-            " H (H may be empty)");
-  }
   if (count == 0) return {};
   const auto none = MatrixView<T>();
   const auto h_of = [&](std::size_t i) { return H.empty() ? none : H[i]; };
-  for (std::size_t i = 0; i < count; ++i) {
-    if (A[i].rows() != A[0].rows() || A[i].cols() != A[0].cols() ||
-        A[i].space() != A[0].space()) {
-      invalid("polar_batched: A[" + std::to_string(i) + "] is " + shape(A[i].rows(), A[i].cols()) +
-              ", A[0] is " + shape(A[0].rows(), A[0].cols()) +
-              "; a batch holds matrices of one shape and memory space");
-    }
-    try {
-      validate_operands(A[i], U[i], h_of(i));
-    } catch (const Error& e) {
-      if (count == 1) throw;
-      throw Error(e.code(), "polar_batched: item " + std::to_string(i) + ": " + e.what());
-    }
-  }
-  {
-    // U and H are written: neither may share memory with any A or with another output.
-    const auto named = [&](const char* name, std::size_t i) {
-      return count == 1 ? std::string(name) : std::string(name) + "[" + std::to_string(i) + "]";
-    };
-    std::vector<detail::Operand> operands;
-    for (std::size_t i = 0; i < count; ++i) {
-      operands.push_back({detail::extent(A[i]), false, named("A", i)});
-      operands.push_back({detail::extent(U[i]), true, named("U", i)});
-      operands.push_back({detail::extent(h_of(i)), true, named("H", i)});
-    }
-    detail::require_disjoint(count == 1 ? "polar" : "polar_batched", std::move(operands));
-  }
-  detail::validate_polar_options<T>(options);
   Backend<T>& be = detail::backend_for<T>(A[0].space());
   for (std::size_t i = 0; i < count; ++i) {
     if (!be.all_finite(A[i])) {

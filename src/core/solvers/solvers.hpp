@@ -4,6 +4,7 @@
 #pragma once
 
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "core/linalg/orthogonality.hpp"
@@ -116,5 +117,15 @@ void settle_rank(Ops<T>& ops, MatrixView<const T> A, Matrix<T>& X, const PolarOp
 /// option); the C ABI runs them before it allocates anything the options place.
 template <class T>
 void validate_polar_options(const PolarOptions& options);
+
+/// polar_batched's checks before any work: the counts of U and H, each item's operands (U of
+/// A's shape, H n × n or empty, one memory space), the overlap rule across the whole batch, and
+/// the options (Error(invalid_argument), messages prefixed by `who`). one_shape: every A must
+/// have A[0]'s shape and memory space (polarkit::polar_batched; mpi::polar_batched mixes shapes),
+/// and a batch of one then speaks as polar() does. An empty batch is accepted as it is.
+template <class T>
+void validate_polar_batch(std::string_view who, bool one_shape,
+                          std::span<const MatrixView<const T>> A, std::span<const MatrixView<T>> U,
+                          std::span<const MatrixView<T>> H, const PolarOptions& options);
 
 }  // namespace polarkit::detail
