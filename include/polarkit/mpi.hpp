@@ -116,6 +116,11 @@ struct Distribution {
   bool shard_state = false;
 };
 
+/// The cost step_batched assigns by: the polar oracle's estimated_cost for Muon, PolarGrad and
+/// the Spectral LMO, rows·cols for the element-wise LMOs (ColNorm, RowNorm, Sign). Only
+/// config.kind and config.oracle enter, so the owners do not move with the learning rate.
+double estimated_cost(const polarkit::optim::Config& config, index_t rows, index_t cols);
+
 /// The assignment step_batched makes of W over comm's ranks: the polar oracle's estimated_cost
 /// for Muon, PolarGrad and the Spectral LMO, rows·cols for the element-wise LMOs (ColNorm,
 /// RowNorm, Sign). Local: no communication.

@@ -2,6 +2,7 @@
 
 #include <pybind11/stl.h>
 
+#include <exception>
 #include <type_traits>
 #include <vector>
 
@@ -43,6 +44,18 @@ py::dict report(const PolarInfo& info) {
     }
   });
   return d;
+}
+
+void register_error_translator() {
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const polarkit::Error& e) {
+      const py::object cls =
+          py::module_::import("polarkit._errors").attr("error_class")(static_cast<int>(e.code()));
+      PyErr_SetString(cls.ptr(), e.what());
+    }
+  });
 }
 
 py::dict step_report(const optim::StepReport& r) {

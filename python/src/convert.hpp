@@ -25,6 +25,10 @@ optim::Config config_from(const std::string& kind, const Text& hyper);
 /// Every field of a report (for_each_field); phases as (name, seconds, flops, calls) tuples.
 pybind11::dict report(const PolarInfo& info);
 
+/// Makes polarkit::Error raise the package's exception of its code (polarkit/_errors.py) in
+/// this extension module.
+void register_error_translator();
+
 /// What a step reports to Python: nu, scale, update_norm.
 pybind11::dict step_report(const optim::StepReport& r);
 

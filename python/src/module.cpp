@@ -78,16 +78,7 @@ py::tuple condition_entry(const py::handle& a_obj) {
 
 PYBIND11_MODULE(_polarkit, m) {
   m.doc() = "polarkit's compiled core; use the polarkit package";
-  // polarkit::Error becomes the package's exception of its code (polarkit/_errors.py).
-  py::register_exception_translator([](std::exception_ptr p) {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const polarkit::Error& e) {
-      const py::object cls =
-          py::module_::import("polarkit._errors").attr("error_class")(static_cast<int>(e.code()));
-      PyErr_SetString(cls.ptr(), e.what());
-    }
-  });
+  polarkit::python::register_error_translator();
   m.def("polar", &polarkit::python::polar_entry, py::arg("a"), py::arg("u"), py::arg("h"),
         py::arg("options"));
   m.def("estimate_condition", &polarkit::python::condition_entry, py::arg("a"));

@@ -85,16 +85,19 @@ Assignment assign(MPI_Comm comm, std::span<const MatrixView<const T>> A,
 
 namespace optim {
 
-template <class T>
-Assignment assign(MPI_Comm comm, const polarkit::optim::Config& config,
-                  std::span<const MatrixView<T>> W) {
+double estimated_cost(const polarkit::optim::Config& config, index_t rows, index_t cols) {
   using polarkit::optim::Kind;
   // Only kind and oracle enter: the owner of a sharded state must not move with the lr.
   const bool polar = config.kind == Kind::muon || config.kind == Kind::polargrad ||
                      config.kind == Kind::spectral;
-  return assign_by(comm, W, [&](index_t m, index_t n) {
-    return polar ? estimated_cost(m, n, config.oracle) : static_cast<double>(m) * static_cast<double>(n);
-  });
+  return polar ? mpi::estimated_cost(rows, cols, config.oracle)
+               : static_cast<double>(rows) * static_cast<double>(cols);
+}
+
+template <class T>
+Assignment assign(MPI_Comm comm, const polarkit::optim::Config& config,
+                  std::span<const MatrixView<T>> W) {
+  return assign_by(comm, W, [&](index_t m, index_t n) { return estimated_cost(config, m, n); });
 }
 
 }  // namespace optim

@@ -1,0 +1,188 @@
+/* The C ABI of libpolarkit_mpi, compiled as C99 and run under mpiexec: every entry point against
+ * the single-process C ABI (bit for bit), the sharded optimizer state, and a failure on one rank
+ * returned by every rank. Prints "ok" lines on rank 0; exits non-zero on every rank when any
+ * check failed on any rank. */
+#include <math.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "polarkit/polarkit_mpi.h"
+
+static int failures = 0;
+
+#define CHECK(cond, ...)                                  \
+  do {                                                    \
+    if (!(cond)) {                                        \
+      int r_;                                             \
+      MPI_Comm_rank(MPI_COMM_WORLD, &r_);                 \
+      fprintf(stderr, "rank %d: %s:%d: ", r_, __FILE__, __LINE__); \
+      fprintf(stderr, __VA_ARGS__);                       \
+      fprintf(stderr, "\n");                              \
+      ++failures;                                         \
+    }                                                     \
+  } while (0)
+
+enum { COUNT = 5 };
+static const int64_t M[COUNT] = {40, 24, 40, 16, 33};
+static const int64_t N[COUNT] = {24, 40, 24, 16, 7};
+
+/* The same pseudo-random matrix on every rank (a linear congruential generator: no library). */
+static void fill(double* x, int64_t size, unsigned seed) {
+  unsigned long s = 2654435761UL * (seed + 1);
+  for (int64_t k = 0; k < size; ++k) {
+    s = s * 6364136223846793005UL + 1442695040888963407UL;
+    x[k] = (double)((s >> 11) & 0xFFFFF) / (double)0xFFFFF - 0.5;
+  }
+}
+
+static void test_polar(polarkit_options* opts) {
+  double* a[COUNT];
+  double* u[COUNT];
+  double* h[COUNT];
+  double* u_ref[COUNT];
+  double* h_ref[COUNT];
+  polarkit_info info[COUNT];
+  for (int i = 0; i < COUNT; ++i) {
+    a[i] = malloc(sizeof(double) * M[i] * N[i]);
+    u[i] = calloc((size_t)(M[i] * N[i]), sizeof(double));
+    h[i] = calloc((size_t)(N[i] * N[i]), sizeof(double));
+    u_ref[i] = calloc((size_t)(M[i] * N[i]), sizeof(double));
+    h_ref[i] = calloc((size_t)(N[i] * N[i]), sizeof(double));
+    fill(a[i], M[i] * N[i], (unsigned)i);
+  }
+  const int status = polarkit_mpi_polar_batched_d(MPI_Comm_c2f(MPI_COMM_WORLD), COUNT, M, N,
+                                                  (const double* const*)a, M, u, M, h, N, opts,
+                                                  info);
+  CHECK(status == POLARKIT_SUCCESS, "polar_batched_d: %d %s", status, polarkit_last_error());
+  /* The full report of every item, on every rank (before the reference calls replace it). */
+  char value[64];
+  CHECK(polarkit_last_report_get(COUNT - 1, "method_used", value, sizeof value) == 0,
+        "last_report_get: %s", polarkit_last_error());
+  for (int i = 0; i < COUNT; ++i) {
+    polarkit_info ref;
+    CHECK(polarkit_polar_d(M[i], N[i], a[i], M[i], u_ref[i], M[i], h_ref[i], N[i], opts, &ref) == 0,
+          "polar_d: %s", polarkit_last_error());
+    CHECK(memcmp(u[i], u_ref[i], sizeof(double) * M[i] * N[i]) == 0, "U[%d] differs", i);
+    CHECK(memcmp(h[i], h_ref[i], sizeof(double) * N[i] * N[i]) == 0, "H[%d] differs", i);
+    CHECK(info[i].iterations == ref.iterations && info[i].ortho_error == ref.ortho_error,
+          "info[%d] differs", i);
+  }
+  for (int i = 0; i < COUNT; ++i) {
+    free(a[i]);
+    free(u[i]);
+    free(h[i]);
+    free(u_ref[i]);
+    free(h_ref[i]);
+  }
+}
+
+static void test_step(int shard) {
+  int rank = 0;
+  int ranks = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  polarkit_optimizer* opt = polarkit_optimizer_new("muon");
+  CHECK(opt != NULL, "optimizer_new");
+  int owner[COUNT];
+  CHECK(polarkit_mpi_optimizer_owner(opt, ranks, COUNT, M, N, owner) == 0, "owner: %s",
+        polarkit_last_error());
+  float* w[COUNT];
+  float* g[COUNT];
+  float* mom[COUNT];
+  float* w_ref[COUNT];
+  float* m_ref[COUNT];
+  double nu[COUNT];
+  for (int i = 0; i < COUNT; ++i) {
+    const size_t size = (size_t)(M[i] * N[i]);
+    double* x = malloc(sizeof(double) * size);
+    w[i] = malloc(sizeof(float) * size);
+    g[i] = malloc(sizeof(float) * size);
+    w_ref[i] = malloc(sizeof(float) * size);
+    m_ref[i] = calloc(size, sizeof(float));
+    fill(x, (int64_t)size, 100u + (unsigned)i);
+    for (size_t k = 0; k < size; ++k) w[i][k] = w_ref[i][k] = (float)x[k];
+    fill(x, (int64_t)size, 200u + (unsigned)i);
+    for (size_t k = 0; k < size; ++k) g[i][k] = (float)x[k];
+    /* Sharded: only the owner holds the state. */
+    mom[i] = (!shard || owner[i] == rank) ? calloc(size, sizeof(float)) : NULL;
+    free(x);
+  }
+  const int status = polarkit_mpi_optimizer_step_batched_s(
+      MPI_Comm_c2f(MPI_COMM_WORLD), opt, COUNT, M, N, w, M, (const float* const*)g, M, mom, M,
+      shard, nu);
+  CHECK(status == POLARKIT_SUCCESS, "step_batched_s: %d %s", status, polarkit_last_error());
+  for (int i = 0; i < COUNT; ++i) {
+    const size_t size = (size_t)(M[i] * N[i]);
+    CHECK(polarkit_optimizer_step_s(opt, M[i], N[i], w_ref[i], M[i], g[i], M[i], m_ref[i], M[i],
+                                    NULL) == 0,
+          "step_s: %s", polarkit_last_error());
+    CHECK(memcmp(w[i], w_ref[i], sizeof(float) * size) == 0, "W[%d] differs (shard %d)", i,
+          shard);
+    if (mom[i] != NULL) {
+      CHECK(memcmp(mom[i], m_ref[i], sizeof(float) * size) == 0, "M[%d] differs (shard %d)", i,
+            shard);
+    }
+    CHECK(nu[i] == 1.0, "nu[%d] = %g", i, nu[i]);
+    free(w[i]);
+    free(g[i]);
+    free(mom[i]);
+    free(w_ref[i]);
+    free(m_ref[i]);
+  }
+  polarkit_optimizer_free(opt);
+}
+
+/* One rank passes a NULL output: every rank fails with the same status and message. */
+static void test_error_on_one_rank(polarkit_options* opts) {
+  int rank = 0;
+  int ranks = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  double a[16 * 8];
+  double u[16 * 8];
+  fill(a, 16 * 8, 7u);
+  const double* ap[1] = {a};
+  double* up[1] = {rank == ranks - 1 ? NULL : u};
+  const int64_t m[1] = {16};
+  const int64_t n[1] = {8};
+  const int status = polarkit_mpi_polar_batched_d(MPI_Comm_c2f(MPI_COMM_WORLD), 1, m, n, ap, m,
+                                                  up, m, NULL, NULL, opts, NULL);
+  CHECK(status == POLARKIT_ERROR_INVALID_ARGUMENT, "status %d", status);
+  CHECK(strstr(polarkit_last_error(), "u[i]") != NULL || strstr(polarkit_last_error(), "u") != NULL,
+        "message: %s", polarkit_last_error());
+  /* Lists that differ across ranks (another shape on the last rank). */
+  const int64_t m2[1] = {rank == ranks - 1 && ranks > 1 ? 15 : 16};
+  double* up2[1] = {u};
+  const int status2 = polarkit_mpi_polar_batched_d(MPI_Comm_c2f(MPI_COMM_WORLD), 1, m2, n, ap,
+                                                   m, up2, m, NULL, NULL, opts, NULL);
+  if (ranks > 1) {
+    CHECK(status2 == POLARKIT_ERROR_INVALID_ARGUMENT, "status %d", status2);
+    CHECK(strstr(polarkit_last_error(), "differ across ranks") != NULL, "message: %s",
+          polarkit_last_error());
+  } else {
+    CHECK(status2 == POLARKIT_SUCCESS, "status %d: %s", status2, polarkit_last_error());
+  }
+}
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  polarkit_options* opts = polarkit_options_new();
+  CHECK(polarkit_options_set(opts, "method", "qdwh") == 0, "set method");
+  test_polar(opts);
+  CHECK(polarkit_options_set(opts, "method", "muon") == 0, "set method");
+  CHECK(polarkit_options_set(opts, "compute_h", "false") == 0, "set compute_h");
+  test_polar(opts);
+  test_step(0);
+  test_step(1);
+  test_error_on_one_rank(opts);
+  polarkit_options_free(opts);
+  int any = 0;
+  MPI_Allreduce(&failures, &any, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+  if (rank == 0) printf(any == 0 ? "ok: C ABI of polarkit_mpi\n" : "FAILED: %d checks\n", any);
+  MPI_Finalize();
+  return any == 0 ? 0 : 1;
+}
