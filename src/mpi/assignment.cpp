@@ -93,7 +93,8 @@ Assignment assign(MPI_Comm comm, const polarkit::optim::Config& config,
   const bool polar = config.kind == Kind::muon || config.kind == Kind::polargrad ||
                      config.kind == Kind::spectral;
   return assign_by(comm, W, [&](index_t m, index_t n) {
-    return polar ? estimated_cost(m, n, config.oracle) : static_cast<double>(m) * static_cast<double>(n);
+    return polar ? estimated_cost(m, n, config.oracle)
+                 : static_cast<double>(m) * static_cast<double>(n);
   });
 }
 
