@@ -13,9 +13,10 @@
 //  - the all-gather alone (packing, MPI_Allgatherv, unpacking of W and M, as the replicated step
 //    does it) and the bytes each rank sends and receives in it;
 //  - whether the distributed W and M are bit for bit those of the single process.
-// Times: the best of the repetitions and every one of them, each between two barriers; W and M are restored before
-// each (untimed). The calls keep their gathered buffer (mpi::release_buffers), so the first
-// repetition also pages it in. Run with one BLAS thread per rank and no more ranks than cores.
+// Times: the best of the repetitions and every one of them, each between two barriers; W and M
+// are restored before each (untimed). The calls keep their gathered buffer
+// (mpi::release_buffers), so the first repetition also pages it in. Run with one BLAS thread per
+// rank and no more ranks than cores.
 #include <mpi.h>
 
 #include <algorithm>
@@ -225,12 +226,14 @@ int main(int argc, char** argv) {
   });
 
   if (rank == 0) {
-    std::printf("ranks %d, mpi::optim::step_batched, replicated state: %s, %.2fx the single process\n",
-                ranks, replicated.text().c_str(), single.best() / replicated.best());
+    std::printf(
+        "ranks %d, mpi::optim::step_batched, replicated state: %s, %.2fx the single process\n",
+        ranks, replicated.text().c_str(), single.best() / replicated.best());
     std::printf("ranks %d, mpi::optim::step_batched, sharded state: %s, %.2fx\n", ranks,
                 sharded.text().c_str(), single.best() / sharded.best());
-    std::printf("ranks %d, the all-gather alone (W and M): %s; rank 0 sent %.1f MB, received %.1f MB\n",
-                ranks, gather.text().c_str(), static_cast<double>(moved.sent) * 1e-6,
+    std::printf(
+        "ranks %d, the all-gather alone (W and M): %s; rank 0 sent %.1f MB, received %.1f MB\n",
+        ranks, gather.text().c_str(), static_cast<double>(moved.sent) * 1e-6,
                 static_cast<double>(moved.received) * 1e-6);
     std::printf("distributed W and M bit for bit those of the single process: %s\n",
                 same ? "yes" : "NO");

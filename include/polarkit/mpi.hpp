@@ -83,9 +83,9 @@ Assignment assign(MPI_Comm comm, std::span<const MatrixView<const T>> A,
 /// Throws, on every rank alike: Error(invalid_argument) "mpi::polar_batched: the matrix lists
 /// differ across ranks (...)" when the lists or options differ, before any work; the argument
 /// errors of polar_batched (invalid_argument, naming the item) and Error(non_finite_input) for a
-/// NaN or Inf in any A[i] (in its owner's copy), before any output is written; a failure of a solve (backend_failure,
-/// out_of_memory), after which outputs of other matrices may have been written. The message is
-/// that of the lowest rank that failed.
+/// NaN or Inf in any A[i] (in its owner's copy), before any output is written; a failure of a
+/// solve (backend_failure, out_of_memory), after which outputs of other matrices may have been
+/// written. The message is that of the lowest rank that failed.
 template <class T>
 std::vector<PolarInfo> polar_batched(MPI_Comm comm, std::span<const MatrixView<const T>> A,
                                      std::span<const MatrixView<T>> U,

@@ -36,9 +36,9 @@ void check(int rc, std::string_view what) {
   char text[MPI_MAX_ERROR_STRING];
   int length = 0;
   if (MPI_Error_string(rc, text, &length) != MPI_SUCCESS) length = 0;
-  throw Error(ErrorCode::backend_failure, std::string(what) + " failed: " +
-                                              (length > 0 ? std::string(text, static_cast<std::size_t>(length))
-                                                          : "MPI error " + std::to_string(rc)));
+  const std::string why = length > 0 ? std::string(text, static_cast<std::size_t>(length))
+                                     : "MPI error " + std::to_string(rc);
+  throw Error(ErrorCode::backend_failure, std::string(what) + " failed: " + why);
 }
 
 }  // namespace polarkit::mpi::detail

@@ -231,7 +231,7 @@ void allgather_in_place(MPI_Comm comm, std::byte* buffer, const GatherLayout& la
   check(rc, "MPI_Allgatherv");
 }
 
-// --- the exchange of a call -----------------------------------------------------------------------
+// --- the exchange of a call ----------------------------------------------------------------------
 namespace {
 
 // The gathered buffer, kept from call to call (per thread) and grown when a call needs more:
@@ -333,7 +333,8 @@ Moved exchange(MPI_Comm comm, const Assignment& assignment,
         at += static_cast<std::size_t>(X.rows() * X.cols()) * sizeof(T);
       }
     }
-    std::span<const std::byte> rest(at, buffer + layout.offset[q] + static_cast<std::size_t>(sizes[q]));
+    const std::byte* end = buffer + layout.offset[q] + static_cast<std::size_t>(sizes[q]);
+    std::span<const std::byte> rest(at, end);
     for (const std::size_t i : owned[q]) read(rest, reports[i]);
   }
   return moved;

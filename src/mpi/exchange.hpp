@@ -67,7 +67,7 @@ GatherLayout gather_layout(std::span<const std::int64_t> sizes, std::int64_t lim
 /// long); afterwards every segment is. Collective.
 void allgather_in_place(MPI_Comm comm, std::byte* buffer, const GatherLayout& layout);
 
-// --- the exchange of a call -----------------------------------------------------------------------
+// --- the exchange of a call ----------------------------------------------------------------------
 
 /// The matrices of one list item that every rank receives from its owner (empty views: none).
 template <class T>
@@ -81,8 +81,9 @@ struct Moved {
 
 /// After the solve: reports[i] of the items this rank owns are filled in, their outputs written.
 /// Agrees on `solved` (the solve's failure on any rank is thrown on every rank, as is a failure
-/// to allocate the gathered buffer, kept for the next call), then one MPI_Allgatherv: afterwards every item's outputs and
-/// reports[i] hold the owner's. limit: as gather_layout's (the tests lower it). Collective.
+/// to allocate the gathered buffer, which is kept for the next call), then one MPI_Allgatherv:
+/// afterwards every item's outputs and reports[i] hold the owner's. limit: as gather_layout's
+/// (the tests lower it). Collective.
 template <class T, class Report>
 Moved exchange(MPI_Comm comm, const Assignment& assignment,
                const std::function<Outputs<T>(std::size_t)>& outputs, std::vector<Report>& reports,

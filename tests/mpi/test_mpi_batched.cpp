@@ -15,7 +15,6 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
-#include <memory>
 #include <functional>
 #include <optional>
 #include <span>
@@ -36,7 +35,7 @@
 namespace polarkit {
 namespace {
 
-// ---- the world -----------------------------------------------------------------------------------
+// ---- the world ----------------------------------------------------------------------------------
 
 int rank() {
   int r = 0;
@@ -71,7 +70,7 @@ bool same_on_every_rank(const std::string& s) {
   return least[0] == ~least[1];
 }
 
-// ---- matrices and their comparison ---------------------------------------------------------------
+// ---- matrices and their comparison --------------------------------------------------------------
 
 using testkit::identical;
 
@@ -96,9 +95,10 @@ struct Buffer {
   MatrixView<T> view;
 
   Buffer(index_t m, index_t n, int layout) {
-    const index_t ld = layout == 1 ? std::max<index_t>(1, n) : std::max<index_t>(1, m) + (layout == 2 ? 3 : 0);
-    data.assign(static_cast<std::size_t>(ld * std::max<index_t>(1, layout == 1 ? m : n)), sentinel<T>);
-    view = MatrixView<T>(data.data(), m, n, ld, layout == 1 ? Layout::row_major : Layout::col_major);
+    const bool rows = layout == 1;  // row-major: lines are rows
+    const index_t ld = std::max<index_t>(1, rows ? n : m) + (layout == 2 ? 3 : 0);
+    data.assign(static_cast<std::size_t>(ld * std::max<index_t>(1, rows ? m : n)), sentinel<T>);
+    view = MatrixView<T>(data.data(), m, n, ld, rows ? Layout::row_major : Layout::col_major);
   }
 };
 
@@ -141,7 +141,7 @@ std::vector<Matrix<T>> matrices(const std::vector<Shape>& shapes, std::uint64_t 
   return A;
 }
 
-// ---- reports, field by field ---------------------------------------------------------------------
+// ---- reports, field by field --------------------------------------------------------------------
 
 std::string exact(double x) {
   char text[64];
@@ -192,7 +192,7 @@ void expect_same_step_report(const optim::StepReport& got, const optim::StepRepo
   expect_same_report(got.oracle, want.oracle, item);
 }
 
-// ---- the reference: one process --------------------------------------------------------------------
+// ---- the reference: one process -----------------------------------------------------------------
 
 // Calls f(group) for the items of each shape (list indices, list order), as one process would
 // batch them.
@@ -231,7 +231,7 @@ std::vector<PolarInfo> reference(std::span<const MatrixView<const T>> A,
   return infos;
 }
 
-// ---- the assignment ----------------------------------------------------------------------------------
+// ---- the assignment -----------------------------------------------------------------------------
 
 TEST(Assignment, LongestFirstOntoTheLeastLoadedRank) {
   // By cost: 1 (5), 3 (5), 2 (3), 0 (2), 4 (1). 1 → rank 0; 3 → rank 1; 2 → rank 0 (loads 5
@@ -318,7 +318,7 @@ TEST(Assignment, RejectsBadArguments) {
   EXPECT_THROW(mpi::assign(std::vector<double>{std::nan("")}, 2), Error);
 }
 
-// ---- the exchange's pieces ---------------------------------------------------------------------------
+// ---- the exchange's pieces ----------------------------------------------------------------------
 
 TEST(Exchange, ReportsCarryEveryField) {
   EXPECT_EQ(mpi::detail::serialised_fields(), for_each_field_count());
@@ -429,7 +429,9 @@ TEST(Exchange, GathersEveryOutputWithUnitsOfSeveralBytes) {
   for (std::size_t i = 0; i < shapes.size(); ++i) {
     bool right = true;
     for (index_t c = 0; c < shapes[i].cols; ++c) {
-      for (index_t r = 0; r < shapes[i].rows; ++r) right = right && U[i].view(r, c) == value(i, r, c);
+      for (index_t r = 0; r < shapes[i].rows; ++r) {
+        right = right && U[i].view(r, c) == value(i, r, c);
+      }
     }
     EXPECT_TRUE(right) << "matrix " << i;
     EXPECT_EQ(reports[i].iterations, static_cast<int>(i) + 1);
@@ -438,7 +440,7 @@ TEST(Exchange, GathersEveryOutputWithUnitsOfSeveralBytes) {
   }
 }
 
-// ---- mpi::polar_batched ---------------------------------------------------------------------------------
+// ---- mpi::polar_batched -------------------------------------------------------------------------
 
 // U and H of one list in the layouts the tests cycle through (U: column-major, row-major,
 // padded; H shifted by one), filled with the sentinel.
@@ -562,7 +564,7 @@ TEST(PolarBatched, ZeroAndEmptyMatricesTravelToo) {
   expect_matches(A, A, PolarOptions{});
 }
 
-// ---- mpi::optim::step_batched ------------------------------------------------------------------------------
+// ---- mpi::optim::step_batched -------------------------------------------------------------------
 
 template <class T>
 struct Parameters {
@@ -682,7 +684,7 @@ TEST(StepBatched, NoMomentumNoState) {
   }
 }
 
-// ---- errors: every rank throws the same Error, none hangs ------------------------------------------
+// ---- errors: every rank throws the same Error, none hangs ---------------------------------------
 
 std::optional<Error> error_of(const std::function<void()>& f) {
   try {
