@@ -20,8 +20,8 @@ std::string process(const Grid& g) {
   return "process (" + std::to_string(g.myrow) + ", " + std::to_string(g.mycol) + ")";
 }
 
-// The first thing wrong with one operand's descriptor on this process ("" if none): name, its
-// expected shape, and whether a null descriptor is allowed (H: none).
+// The first thing wrong with one operand's (non-null) descriptor on this process ("" if none),
+// against the operand's expected shape m × n and this process's place in A's grid.
 std::string descriptor_error(const Grid& g, const char* name, const int* desc, index_t m,
                              index_t n) {
   const std::string of = std::string(name) + "'s descriptor on " + process(g) + ": ";

@@ -55,7 +55,9 @@ index_t local_size(index_t n, index_t nb, int proc, int source, int procs) {
 template <Real T>
 void gemm(Op ta, Op tb, index_t m, index_t n, index_t k, Scalar<T> alpha, In<T> A, In<T> B,
           Scalar<T> beta, Sub<T> C) {
-  const Operand a(A), b(B), c(C);
+  const Operand a(A);
+  const Operand b(B);
+  const Operand c(C);
   pick<T>(pdgemm_, psgemm_)(Char(ta), Char(tb), Int(m), Int(n), Int(k), &alpha, a.a, a.ia, a.ja,
                             a.desc, b.a, b.ia, b.ja, b.desc, &beta, c.a, c.ia, c.ja, c.desc);
 }
@@ -63,7 +65,9 @@ void gemm(Op ta, Op tb, index_t m, index_t n, index_t k, Scalar<T> alpha, In<T> 
 template <Real T>
 void gemv(Op t, index_t m, index_t n, Scalar<T> alpha, In<T> A, In<T> x, Scalar<T> beta,
           Sub<T> y) {
-  const Operand a(A), vx(x), vy(y);
+  const Operand a(A);
+  const Operand vx(x);
+  const Operand vy(y);
   const Int one(1);
   pick<T>(pdgemv_, psgemv_)(Char(t), Int(m), Int(n), &alpha, a.a, a.ia, a.ja, a.desc, vx.a, vx.ia,
                             vx.ja, vx.desc, one, &beta, vy.a, vy.ia, vy.ja, vy.desc, one);
@@ -71,7 +75,9 @@ void gemv(Op t, index_t m, index_t n, Scalar<T> alpha, In<T> A, In<T> x, Scalar<
 
 template <Real T>
 void symv(Uplo uplo, index_t n, Scalar<T> alpha, In<T> A, In<T> x, Scalar<T> beta, Sub<T> y) {
-  const Operand a(A), vx(x), vy(y);
+  const Operand a(A);
+  const Operand vx(x);
+  const Operand vy(y);
   const Int one(1);
   pick<T>(pdsymv_, pssymv_)(Char(uplo), Int(n), &alpha, a.a, a.ia, a.ja, a.desc, vx.a, vx.ia,
                             vx.ja, vx.desc, one, &beta, vy.a, vy.ia, vy.ja, vy.desc, one);
@@ -80,7 +86,8 @@ void symv(Uplo uplo, index_t n, Scalar<T> alpha, In<T> A, In<T> x, Scalar<T> bet
 template <Real T>
 void syrk(Uplo uplo, Op t, index_t n, index_t k, Scalar<T> alpha, In<T> A, Scalar<T> beta,
           Sub<T> C) {
-  const Operand a(A), c(C);
+  const Operand a(A);
+  const Operand c(C);
   pick<T>(pdsyrk_, pssyrk_)(Char(uplo), Char(t), Int(n), Int(k), &alpha, a.a, a.ia, a.ja, a.desc,
                             &beta, c.a, c.ia, c.ja, c.desc);
 }
@@ -88,21 +95,24 @@ void syrk(Uplo uplo, Op t, index_t n, index_t k, Scalar<T> alpha, In<T> A, Scala
 template <Real T>
 void trsm(Side side, Uplo uplo, Op t, Diag diag, index_t m, index_t n, Scalar<T> alpha, In<T> A,
           Sub<T> B) {
-  const Operand a(A), b(B);
+  const Operand a(A);
+  const Operand b(B);
   pick<T>(pdtrsm_, pstrsm_)(Char(side), Char(uplo), Char(t), Char(diag), Int(m), Int(n), &alpha,
                             a.a, a.ia, a.ja, a.desc, b.a, b.ia, b.ja, b.desc);
 }
 
 template <Real T>
 void trsv(Uplo uplo, Op t, Diag diag, index_t n, In<T> A, Sub<T> x) {
-  const Operand a(A), vx(x);
+  const Operand a(A);
+  const Operand vx(x);
   pick<T>(pdtrsv_, pstrsv_)(Char(uplo), Char(t), Char(diag), Int(n), a.a, a.ia, a.ja, a.desc,
                             vx.a, vx.ia, vx.ja, vx.desc, Int(1));
 }
 
 template <Real T>
 void geadd(Op t, index_t m, index_t n, Scalar<T> alpha, In<T> A, Scalar<T> beta, Sub<T> C) {
-  const Operand a(A), c(C);
+  const Operand a(A);
+  const Operand c(C);
   pick<T>(pdgeadd_, psgeadd_)(Char(t), Int(m), Int(n), &alpha, a.a, a.ia, a.ja, a.desc, &beta,
                               c.a, c.ia, c.ja, c.desc);
 }
@@ -110,28 +120,32 @@ void geadd(Op t, index_t m, index_t n, Scalar<T> alpha, In<T> A, Scalar<T> beta,
 template <Real T>
 void tradd(Uplo uplo, Op t, index_t m, index_t n, Scalar<T> alpha, In<T> A, Scalar<T> beta,
            Sub<T> C) {
-  const Operand a(A), c(C);
+  const Operand a(A);
+  const Operand c(C);
   pick<T>(pdtradd_, pstradd_)(Char(uplo), Char(t), Int(m), Int(n), &alpha, a.a, a.ia, a.ja,
                               a.desc, &beta, c.a, c.ia, c.ja, c.desc);
 }
 
 template <Real T>
 void tran(index_t m, index_t n, Scalar<T> alpha, In<T> A, Scalar<T> beta, Sub<T> C) {
-  const Operand a(A), c(C);
+  const Operand a(A);
+  const Operand c(C);
   pick<T>(pdtran_, pstran_)(Int(m), Int(n), &alpha, a.a, a.ia, a.ja, a.desc, &beta, c.a, c.ia,
                             c.ja, c.desc);
 }
 
 template <Real T>
 void gemr2d(index_t m, index_t n, In<T> A, Sub<T> B, int context) {
-  const Operand a(A), b(B);
+  const Operand a(A);
+  const Operand b(B);
   pick<T>(pdgemr2d_, psgemr2d_)(Int(m), Int(n), a.a, a.ia, a.ja, a.desc, b.a, b.ia, b.ja, b.desc,
                                 &context);
 }
 
 template <Real T>
 void lacpy(Part part, index_t m, index_t n, In<T> A, Sub<T> B) {
-  const Operand a(A), b(B);
+  const Operand a(A);
+  const Operand b(B);
   pick<T>(pdlacpy_, pslacpy_)(part_letter(part), Int(m), Int(n), a.a, a.ia, a.ja, a.desc, b.a,
                               b.ia, b.ja, b.desc, 1);
 }
@@ -211,7 +225,9 @@ int call_orgqr(index_t m, index_t n, index_t k, Sub<T> A, const T* tau, T* work,
 template <class T>
 int call_gesvd(Job job, index_t m, index_t n, Sub<T> A, T* s, Sub<T> U, Sub<T> VT, T* work,
                int lwork) {
-  const Operand a(A), u(U), vt(VT);
+  const Operand a(A);
+  const Operand u(U);
+  const Operand vt(VT);
   int info = 0;
   pick<T>(pdgesvd_, psgesvd_)(Char(job), Char(job), Int(m), Int(n), a.a, a.ia, a.ja, a.desc, s,
                               u.a, u.ia, u.ja, u.desc, vt.a, vt.ia, vt.ja, vt.desc, work, &lwork,
