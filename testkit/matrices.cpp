@@ -174,35 +174,46 @@ void check_lapack(int info, const char* routine) {
   }
 }
 
-// A Haar-distributed orthogonal n × n matrix: the Q factor of a Gaussian matrix with the signs
-// of diag(R) folded in.
-Matrix<double> haar_orthogonal_qr(index_t n, std::mt19937_64& rng) {
-  Matrix<double> Q(n, n);
+// m × k with Haar-distributed orthonormal columns: the Q factor of a Gaussian matrix with the
+// signs of diag(R) folded in.
+Matrix<double> haar_orthonormal_qr(index_t m, index_t k, std::mt19937_64& rng) {
+  Matrix<double> Q(m, k);
   fill_gaussian(Q, rng);
-  std::vector<double> tau(at(n));
-  check_lapack(blas::geqrf(n, n, Q.data(), n, tau.data()), "dgeqrf");
-  std::vector<double> sign(at(n));
-  for (index_t j = 0; j < n; ++j) sign[at(j)] = Q(j, j) < 0.0 ? -1.0 : 1.0;
-  check_lapack(blas::orgqr(n, n, n, Q.data(), n, tau.data()), "dorgqr");
-  for (index_t j = 0; j < n; ++j) {
-    for (index_t i = 0; i < n; ++i) Q(i, j) *= sign[at(j)];
+  std::vector<double> tau(at(k));
+  check_lapack(blas::geqrf(m, k, Q.data(), m, tau.data()), "dgeqrf");
+  std::vector<double> sign(at(k));
+  for (index_t j = 0; j < k; ++j) sign[at(j)] = Q(j, j) < 0.0 ? -1.0 : 1.0;
+  check_lapack(blas::orgqr(m, k, k, Q.data(), m, tau.data()), "dorgqr");
+  for (index_t j = 0; j < k; ++j) {
+    for (index_t i = 0; i < m; ++i) Q(i, j) *= sign[at(j)];
   }
   return Q;
+}
+
+// A = (P·diag(σ))·Qᵀ, m × n, with P (m × k) and then Q (n × k) drawn from rng.
+Matrix<double> householder_product(index_t m, index_t n, const std::vector<double>& sigma,
+                                   std::mt19937_64& rng) {
+  const index_t k = std::min(m, n);
+  if (static_cast<index_t>(sigma.size()) != k) {
+    throw Error(ErrorCode::invalid_argument, "householder_with_singular_values: expected " +
+                                                 std::to_string(k) + " singular values");
+  }
+  Matrix<double> P = haar_orthonormal_qr(m, k, rng);
+  const Matrix<double> Q = haar_orthonormal_qr(n, k, rng);
+  for (index_t j = 0; j < k; ++j) {
+    for (index_t i = 0; i < m; ++i) P(i, j) *= sigma[at(j)];
+  }
+  Matrix<double> A(m, n);
+  blas::gemm(blas::Op::no_trans, blas::Op::trans, m, n, k, 1.0, P.data(), m, Q.data(), n, 0.0,
+             A.data(), m);
+  return A;
 }
 
 const Matrix<double>& bench_matrix_f64(index_t n) {
   static std::map<index_t, Matrix<double>> cache;
   if (auto it = cache.find(n); it != cache.end()) return it->second;
   std::mt19937_64 rng(bench_seed + static_cast<std::uint64_t>(n));
-  Matrix<double> P = haar_orthogonal_qr(n, rng);
-  const Matrix<double> Q = haar_orthogonal_qr(n, rng);
-  const std::vector<double> sigma = geometric_spectrum(n, bench_kappa);
-  for (index_t j = 0; j < n; ++j) {
-    for (index_t i = 0; i < n; ++i) P(i, j) *= sigma[at(j)];
-  }
-  Matrix<double> A(n, n);
-  blas::gemm(blas::Op::no_trans, blas::Op::trans, n, n, n, 1.0, P.data(), n, Q.data(), n, 0.0,
-             A.data(), n);
+  Matrix<double> A = householder_product(n, n, geometric_spectrum(n, bench_kappa), rng);
   return cache.emplace(n, std::move(A)).first->second;
 }
 
@@ -224,6 +235,24 @@ const Matrix<T>& bench_matrix(index_t n) {
   }
 }
 
+template <class T>
+Matrix<T> householder_with_singular_values(index_t m, index_t n, const std::vector<double>& sigma,
+                                           std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  const Matrix<double> A = householder_product(m, n, sigma, rng);
+  Matrix<T> B(m, n);
+  for (index_t j = 0; j < n; ++j) {
+    for (index_t i = 0; i < m; ++i) B(i, j) = static_cast<T>(A(i, j));
+  }
+  return B;
+}
+
+template Matrix<float> householder_with_singular_values<float>(index_t, index_t,
+                                                               const std::vector<double>&,
+                                                               std::uint64_t);
+template Matrix<double> householder_with_singular_values<double>(index_t, index_t,
+                                                                 const std::vector<double>&,
+                                                                 std::uint64_t);
 template Matrix<float> with_singular_values<float>(index_t, index_t, const std::vector<double>&,
                                                    std::uint64_t);
 template Matrix<double> with_singular_values<double>(index_t, index_t, const std::vector<double>&,

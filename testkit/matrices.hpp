@@ -12,6 +12,9 @@
 //  - bench_matrix: the benchmarks'. Haar factors as the Q of a Householder QR with the signs of
 //    diag(R) folded in, A = (P·diag(σ))·Qᵀ through the BLAS: the construction of
 //    bench/compare_cpu.py's test_matrix, which the C++ and Python timings are compared on.
+//    householder_with_singular_values is the same construction for any shape, spectrum and
+//    seed: the distributed tests' (tests/mpi), at sizes where the long-double one takes too long
+//    (n = 1500: 53 s, against about 1 s through the BLAS).
 #pragma once
 
 #include <cstdint>
@@ -67,6 +70,14 @@ class SingularVectors {
 };
 
 // --- the benchmarks' generator --------------------------------------------------------------------
+
+/// A = P · diag(σ) · Qᵀ (m × n, min(m, n) = σ.size()), P and Q the (sign-corrected) Q factors
+/// of LAPACK's Householder QR of Gaussian matrices drawn from mt19937_64(seed), P first; formed
+/// in double by the BLAS and rounded to T. bench_matrix(n) is this construction at σ geometric
+/// with κ = bench_kappa and seed bench_seed + n.
+template <class T>
+Matrix<T> householder_with_singular_values(index_t m, index_t n, const std::vector<double>& sigma,
+                                           std::uint64_t seed);
 
 /// κ and seed of bench_matrix.
 inline constexpr double bench_kappa = 1e3;

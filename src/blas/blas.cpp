@@ -1,4 +1,5 @@
 #include "blas/blas.hpp"
+#include "blas/fortran.hpp"
 
 #include <dlfcn.h>
 
@@ -137,46 +138,11 @@ int narrow(index_t value) {
   return static_cast<int>(value);
 }
 
+using fortran::Char;
+using fortran::Int;
+using fortran::pick;
+
 namespace {
-
-// The double- or the single-precision entry point of a routine, by T: each wrapper below is
-// written once for both.
-template <class T, class D, class S>
-constexpr auto pick(D d, S s) {
-  if constexpr (std::is_same_v<T, double>) {
-    return d;
-  } else {
-    return s;
-  }
-}
-
-// Fortran takes every argument by address. Int is a size narrowed to the BLAS integer, Char an
-// option as LAPACK's character; as temporaries in a call's argument list they live until the
-// call returns, and every size is narrowed (and refused) before the routine runs.
-class Int {
- public:
-  explicit Int(index_t value) : value_(narrow(value)) {}
-  operator const int*() const { return &value_; }  // NOLINT(google-explicit-constructor)
-  [[nodiscard]] int value() const { return value_; }
-
- private:
-  int value_;
-};
-
-class Char {
- public:
-  explicit Char(char value) : value_(value) {}
-  explicit Char(Op op) : value_(op == Op::no_trans ? 'N' : 'T') {}
-  explicit Char(Uplo uplo) : value_(uplo == Uplo::upper ? 'U' : 'L') {}
-  explicit Char(Side side) : value_(side == Side::left ? 'L' : 'R') {}
-  explicit Char(Diag diag) : value_(diag == Diag::non_unit ? 'N' : 'U') {}
-  explicit Char(Job job) : value_(job == Job::no_vec ? 'N' : 'V') {}
-  explicit Char(Norm norm) : value_(norm == Norm::one ? '1' : 'I') {}
-  operator const char*() const { return &value_; }  // NOLINT(google-explicit-constructor)
-
- private:
-  char value_;
-};
 
 // The LAPACK workspace-query protocol (lwork = -1) shared by every driver below.
 template <class T, class Call>

@@ -20,7 +20,9 @@ enum class Uplo { upper, lower };      ///< the triangle referenced ('U', 'L')
 enum class Side { left, right };       ///< op(A) multiplies from the left or the right ('L', 'R')
 enum class Diag { non_unit, unit };    ///< a triangular matrix's diagonal is read or taken as 1
 enum class Job { no_vec, vec };        ///< eigenvalues only, or eigenvectors too ('N', 'V')
-enum class Norm { one, inf };          ///< the 1-norm or the ∞-norm ('1', 'I')
+/// The 1-norm, the ∞-norm, the Frobenius norm or max |aᵢⱼ| ('1', 'I', 'F', 'M'; lantr and trcon
+/// take the first two).
+enum class Norm { one, inf, fro, max };
 
 /// Narrows a size to the BLAS integer; throws Error(invalid_argument) if it does not fit. Every
 /// wrapper below calls it on its sizes before anything else; cuBLAS and cuSOLVER take the same

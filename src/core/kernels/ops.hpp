@@ -2,7 +2,6 @@
 // reports flops and matrix products without each solver adding them up by hand.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "core/kernels/backend.hpp"
+#include "core/kernels/phases.hpp"
 #include "polarkit/info.hpp"
 
 namespace polarkit::detail {
@@ -52,7 +52,7 @@ class Ops {
   };
 
   /// The phases timed so far (PolarInfo::phases).
-  [[nodiscard]] const std::vector<PhaseTime>& phases() const noexcept { return phases_; }
+  [[nodiscard]] const std::vector<PhaseTime>& phases() const noexcept { return clock_.phases(); }
 
   [[nodiscard]] Be& backend() const noexcept { return backend_; }
   [[nodiscard]] Rounding rounding() const { return backend_.rounding(); }
@@ -180,14 +180,7 @@ class Ops {
   }
 
   /// Phases timed elsewhere (another Ops of the same solve), merged by name.
-  void add_phases(const std::vector<PhaseTime>& more) {
-    for (const PhaseTime& p : more) {
-      PhaseTime& mine = phases_[index_of(p.name)];
-      mine.seconds += p.seconds;
-      mine.flops += p.flops;
-      mine.calls += p.calls;
-    }
-  }
+  void add_phases(const std::vector<PhaseTime>& more) { clock_.merge(more); }
 
  private:
   static double d(index_t v) { return static_cast<double>(v); }
@@ -205,63 +198,27 @@ class Ops {
     products_[item] += is_product ? 1 : 0;
   }
 
-  using Clock = std::chrono::steady_clock;
-  struct Open {
-    std::size_t phase;
-    Clock::time_point since;
-    double flops_since;
-  };
-
   double total_flops() const {
     double t = 0.0;
     for (const double f : flops_) t += f;
     return t;
   }
-  std::size_t index_of(std::string_view name) {
-    for (std::size_t i = 0; i < phases_.size(); ++i) {
-      if (phases_[i].name == name) return i;
-    }
-    phases_.push_back({std::string(name), 0.0, 0.0, 0});
-    return phases_.size() - 1;
-  }
-  // Charges the innermost open phase with the time and flops since it was last (re)started.
-  void charge(Clock::time_point now, double flops) {
-    if (stack_.empty()) return;
-    Open& o = stack_.back();
-    phases_[o.phase].seconds += std::chrono::duration<double>(now - o.since).count();
-    phases_[o.phase].flops += flops - o.flops_since;
-    o.since = now;
-    o.flops_since = flops;
-  }
   void open(std::string_view name) {
     backend_.wait();
-    const Clock::time_point now = Clock::now();
-    const double f = total_flops();
-    charge(now, f);
-    const std::size_t i = index_of(name);
-    ++phases_[i].calls;
-    stack_.push_back({i, now, f});
+    clock_.open(name, total_flops());
   }
   void close() noexcept {
     try {
       backend_.wait();
     } catch (...) {  // a failed device wait surfaces at the next call that waits
     }
-    const Clock::time_point now = Clock::now();
-    const double f = total_flops();
-    charge(now, f);
-    stack_.pop_back();
-    if (!stack_.empty()) {  // the enclosing phase resumes from here
-      stack_.back().since = now;
-      stack_.back().flops_since = f;
-    }
+    clock_.close(total_flops());
   }
 
   Be& backend_;
   std::vector<double> flops_;
   std::vector<std::int64_t> products_;
-  std::vector<PhaseTime> phases_;
-  std::vector<Open> stack_;
+  PhaseClock clock_;
 };
 
 }  // namespace polarkit::detail

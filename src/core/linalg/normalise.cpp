@@ -41,9 +41,8 @@ double normalise(Ops<T>& ops, MatrixView<const T> A, MatrixView<T> X, double ama
   copy_scaled_by_power_of_two(be, A, X, -exponent);
   double norm = be.norm_fro(X);
   if (scaling == Scaling::spectral) {
-    // Lanczos approaches σ_max from below: the 2% margin makes the estimate an upper bound in
-    // practice, and the Frobenius norm caps it where that is tighter.
-    norm = std::min(norm, 1.02 * sigma_max_estimate(ops, MatrixView<const T>(X)));
+    // The Frobenius norm caps the estimate (with its margin) where that is tighter.
+    norm = std::min(norm, spectral_margin * sigma_max_estimate(ops, MatrixView<const T>(X)));
   }
   const double divisor = norm * safety;
   be.copy(1.0 / divisor, X, X);

@@ -6,6 +6,10 @@
 
 namespace polarkit::detail {
 
+/// The margin of the spectral scaling: Lanczos approaches σ_max from below, and α = 1.02·σ̂_max
+/// (capped by ‖A‖_F) is an upper bound on σ_max in practice.
+inline constexpr double spectral_margin = 1.02;
+
 /// X = A/α with α ≥ σ_max(A) (Frobenius) or ≈ σ_max(A) (spectral: a Lanczos estimate with a 2%
 /// margin, capped by ‖A‖_F), times safety; amax = max |a_ij| > 0. Returns α. A power of two
 /// first brings the largest entry to [1/2, 1), so no square overflows or underflows, whatever

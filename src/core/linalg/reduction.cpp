@@ -13,21 +13,8 @@ namespace {
 template <class T>
 double lower_bound_from_r(Backend<T>& be, MatrixView<const T> R) {
   const auto [inv_one, inv_inf] = be.inverse_norms_upper(R);
-  if (!std::isfinite(inv_one) || !std::isfinite(inv_inf)) return 0.0;
-  const double n = static_cast<double>(R.rows());
-  return std::max(1.0 / (std::sqrt(n) * inv_one), 1.0 / std::sqrt(inv_one * inv_inf));
+  return lower_bound_from_inverse_norms(inv_one, inv_inf, R.rows());
 }
-
-// Lanczos steps and the margin of the sharper bound. The trcon bound can be √n below σ_min (a
-// 1-norm stands in for the 2-norm): 36× at n = 2048 for a random orthogonal R, which turns
-// κ = 10 into a design for 360 and a QR step for a Cholesky one. Lanczos on (RᵀR)⁻¹ = R⁻¹R⁻ᵀ
-// converges to its largest eigenvalue 1/σ_min² from below; after k steps from a start vector
-// that is random to the input, the Ritz value is below (1 − ε)·λ_max with probability at most
-// 1.648·√n·e^(−(2k−1)√ε) (Kuczyński & Woźniakowski 1992). With k = 16 and the margin 1.5
-// (ε = 1 − 1/1.5² = 0.56) that is below 1e-8 for n ≤ 10⁶: the sharper ℓ is then still a lower
-// bound. Where it is not, QDWH takes an extra step, as stable as the others.
-constexpr int sharpening_steps = 16;
-constexpr double sharpening_margin = 1.5;
 
 template <class T>
 double sigma_min_estimate(Ops<T>& ops, MatrixView<const T> R) {
@@ -62,27 +49,11 @@ Reduction<T> reduce_to_square(Ops<T>& ops, Matrix<T>& X) {
   }
   be.zero_strict_lower(R.view());
   out.ell0 = lower_bound_from_r(be, std::as_const(R).view());
-  // R is the factor of X₀ + ΔX with ‖ΔX‖ ≲ n·u (‖X₀‖ ≈ 1), in practice a few √n·u, the
-  // rounding floor of an orthogonal factor: below it the bound only says that X₀ is numerically
-  // singular, and it is only as good as the rounding (two QRs of one X₀ with σ_min ≈ u, by
-  // geqrf and by geqrt, gave 1.2e-17 and 1.0e-16). QDWH designs for a tenth of it there (6
-  // steps at κ = 1e16 in every sampled case; 7 in some with the bound itself). Above it the
-  // sharpened ℓ saves a step where the bound alone is a decade low (κ = 1e12, n = 2048: ℓ₀ =
-  // 1.5e-13 against σ_min = 1e-12, 5 steps instead of 6); should rounding have moved σ_min
-  // below it, QDWH takes one step more.
-  const double dn = static_cast<double>(n);
-  const double resolution = std::min(dn, 8.0 * std::sqrt(dn)) * unit_roundoff<T>;
-  const bool resolved = out.ell0 >= resolution;
-  out.ell = resolved ? out.ell0 : out.ell0 / 10.0;
-  out.cond_estimate = std::numeric_limits<double>::quiet_NaN();
-  // Sharpened where X₀ is not numerically singular: there 1/σ_min² ≤ 1/ℓ₀² is in range too.
-  if (resolved) {
-    const double sigma = sigma_min_estimate(ops, std::as_const(R).view());
-    if (sigma > 0.0) {
-      out.ell = std::min(1.0, std::max(out.ell0, sigma / sharpening_margin));
-      out.cond_estimate = 1.0 / sigma;  // σ_max(X₀) ≈ 1 after the spectral normalisation
-    }
-  }
+  const DesignBound design = design_bound(out.ell0, n, unit_roundoff<T>, [&] {
+    return sigma_min_estimate(ops, std::as_const(R).view());
+  });
+  out.ell = design.ell;
+  out.cond_estimate = design.cond_estimate;
   if (m > n) {
     ops.form_q(X.view(), std::as_const(tau).view());
     out.Q = std::move(X);
