@@ -93,16 +93,27 @@ POLARKIT_API int polarkit_mpi_optimizer_owner(const polarkit_optimizer* opt, int
                                               int* owner) POLARKIT_NOEXCEPT;
 
 /** The polar decomposition of one matrix distributed 2-D block-cyclically over a BLACS process
- *  grid (polarkit::scalapack::polar): a, u, h are each rank's local blocks and desca, descu,
- *  desch their ScaLAPACK array descriptors (9 integers; the BLACS context is in them, so no
- *  communicator is passed). A is m x n with m >= n, U m x n, H n x n (h NULL: no H). Options:
- *  method "qdwh" (the default here; "auto" means it) or "svd" (pdgesvd); the rest as in
- *  polarkit_polar_d where they apply. info (may be NULL) is the same on every rank of the grid.
- *  Collective over the grid; every rank returns the same status. POLARKIT_ERROR_NOT_COMPILED
- *  when polarkit_mpi was built without ScaLAPACK. */
+ *  grid (polarkit::scalapack::polar): a, u, h are each process's local arrays and desca, descu,
+ *  desch their ScaLAPACK array descriptors (9 integers as descinit fills them; the BLACS
+ *  context is in them, so no communicator is passed). A is m x n (any shape), U m x n, H n x n
+ *  (desch NULL: no H), in one BLACS context; a local array may be NULL on a process that holds
+ *  none of its elements. opts NULL: the method qdwh and the defaults otherwise;
+ *  with opts, its method must be "qdwh", "auto" (which is qdwh here) or "svd" (pdgesvd) —
+ *  polarkit_options_new's default, polar-express-adaptive, is refused — and "layout" and
+ *  "device" keep their defaults (ScaLAPACK's local arrays are column-major host memory). info
+ *  (may be NULL) is the same on every process of the grid; polarkit_last_report_get(0, ...)
+ *  reads the full report. Collective over the grid; every process returns the same status.
+ *  POLARKIT_ERROR_NOT_COMPILED where polarkit_mpi was built without ScaLAPACK. */
 POLARKIT_API int polarkit_scalapack_polar_d(const double* a, const int* desca, double* u,
-                                            const int* descu, double* h /* NULL: no H */,
-                                            const int* desch /* NULL when h is */,
+                                            const int* descu, double* h,
+                                            const int* desch /* NULL: no H */,
+                                            const polarkit_options* opts,
+                                            polarkit_info* info) POLARKIT_NOEXCEPT;
+
+/** polarkit_scalapack_polar_d in single precision. */
+POLARKIT_API int polarkit_scalapack_polar_s(const float* a, const int* desca, float* u,
+                                            const int* descu, float* h,
+                                            const int* desch /* NULL: no H */,
                                             const polarkit_options* opts,
                                             polarkit_info* info) POLARKIT_NOEXCEPT;
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "c_api/batch.hpp"
@@ -14,6 +15,10 @@
 #include "mpi/agreement.hpp"
 #include "polarkit/mpi.hpp"
 #include "polarkit/polarkit_mpi.h"
+#ifdef POLARKIT_HAVE_SCALAPACK
+#include "mpi/scalapack/checks.hpp"
+#include "polarkit/scalapack.hpp"
+#endif
 
 namespace polarkit::c_api {
 namespace {
@@ -96,6 +101,39 @@ int step(const char* function, MPI_Fint comm, const polarkit_optimizer* opt, std
   });
 }
 
+// polarkit_scalapack_polar_{d,s}: the BLACS context is in the descriptors. The options' storage
+// keys must keep their defaults (ScaLAPACK's local arrays are column-major host memory); that
+// verdict is agreed over the grid like every other check, so a process with other options does
+// not leave the rest waiting.
+template <class T>
+int scalapack_polar(const char* function, const T* a, const int* desca, T* u, const int* descu,
+                    T* h, const int* desch, const polarkit_options* opts,
+                    polarkit_info* info) noexcept {
+  last_reports().clear();
+  if (info != nullptr) reset(*info);
+  return guarded(function, [&] {
+#ifdef POLARKIT_HAVE_SCALAPACK
+    const scalapack::detail::Grid grid = scalapack::detail::grid_of(desca);
+    std::string refusal;
+    if (opts != nullptr && (opts->storage.layout != Layout::col_major ||
+                            opts->storage.space != MemorySpace::host)) {
+      refusal = "the options' layout and device must be column-major and cpu (ScaLAPACK's "
+                "local arrays are column-major host memory)";
+    }
+    scalapack::detail::agree_on_error(grid, ErrorCode::invalid_argument, refusal);
+    const PolarOptions options = opts != nullptr ? opts->polar : scalapack::default_options();
+    const PolarInfo result = scalapack::polar<T>({a, desca}, {u, descu}, {h, desch}, options);
+    if (info != nullptr) report(result, *info);
+    last_reports() = {result};
+#else
+    (void)a, (void)desca, (void)u, (void)descu, (void)h, (void)desch, (void)opts, (void)info;
+    throw Error(ErrorCode::not_compiled,
+                "polarkit_mpi was built without ScaLAPACK (POLARKIT_SCALAPACK; Debian: "
+                "libscalapack-openmpi-dev)");
+#endif
+  });
+}
+
 // owner[i] for count matrices of shapes m[i] x n[i] on `ranks` ranks, costs from cost(m, n).
 template <class Cost>
 void owners(int ranks, std::int64_t count, const std::int64_t* m, const std::int64_t* n,
@@ -173,6 +211,20 @@ int polarkit_mpi_optimizer_owner(const polarkit_optimizer* opt, int ranks, int64
       return polarkit::mpi::optim::estimated_cost(opt->config, rows, cols);
     });
   });
+}
+
+int polarkit_scalapack_polar_d(const double* a, const int* desca, double* u, const int* descu,
+                               double* h, const int* desch, const polarkit_options* opts,
+                               polarkit_info* info) noexcept {
+  return polarkit::c_api::scalapack_polar<double>("polarkit_scalapack_polar_d", a, desca, u,
+                                                  descu, h, desch, opts, info);
+}
+
+int polarkit_scalapack_polar_s(const float* a, const int* desca, float* u, const int* descu,
+                               float* h, const int* desch, const polarkit_options* opts,
+                               polarkit_info* info) noexcept {
+  return polarkit::c_api::scalapack_polar<float>("polarkit_scalapack_polar_s", a, desca, u,
+                                                 descu, h, desch, opts, info);
 }
 
 }  // extern "C"
