@@ -62,7 +62,8 @@ inline PolarOptions default_options() {
 ///   of them, so that the bound was none), sharpened by 16 Lanczos steps on R⁻¹R⁻ᵀ (pdtrsv)
 ///   where X₀ is not numerically singular.
 ///   QR steps (pdgeqrf and pdorgqr of [√c·X; I], then pdgemm) while c > 100, Cholesky steps
-///   (pdsyrk, pdpotrf, two pdtrsm) after, a QR step where pdpotrf fails.
+///   (pdsyrk, pdpotrf, two pdtrsm) after, a QR step where pdpotrf fails; where the CPU solver
+///   takes a Cholesky QR step ('K', moderate c) this one takes a Householder QR step.
 /// - svd: the reference, pdgesvd of A/‖A‖_F: U = W·Vᵀ, H = V·Σ·Vᵀ (for m < n, H = W·Σ·Wᵀ
 ///   of Aᵀ = WΣVᵀ), symmetrised.
 /// Any other method throws Error(invalid_argument) naming these. options.steps must be 0 (no
@@ -89,8 +90,11 @@ inline PolarOptions default_options() {
 /// m × n, H not n × n, a null local array that holds elements, differing options, an unsupported
 /// method or option; Error(non_finite_input) where A holds NaN or Inf on any process;
 /// Error(backend_failure) where ScaLAPACK reports one (pdgesvd not converging). A process
-/// outside A's grid gets Error(invalid_argument) at once, without communicating (it takes no
-/// part in the grid's collectives).
+/// whose A.desc is null or names a grid it is not in gets Error(invalid_argument) at once,
+/// without communicating: A's context is what the processes agree through, so it must be the
+/// grid's on every process. As ScaLAPACK's own estimators, the Lanczos runs assume processes
+/// alike (the same BLAS and thread count): each runs them on the same numbers, and their
+/// results are broadcast from process (0, 0).
 template <class T>
 PolarInfo polar(DistributedMatrix<const T> A, DistributedMatrix<T> U, DistributedMatrix<T> H,
                 const PolarOptions& options = default_options());
